@@ -1,0 +1,1 @@
+"""vardia's domain: the support calendar, plans, SLA, pricing, the local store and sync."""

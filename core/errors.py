@@ -1,0 +1,94 @@
+"""The errors vardia raises, each a sentence a person can act on.
+
+    VardiaError
+    ├── ConfigError            a configuration file is missing, unreadable or invalid
+    ├── InputError             a value typed by a person or a script is not acceptable
+    ├── RuleError              a business rule refuses the request
+    │   ├── BlockedError       the customer is blocked (overdue amounts) and no override was given
+    │   └── NoPremiumLeftError a premium pack has no incident left
+    ├── NotFoundError          no customer, incident or session with that id
+    ├── TimerError             the timer cannot do that now (none running, already running…)
+    ├── StoreError             the local data cannot be used
+    │   ├── StoreLockedError   another vardia is using the same data directory
+    │   ├── StoreDamagedError  a data file is unreadable; it is kept as it was
+    │   └── SchemaTooNewError  a data file was written by a newer vardia
+    └── SyncError              the server could not be reached or refused a request
+        └── AuthError          the server refused the token
+
+Every message says what happened and what to do; none is a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "BlockedError",
+    "ConfigError",
+    "InputError",
+    "NoPremiumLeftError",
+    "NotFoundError",
+    "RuleError",
+    "SchemaTooNewError",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreLockedError",
+    "SyncError",
+    "TimerError",
+    "VardiaError",
+]
+
+
+class VardiaError(Exception):
+    """Base of every error vardia shows to a person."""
+
+
+class ConfigError(VardiaError):
+    """A configuration file is missing, unreadable or invalid."""
+
+
+class InputError(VardiaError):
+    """A value typed by a person or a script is not acceptable."""
+
+
+class RuleError(VardiaError):
+    """A business rule refuses the request."""
+
+
+class BlockedError(RuleError):
+    """The customer has overdue amounts and no override reason was given."""
+
+
+class NoPremiumLeftError(RuleError):
+    """The customer's premium pack has no incident left this contract year."""
+
+
+class NotFoundError(VardiaError):
+    """No customer, incident or session with that id."""
+
+
+class TimerError(VardiaError):
+    """The timer cannot do that now."""
+
+
+class StoreError(VardiaError):
+    """The local data cannot be used."""
+
+
+class StoreLockedError(StoreError):
+    """Another vardia process holds the data directory."""
+
+
+class StoreDamagedError(StoreError):
+    """A data file is unreadable; it has been kept as it was."""
+
+
+class SchemaTooNewError(StoreError):
+    """A data file was written by a newer version of vardia."""
+
+
+class SyncError(VardiaError):
+    """The server could not be reached or refused a request."""
+
+
+class AuthError(SyncError):
+    """The server refused the token."""

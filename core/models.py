@@ -1,0 +1,292 @@
+"""The records vardia keeps: customers and contracts, incidents, sessions and the running timer.
+
+Every instant is timezone-aware (stored as UTC with its offset); money is Decimal.
+Records are immutable values: a change makes a new record (``model_copy(update=...)``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "OPEN_STATUSES",
+    "OUT_OF_SCOPE",
+    "Answer",
+    "Category",
+    "Channel",
+    "Contract",
+    "Customer",
+    "Eligibility",
+    "Entitlements",
+    "Expenses",
+    "Incident",
+    "IncidentStatus",
+    "Note",
+    "Prerequisites",
+    "Quote",
+    "QuoteLine",
+    "Record",
+    "Segment",
+    "Session",
+    "SessionEdit",
+    "Timer",
+]
+
+ZERO = Decimal("0")
+
+
+class Record(BaseModel):
+    """Base of every stored record: immutable, and unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Channel(StrEnum):
+    """How support is given."""
+
+    PHONE = "phone"
+    REMOTE = "remote"
+    OFFICE = "office"
+    ONSITE = "onsite"
+    WRITTEN = "written"
+
+
+class IncidentStatus(StrEnum):
+    """An incident's life: new → acknowledged → in_progress → waiting → resolved → closed."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        IncidentStatus.NEW,
+        IncidentStatus.ACKNOWLEDGED,
+        IncidentStatus.IN_PROGRESS,
+        IncidentStatus.WAITING,
+    }
+)
+
+
+class Category(StrEnum):
+    """What an incident is about; the last seven are out of scope (SPEC §3)."""
+
+    SOFTWARE = "software"
+    HOW_TO = "how_to"
+    DATA = "data"
+    INSTALLATION = "installation"
+    OTHER = "other"
+    OPERATING_SYSTEM = "operating_system"
+    GREEK_DISPLAY = "greek_display"
+    NETWORK_STORAGE = "network_storage"
+    HARDWARE = "hardware"
+    UNSUITABLE_EQUIPMENT = "unsuitable_equipment"
+    VIRUS = "virus"
+    TRAINING = "training"
+
+
+OUT_OF_SCOPE = frozenset(
+    {
+        Category.OPERATING_SYSTEM,
+        Category.GREEK_DISPLAY,
+        Category.NETWORK_STORAGE,
+        Category.HARDWARE,
+        Category.UNSUITABLE_EQUIPMENT,
+        Category.VIRUS,
+        Category.TRAINING,
+    }
+)
+
+
+class Answer(StrEnum):
+    """A prerequisite recorded at intake."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Segment(Record):
+    """One stretch of timed work between a start and a pause or stop."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Segment:
+        if self.end < self.start:
+            raise ValueError("a segment's end is before its start")
+        return self
+
+
+class Contract(Record):
+    """A customer's base plan and optional premium pack, valid between two dates."""
+
+    plan: str
+    premium_pack: str | None = None
+    valid_from: date
+    valid_until: date
+    leased: bool = False
+    program_value: Decimal = ZERO
+
+
+class Entitlements(Record):
+    """What a customer has used of its contract year; a new year starts afresh (SPEC §3)."""
+
+    year: int
+    included_used_hours: dict[Channel, Decimal] = Field(default_factory=dict)
+    premium_incidents_used: int = 0
+
+
+class Customer(Record):
+    """A customer of the vendor, with its contract and what it has used."""
+
+    id: str
+    name: str
+    contact: str = ""
+    city: str = ""
+    out_of_town: bool = False
+    contract: Contract | None = None
+    entitlements: Entitlements | None = None
+    prepaid_credit: Decimal = ZERO
+    overdue_amount: Decimal = ZERO
+    updated_at: AwareDatetime | None = None
+
+
+class Note(Record):
+    """An append-only note on an incident, owned by its author."""
+
+    id: str
+    author: str
+    at: AwareDatetime
+    text: str
+
+
+class Prerequisites(Record):
+    """The support prerequisites asked at intake (SPEC §3)."""
+
+    backups: Answer = Answer.UNKNOWN
+    no_third_party: Answer = Answer.UNKNOWN
+
+
+class Eligibility(Record):
+    """What intake found about the customer's right to support when the incident was opened."""
+
+    contract_in_force: bool
+    served_as: str
+    blocked: bool = False
+    overdue_amount: Decimal = ZERO
+    override_reason: str | None = None
+    premium_used: bool = False
+    premium_left: int | None = None
+    out_of_scope: bool = False
+    scope_override_reason: str | None = None
+
+
+class Incident(Record):
+    """A customer's request, with its SLA fixed when it was opened."""
+
+    id: str
+    ref: str
+    customer_id: str
+    subject: str
+    description: str = ""
+    category: Category = Category.SOFTWARE
+    requested_via: Channel = Channel.PHONE
+    opened_at: AwareDatetime
+    opened_by: str
+    plan: str
+    warn_at: AwareDatetime
+    deadline: AwareDatetime
+    resolve_by: AwareDatetime | None = None
+    first_response_at: AwareDatetime | None = None
+    status: IncidentStatus = IncidentStatus.NEW
+    assignee: str | None = None
+    notes: tuple[Note, ...] = ()
+    prerequisites: Prerequisites = Prerequisites()
+    eligibility: Eligibility
+    updated_at: AwareDatetime
+
+
+class QuoteLine(Record):
+    """One line of a priced session: what, how long, at what rate, how much."""
+
+    kind: str
+    label: str
+    minutes: Decimal | None = None
+    rate: Decimal | None = None
+    amount: Decimal
+
+
+class Quote(Record):
+    """A priced session (SPEC §5): the split, the billable time, its lines and totals."""
+
+    plan: str
+    channel: Channel
+    in_hours_minutes: Decimal
+    after_hours_minutes: Decimal
+    billable_minutes: Decimal
+    effective_minutes: Decimal
+    included_hours_debited: Decimal = ZERO
+    credit_debited: Decimal = ZERO
+    lines: tuple[QuoteLine, ...] = ()
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+    due: Decimal
+    after_hours: bool = False
+
+
+class Expenses(Record):
+    """Costs of an out-of-town visit, charged as entered, without surcharge."""
+
+    travel: Decimal = ZERO
+    parking: Decimal = ZERO
+    lodging: Decimal = ZERO
+
+
+class SessionEdit(Record):
+    """A change to a session's times: the old values, who changed them, when and why."""
+
+    at: AwareDatetime
+    by: str
+    reason: str
+    old_segments: tuple[Segment, ...]
+    old_channel: Channel
+    old_quote: Quote
+
+
+class Session(Record):
+    """Timed work on an incident, priced when the timer stopped."""
+
+    id: str
+    incident_id: str
+    customer_id: str
+    technician: str
+    device_id: str
+    channel: Channel
+    segments: tuple[Segment, ...]
+    note: str = ""
+    expenses: Expenses = Expenses()
+    quote: Quote
+    recorded_at: AwareDatetime
+    clock_offset_seconds: float | None = None
+    edits: tuple[SessionEdit, ...] = ()
+
+
+class Timer(Record):
+    """The one running timer: closed segments plus the instant the open one began, if running."""
+
+    incident_id: str
+    technician: str
+    channel: Channel
+    segments: tuple[Segment, ...] = ()
+    running_since: AwareDatetime | None = None

@@ -1,0 +1,1 @@
+"""The vardia sync server: an HTTP API over SQLite or PostgreSQL."""

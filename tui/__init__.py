@@ -1,0 +1,1 @@
+"""vardia's terminal app and command line."""

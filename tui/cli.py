@@ -1,0 +1,57 @@
+"""Shared plumbing of the ``vardia`` command line: output as text or JSON, errors as sentences."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import click
+import orjson
+from pydantic import BaseModel
+
+from core.errors import VardiaError
+
+__all__ = ["EXIT_USAGE", "emit", "json_option", "reports_errors"]
+
+EXIT_USAGE = 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError
+
+
+def emit(data: Any, as_json: bool, render: Callable[[], str] | None = None) -> None:
+    """Print ``data`` as JSON when asked, otherwise the human rendering."""
+    if as_json or render is None:
+        out = orjson.dumps(data, default=_default, option=orjson.OPT_INDENT_2)
+        click.echo(out.decode())
+    else:
+        click.echo(render())
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a VardiaError into one sentence on stderr and exit status 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except VardiaError as error:
+            click.echo(f"vardia: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper

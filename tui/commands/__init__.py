@@ -1,0 +1,1 @@
+"""The subcommands of ``vardia``, one module per area."""

@@ -1,0 +1,509 @@
+"""Builds a customer's monthly statement from the quotes its sessions were priced with.
+
+A statement never re-prices anything: each session keeps the quote it was priced with when
+its timer stopped (or when it was last edited), so the statement of a past month reads the
+same whenever it is made. Readings of what the records do not say outright:
+
+- A session belongs to the month, and is dated by, the Europe/Athens day of its first
+  second.
+- Included hours used in the contract year (the calendar year by default) are the sum of the
+  ``included_hours_debited`` of the customer's sessions from 1 January up to the end of
+  the month; premium incidents used are the incidents opened in that span whose intake
+  drew on the premium pack.
+- Prepaid credit after the month is the customer's current credit plus what sessions
+  after the month debited from it; before the month, that plus what the month's sessions
+  debited. Credit bought is not recorded as sessions are, so a purchase made after the
+  month shows up as if it had been there at the month's end.
+- Prepaid credit is held in net euros whose VAT was invoiced when it was bought, so VAT is
+  charged on the net less the credit applied.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from core.calendar import month_day
+from core.errors import InputError
+from core.i18n import _
+from core.models import Channel, Customer, Incident, Session
+from core.plans import Billing, PriceList
+
+__all__ = [
+    "ATHENS",
+    "EXPENSE_KINDS",
+    "Allowance",
+    "EditNote",
+    "Month",
+    "PremiumAllowance",
+    "Statement",
+    "StatementLine",
+    "StatementTerms",
+    "StatementTotals",
+    "build_statement",
+    "money",
+    "session_day",
+    "write_statement_csv",
+]
+
+ATHENS = ZoneInfo("Europe/Athens")
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+
+EXPENSE_KINDS = frozenset({"travel", "parking", "lodging", "out_of_office_fee"})
+"""Kinds of quote line that are costs charged as entered, not support time (SPEC §3)."""
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def money(value: Decimal) -> Decimal:
+    """Round half-up to cents, the way every amount on a statement is shown."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month, whose bounds are Europe/Athens midnights."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        found = _MONTH.match(text.strip())
+        if found is None or not 1 <= int(found[2]) <= 12:
+            raise InputError(
+                _("“{text}” is not a month: write it as YYYY-MM, e.g. 2026-11.").format(text=text)
+            )
+        return cls(int(found[1]), int(found[2]))
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def start(self, tz: tzinfo) -> datetime:
+        return datetime.combine(self.first_day, time(), tz).astimezone(UTC)
+
+    def end(self, tz: tzinfo) -> datetime:
+        """The first instant after the month."""
+        return self.next.start(tz)
+
+    @property
+    def last_day(self) -> date:
+        return self.next.first_day - timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class StatementTerms:
+    """What the price list says about this customer's statement: VAT, included hours, premium."""
+
+    vat_rate: Decimal
+    included_hours: Mapping[Channel, Decimal]
+    tz: tzinfo = ATHENS
+    premium_pack: str | None = None
+    premium_incidents: int = 0
+    contract_year_starts: str = "01-01"
+
+    @classmethod
+    def of(
+        cls, customer: Customer, month: Month, plans: PriceList, billing: Billing, tz: tzinfo
+    ) -> StatementTerms:
+        """The terms of the customer's contract if it is in force during the month."""
+        contract = customer.contract
+        if contract is None or not (
+            contract.valid_from <= month.last_day and contract.valid_until >= month.first_day
+        ):
+            return cls(vat_rate=billing.vat_rate, included_hours={}, tz=tz)
+        plan = plans.plan(contract.plan)
+        pack = contract.premium_pack
+        return cls(
+            vat_rate=billing.vat_rate,
+            included_hours={c: t.included_hours for c, t in plan.channels.items()},
+            tz=tz,
+            premium_pack=pack,
+            premium_incidents=plans.plan(pack).premium_incidents if pack else 0,
+            contract_year_starts=plan.contract_year_starts,
+        )
+
+    def year_start(self, month: Month) -> datetime:
+        """The first instant of the contract year that holds the month's last day."""
+        start = month_day(self.contract_year_starts)
+        last = month.last_day
+        year = last.year if (last.month, last.day) >= start else last.year - 1
+        return datetime(year, *start, tzinfo=self.tz).astimezone(UTC)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class EditNote(_Out):
+    """A change made to a session's times after it was recorded, as the statement shows it."""
+
+    at: datetime
+    by: str
+    reason: str
+    old_effective_minutes: Decimal
+    old_amount: Decimal
+
+
+class StatementLine(_Out):
+    """One session on a statement."""
+
+    session_id: str
+    date: date
+    incident_id: str
+    incident_ref: str
+    incident_subject: str
+    technician: str
+    channel: Channel
+    plan: str
+    in_hours_minutes: Decimal
+    after_hours_minutes: Decimal
+    billable_minutes: Decimal
+    effective_minutes: Decimal
+    after_hours: bool
+    included_hours_debited: Decimal
+    credit_debited: Decimal
+    amount: Decimal
+    expenses: Decimal
+    net: Decimal
+    edits: tuple[EditNote, ...] = ()
+
+
+class Allowance(_Out):
+    """A channel's included hours in the contract year, as of the month's end."""
+
+    channel: Channel
+    included_hours: Decimal
+    used_before_month: Decimal
+    used_in_month: Decimal
+    used_to_date: Decimal
+    left: Decimal
+
+
+class PremiumAllowance(_Out):
+    """A premium pack's incidents in the contract year, as of the month's end."""
+
+    pack: str
+    incidents: int
+    used_in_month: int
+    used_to_date: int
+    left: int
+
+
+class StatementTotals(_Out):
+    """The sums at the foot of a statement."""
+
+    sessions: int
+    in_hours_minutes: Decimal
+    after_hours_minutes: Decimal
+    effective_minutes: Decimal
+    included_hours_debited: Decimal
+    time_charges: Decimal
+    expenses: Decimal
+    net: Decimal
+    credit_applied: Decimal
+    net_due: Decimal
+    vat_rate: Decimal
+    vat: Decimal
+    total: Decimal
+    credit_before: Decimal
+    credit_after: Decimal
+
+
+class Statement(_Out):
+    """A customer's month: its sessions line by line, what is left of its contract, the totals."""
+
+    customer_id: str
+    customer_name: str
+    plan: str | None
+    month: str
+    period_start: datetime
+    period_end: datetime
+    lines: tuple[StatementLine, ...]
+    allowances: tuple[Allowance, ...]
+    premium: PremiumAllowance | None
+    totals: StatementTotals
+
+
+def session_day(session: Session, tz: tzinfo = ATHENS) -> date:
+    """The local day (Europe/Athens by default) of a session's first second."""
+    return session_start(session).astimezone(tz).date()
+
+
+def session_start(session: Session) -> datetime:
+    return session.segments[0].start if session.segments else session.recorded_at
+
+
+def _expenses(session: Session) -> Decimal:
+    return sum((ln.amount for ln in session.quote.lines if ln.kind in EXPENSE_KINDS), ZERO)
+
+
+def _line(session: Session, incident: Incident | None, tz: tzinfo) -> StatementLine:
+    quote = session.quote
+    expenses = _expenses(session)
+    return StatementLine(
+        session_id=session.id,
+        date=session_day(session, tz),
+        incident_id=session.incident_id,
+        incident_ref=incident.ref if incident else session.incident_id,
+        incident_subject=incident.subject if incident else "",
+        technician=session.technician,
+        channel=session.channel,
+        plan=quote.plan,
+        in_hours_minutes=quote.in_hours_minutes,
+        after_hours_minutes=quote.after_hours_minutes,
+        billable_minutes=quote.billable_minutes,
+        effective_minutes=quote.effective_minutes,
+        after_hours=quote.after_hours,
+        included_hours_debited=quote.included_hours_debited,
+        credit_debited=money(quote.credit_debited),
+        amount=money(quote.net - expenses),
+        expenses=money(expenses),
+        net=money(quote.net),
+        edits=tuple(
+            EditNote(
+                at=edit.at,
+                by=edit.by,
+                reason=edit.reason,
+                old_effective_minutes=edit.old_quote.effective_minutes,
+                old_amount=money(edit.old_quote.net),
+            )
+            for edit in session.edits
+        ),
+    )
+
+
+def _allowances(
+    terms: StatementTerms, year_sessions: list[Session], month_start: datetime
+) -> tuple[Allowance, ...]:
+    allowances = []
+    for channel, included in terms.included_hours.items():
+        if included <= 0:
+            continue
+        before = in_month = ZERO
+        for session in year_sessions:
+            if session.quote.channel != channel:
+                continue
+            if session_start(session) < month_start:
+                before += session.quote.included_hours_debited
+            else:
+                in_month += session.quote.included_hours_debited
+        allowances.append(
+            Allowance(
+                channel=channel,
+                included_hours=included,
+                used_before_month=before,
+                used_in_month=in_month,
+                used_to_date=before + in_month,
+                left=max(ZERO, included - before - in_month),
+            )
+        )
+    return tuple(allowances)
+
+
+def _premium(
+    terms: StatementTerms,
+    customer_id: str,
+    incidents: Iterable[Incident],
+    span: tuple[datetime, datetime, datetime],
+) -> PremiumAllowance | None:
+    if terms.premium_pack is None:
+        return None
+    year_start, month_start, month_end = span
+    to_date = in_month = 0
+    for incident in incidents:
+        if incident.customer_id != customer_id or not incident.eligibility.premium_used:
+            continue
+        if year_start <= incident.opened_at < month_end:
+            to_date += 1
+            if incident.opened_at >= month_start:
+                in_month += 1
+    return PremiumAllowance(
+        pack=terms.premium_pack,
+        incidents=terms.premium_incidents,
+        used_in_month=in_month,
+        used_to_date=to_date,
+        left=max(0, terms.premium_incidents - to_date),
+    )
+
+
+def build_statement(
+    customer: Customer,
+    month: Month,
+    sessions: Iterable[Session],
+    incidents: Mapping[str, Incident],
+    terms: StatementTerms,
+) -> Statement:
+    """The customer's statement for ``month``.
+
+    ``sessions`` are the customer's sessions (those of other customers are ignored); the
+    ones before and after the month are needed for the contract year's included hours and
+    for the prepaid credit before and after the month. ``incidents`` maps incident ids to
+    incidents, for the sessions' references and the premium incidents used.
+    """
+    tz = terms.tz
+    year_start, month_start, month_end = terms.year_start(month), month.start(tz), month.end(tz)
+    in_month: list[Session] = []
+    year_to_date: list[Session] = []
+    credit_after_month = ZERO
+    for session in sessions:
+        if session.customer_id != customer.id:
+            continue
+        start = session_start(session)
+        if start >= month_end:
+            credit_after_month += session.quote.credit_debited
+            continue
+        if start >= year_start:
+            year_to_date.append(session)
+        if start >= month_start:
+            in_month.append(session)
+    in_month.sort(key=lambda s: (session_start(s), s.id))
+    lines = tuple(_line(s, incidents.get(s.incident_id), tz) for s in in_month)
+
+    time_charges = sum((ln.amount for ln in lines), ZERO)
+    expenses = sum((ln.expenses for ln in lines), ZERO)
+    credit_applied = sum((ln.credit_debited for ln in lines), ZERO)
+    net = time_charges + expenses
+    net_due = net - credit_applied
+    vat = money(net_due * terms.vat_rate)
+    credit_after = money(customer.prepaid_credit + credit_after_month)
+    totals = StatementTotals(
+        sessions=len(lines),
+        in_hours_minutes=sum((ln.in_hours_minutes for ln in lines), ZERO),
+        after_hours_minutes=sum((ln.after_hours_minutes for ln in lines), ZERO),
+        effective_minutes=sum((ln.effective_minutes for ln in lines), ZERO),
+        included_hours_debited=sum((ln.included_hours_debited for ln in lines), ZERO),
+        time_charges=money(time_charges),
+        expenses=money(expenses),
+        net=money(net),
+        credit_applied=money(credit_applied),
+        net_due=money(net_due),
+        vat_rate=terms.vat_rate,
+        vat=vat,
+        total=money(net_due + vat),
+        credit_before=money(credit_after + credit_applied),
+        credit_after=credit_after,
+    )
+    return Statement(
+        customer_id=customer.id,
+        customer_name=customer.name,
+        plan=customer.contract.plan if customer.contract else None,
+        month=str(month),
+        period_start=month_start,
+        period_end=month_end,
+        lines=lines,
+        allowances=_allowances(terms, year_to_date, month_start),
+        premium=_premium(
+            terms, customer.id, incidents.values(), (year_start, month_start, month_end)
+        ),
+        totals=totals,
+    )
+
+
+CSV_HEADER = (
+    "line",
+    "date",
+    "session",
+    "incident",
+    "subject",
+    "technician",
+    "channel",
+    "in_hours_minutes",
+    "after_hours_minutes",
+    "effective_minutes",
+    "included_hours_drawn",
+    "credit_debited",
+    "expenses",
+    "amount",
+    "edited",
+)
+
+
+def write_statement_csv(statement: Statement, out: TextIO) -> None:
+    """Write the statement as CSV: a header, one row per session, then one row per total.
+
+    Every row has the header's columns, so a spreadsheet imports it as is; a total row
+    names itself in the ``line`` column and carries its value in ``amount``.
+    """
+    writer = csv.writer(out, lineterminator="\n")
+    tz = statement.period_start.tzinfo
+    writer.writerow(CSV_HEADER)
+    for ln in statement.lines:
+        last_edit = ln.edits[-1] if ln.edits else None
+        writer.writerow(
+            (
+                "session",
+                ln.date.isoformat(),
+                ln.session_id,
+                ln.incident_ref,
+                ln.incident_subject,
+                ln.technician,
+                ln.channel.value,
+                ln.in_hours_minutes,
+                ln.after_hours_minutes,
+                ln.effective_minutes,
+                ln.included_hours_debited,
+                ln.credit_debited,
+                ln.expenses,
+                ln.amount,
+                f"{last_edit.at.astimezone(tz):%Y-%m-%d %H:%M} {last_edit.by}: {last_edit.reason}"
+                if last_edit
+                else "",
+            )
+        )
+    t = statement.totals
+    blank = ("",) * 6
+    writer.writerow(
+        (
+            "sessions total",
+            *blank,
+            t.in_hours_minutes,
+            t.after_hours_minutes,
+            t.effective_minutes,
+            t.included_hours_debited,
+            t.credit_applied,
+            t.expenses,
+            t.time_charges,
+            "",
+        )
+    )
+    for allowance in statement.allowances:
+        for what, hours in (("used", allowance.used_to_date), ("left", allowance.left)):
+            writer.writerow(
+                (f"{allowance.channel.value} included hours {what}", *blank, "", "", "", hours)
+                + ("",) * 4
+            )
+    if statement.premium is not None:
+        for what, count in (
+            ("used", statement.premium.used_to_date),
+            ("left", statement.premium.left),
+        ):
+            writer.writerow((f"premium incidents {what}", "", "", count) + ("",) * 11)
+    pad = ("",) * (len(CSV_HEADER) - 3)
+    for label, value in (
+        ("net", t.net),
+        ("prepaid credit applied", ZERO - t.credit_applied),
+        ("net due", t.net_due),
+        (f"VAT {(t.vat_rate * 100).normalize():f} %", t.vat),
+        ("total", t.total),
+        ("prepaid credit before", t.credit_before),
+        ("prepaid credit after", t.credit_after),
+    ):
+        writer.writerow((label, *pad, value, ""))

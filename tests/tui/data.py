@@ -1,0 +1,105 @@
+"""A small, known desk for the TUI tests: customers on every plan, incidents in each SLA state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from core import sla
+from core.models import (
+    Category,
+    Channel,
+    Contract,
+    Customer,
+    Eligibility,
+    Entitlements,
+    Incident,
+)
+from core.rules import Rules
+from tui.app import VardiaApp
+
+AppFactory = Callable[..., VardiaApp]
+
+__all__ = ["NOW", "AppFactory", "customers", "incidents"]
+
+# Monday 23 Nov 2026, 11:00 in Athens: inside support hours.
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+_PLANS = ["business", "basic", "free", "maintenance"]
+_NAMES = [
+    "Acme Accounting",
+    "Βήτα Λογιστική",
+    "Civil Works SA",
+    "Delta Clinic",
+    "Epsilon Bakery",
+    "Zeta Shipping",
+    "Eta Pharmacy",
+    "Theta Builders",
+]
+_SUBJECTS = [
+    "Invoices do not print",
+    "Cannot log in after update",
+    "Backup job fails at night",
+    "VAT report totals are wrong",
+    "Slow search in customer list",
+    "Licence expired message",
+]
+
+
+def customers(count: int = 8) -> list[Customer]:
+    """Customers on every plan; the second is blocked with an overdue amount."""
+    found = []
+    for index in range(count):
+        plan = _PLANS[index % len(_PLANS)]
+        found.append(
+            Customer(
+                id=f"c{index:04d}",
+                name=_NAMES[index % len(_NAMES)] + ("" if index < len(_NAMES) else f" {index}"),
+                city="Athens" if index % 3 else "Patras",
+                out_of_town=index % 3 == 0,
+                contract=Contract(
+                    plan=plan,
+                    premium_pack="premium-2" if plan == "maintenance" else None,
+                    valid_from=date(2026, 1, 1),
+                    valid_until=date(2026, 12, 31),
+                ),
+                entitlements=Entitlements(
+                    year=2026, included_used_hours={Channel.REMOTE: Decimal("1.5")}
+                ),
+                prepaid_credit=Decimal("100") if plan == "free" else Decimal("0"),
+                overdue_amount=Decimal("240.00") if index == 1 else Decimal("0"),
+            )
+        )
+    return found
+
+
+def incidents(rules: Rules, people: list[Customer], count: int = 12) -> list[Incident]:
+    """Open incidents opened over the last days, so some are breached, some warned, some not."""
+    found = []
+    for index in range(count):
+        customer = people[index % len(people)]
+        assert customer.contract is not None
+        plan = customer.contract.plan
+        opened = NOW - timedelta(hours=13 * index + 1)
+        targets = sla.targets(rules, plan, opened)
+        found.append(
+            Incident(
+                id=f"i{index:05d}",
+                ref=f"TST-{index + 1}",
+                customer_id=customer.id,
+                subject=_SUBJECTS[index % len(_SUBJECTS)],
+                category=Category.SOFTWARE,
+                requested_via=Channel.PHONE,
+                opened_at=opened,
+                opened_by="maria",
+                plan=plan,
+                warn_at=targets.warn_at,
+                deadline=targets.deadline,
+                resolve_by=targets.resolve_by,
+                assignee=("tech" if index % 3 == 0 else None),
+                eligibility=Eligibility(contract_in_force=True, served_as=plan),
+                updated_at=opened,
+            )
+        )
+    return found

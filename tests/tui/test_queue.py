@@ -1,0 +1,95 @@
+"""The queue: SLA order, countdowns, filters, search, and a cursor that follows its incident."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core import sla
+from tests.tui.data import AppFactory
+from tui.screens.queue import QueueScreen
+from tui.widgets.queue_table import QueueTable
+
+
+async def _ready(app, pilot) -> QueueScreen:  # type: ignore[no-untyped-def]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, QueueScreen)
+    return screen
+
+
+async def test_queue_lists_open_incidents_in_sla_order(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(app, pilot)
+        shown = [row.incident.id for row in screen.table.rows]
+        expected = [i.id for i in sla.queue_order(app.desk.load_queue()[0], app.clock.now())]
+        assert shown == expected
+        assert len(shown) == 12
+
+
+async def test_filters_narrow_the_list_and_escape_clears_them(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        now = app.clock.now()
+        await pilot.press("f")  # mine
+        assert {r.incident.assignee for r in screen.table.rows} == {"tech"}
+        await pilot.press("f")  # unassigned
+        assert {r.incident.assignee for r in screen.table.rows} == {None}
+        await pilot.press("f", "b")  # all, breached only
+        states = {sla.state(r.incident, now).value for r in screen.table.rows}
+        assert states == {"breached"}
+        await pilot.press("escape")
+        assert len(screen.table.rows) == 12
+
+
+async def test_search_by_customer_ref_or_subject(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        await pilot.press("slash", *"backup")
+        subjects = {r.incident.subject for r in screen.table.rows}
+        assert subjects == {"Backup job fails at night"}
+        await pilot.press("enter")
+        assert isinstance(app.focused, QueueTable)
+        await pilot.press("escape")
+        await pilot.press("slash", *"tst-12")
+        assert [r.incident.ref for r in screen.table.rows] == ["TST-12"]
+
+
+async def test_cursor_stays_on_its_incident_when_rows_move(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        target = screen.table.rows[5].incident
+        screen.table.select_incident(target.id)
+        first = screen.table.rows[0].incident
+        older = first.model_copy(
+            update={
+                "id": "i-older",
+                "ref": "TST-99",
+                "opened_at": first.opened_at - timedelta(days=1),
+                "warn_at": first.warn_at - timedelta(days=1),
+                "deadline": first.deadline - timedelta(days=1),
+            }
+        )
+        app.desk.store.import_records(incidents=[older])
+        app.load_queue()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.table.rows[0].incident.id == "i-older"
+        assert screen.table.selected is not None
+        assert screen.table.selected.incident.id == target.id
+        assert screen.table.cursor == 6
+
+
+async def test_countdowns_move_on_each_tick(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        lines = [screen.table.render_line(y).text for y in range(10)]
+        app.clock.advance(timedelta(hours=1))
+        app.refresh_status()
+        await pilot.pause()
+        assert [screen.table.render_line(y).text for y in range(10)] != lines

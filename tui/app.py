@@ -1,0 +1,386 @@
+"""The vardia app: one factory builds it for the command line, the tests and the screenshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from core.clock import Clock
+from core.errors import VardiaError
+from core.i18n import _
+from core.models import Channel, Customer, Incident, IncidentStatus, Session, Timer
+from core.rules import Rules
+from tui.desk import Desk
+from tui.messages import Changed, ChangeFailed, QueueLoaded, SyncReport, TimerLoaded
+from tui.screens.base import DeskScreen
+from tui.screens.dialogs import ChoiceDialog, StopDialog, StopRequest, TextDialog
+from tui.screens.queue import QueueScreen
+from tui.widgets.fmt import money
+from tui.widgets.status import SyncView, TimerView
+
+__all__ = ["VardiaApp", "make_app"]
+
+CHANNEL_LABELS = {
+    Channel.PHONE: _("phone"),
+    Channel.REMOTE: _("remote"),
+    Channel.OFFICE: _("at our office"),
+    Channel.ONSITE: _("on site"),
+    Channel.WRITTEN: _("written"),
+}
+
+
+class VardiaApp(App[None]):
+    """The technician's desk: queue, incidents, intake, timer and sync in one terminal."""
+
+    TITLE = "vardia"
+    CSS_PATH: ClassVar[list[str]] = [
+        "app.tcss",
+        "screens/queue.tcss",
+        "screens/incident.tcss",
+        "screens/intake.tcss",
+        "screens/customer.tcss",
+        "screens/help.tcss",
+    ]
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", _("Help"), id="app.help"),
+        Binding("t", "timer_start", _("Start timer"), id="timer.start"),
+        Binding("p", "timer_pause", _("Pause timer"), id="timer.pause"),
+        Binding("r", "timer_resume", _("Resume timer"), id="timer.resume"),
+        Binding("x", "timer_stop", _("Stop timer"), id="timer.stop"),
+        Binding("R", "sync_now", _("Sync now"), show=False, id="sync.now"),
+        Binding("C", "conflicts", _("Sync conflicts"), show=False, id="sync.conflicts"),
+    ]
+
+    def __init__(
+        self,
+        rules: Rules,
+        desk: Desk,
+        sync_client: Any | None,
+        clock: Clock,
+        *,
+        keymap: dict[str, str] | None = None,
+        tick: bool = True,
+    ) -> None:
+        super().__init__()
+        self.rules = rules
+        self.desk = desk
+        self.sync_client = sync_client
+        self.clock = clock
+        self._keymap_overrides = keymap or {}
+        self._tick_enabled = tick
+        self.timer: Timer | None = None
+        self.timer_incident: Incident | None = None
+        self.timer_customer: Customer | None = None
+        self.sync_view = SyncView()
+        self.last_session: Session | None = None
+
+    # ---- life cycle -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self._keymap_overrides:
+            self.set_keymap(self._keymap_overrides)
+        self.push_screen(QueueScreen(self.desk.technician))
+        self.refresh_status()
+        self.load_queue()
+        self.load_timer()
+        if self._tick_enabled:
+            self.set_interval(1, self.refresh_status, name="tick")
+
+    def refresh_status(self) -> None:
+        """Once a second: header clock, timer bar and countdowns on every desk screen."""
+        now = self.clock.now()
+        support = self.rules.calendar.is_support_time(now)
+        timer = self._timer_view(now)
+        for screen in self.screen_stack:
+            if isinstance(screen, DeskScreen) and screen.is_mounted:
+                screen.show_status(now, support, timer, self.sync_view)
+                screen.tick(now)
+
+    def _timer_view(self, now: datetime) -> TimerView | None:
+        timer = self.timer
+        if timer is None:
+            return None
+        incident, customer = self.timer_incident, self.timer_customer
+        running = timer.running_since is not None
+        return TimerView(
+            ref=incident.ref if incident else timer.incident_id,
+            customer=customer.name if customer else "",
+            channel=CHANNEL_LABELS[timer.channel],
+            elapsed=_timer_elapsed(timer, now),
+            running=running,
+            after_hours=running and not self.rules.calendar.is_support_time(now),
+            net=self.desk.running_net(timer, now),
+        )
+
+    # ---- reading (workers post messages; handlers update screens) --------------------
+
+    @work(thread=True, exclusive=True, group="load-queue", exit_on_error=False)
+    def load_queue(self) -> None:
+        incidents, customers = self.desk.load_queue()
+        self.post_message(QueueLoaded(incidents, customers))
+
+    @work(thread=True, exclusive=True, group="load-timer", exit_on_error=False)
+    def load_timer(self) -> None:
+        self.post_message(TimerLoaded(*self.desk.load_timer()))
+
+    @on(QueueLoaded)
+    def _queue_loaded(self, message: QueueLoaded) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.set_data(message.incidents, message.customers, self.clock.now())
+
+    @on(TimerLoaded)
+    def _timer_loaded(self, message: TimerLoaded) -> None:
+        self.timer = message.timer
+        self.timer_incident = message.incident
+        self.timer_customer = message.customer
+        self.refresh_bindings()
+        self.refresh_status()
+
+    # ---- changing (one worker per change; the result comes back as a message) ---------
+
+    def change(self, summary: str, work_fn: Callable[[], Session | None]) -> None:
+        """Save a change off the event loop; success and refusal come back as messages."""
+
+        def run() -> None:
+            try:
+                session = work_fn()
+            except VardiaError as error:
+                self.post_message(ChangeFailed(str(error)))
+            else:
+                self.post_message(Changed(summary, session))
+
+        self.run_worker(run, thread=True, group="change", exit_on_error=False)
+
+    @on(Changed)
+    def _changed(self, message: Changed) -> None:
+        if message.session is not None:
+            self.last_session = message.session
+            self._show_session(message.session)
+        else:
+            self.notify(message.summary, timeout=3)
+        self.load_queue()
+        self.load_timer()
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if reload is not None:
+                reload()
+        self.schedule_sync()
+
+    @on(ChangeFailed)
+    def _change_failed(self, message: ChangeFailed) -> None:
+        self.notify(message.reason, severity="error", timeout=8)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported: a sentence, never a traceback."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            text = (
+                str(error)
+                if isinstance(error, VardiaError)
+                else _("Something went wrong ({error}); your data is safe, try again.").format(
+                    error=type(error).__name__
+                )
+            )
+            self.notify(text, severity="error", timeout=8)
+
+    def _show_session(self, session: Session) -> None:
+        quote = session.quote
+        self.notify(
+            _("Session saved: {minutes} min billed, net {net}, VAT {vat}, total {total}.").format(
+                minutes=quote.billable_minutes,
+                net=money(quote.net),
+                vat=money(quote.vat),
+                total=money(quote.total),
+            ),
+            title=_("Priced session"),
+            timeout=10,
+        )
+
+    # ---- actions ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        timer = self.timer
+        if action == "timer_start":
+            return timer is None
+        if action == "timer_pause":
+            return timer is not None and timer.running_since is not None
+        if action == "timer_resume":
+            return timer is not None and timer.running_since is None
+        if action == "timer_stop":
+            return timer is not None
+        if action == "conflicts":
+            return self.sync_client is not None
+        return True
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_intake(self) -> None:
+        from tui.screens.intake import IntakeScreen
+
+        self.push_screen(IntakeScreen())
+
+    def action_open_incident(self, incident_id: str) -> None:
+        from tui.screens.incident import IncidentScreen
+
+        self.push_screen(IncidentScreen(incident_id))
+
+    def action_open_customer(self, customer_id: str) -> None:
+        from tui.screens.customer import CustomerScreen
+
+        self.push_screen(CustomerScreen(customer_id))
+
+    def action_acknowledge(self, incident_id: str) -> None:
+        self.change(_("Acknowledged."), lambda: self.desk.acknowledge(incident_id))
+
+    def action_assign_to_me(self, incident_id: str) -> None:
+        self.change(_("Assigned to you."), lambda: self.desk.assign_to_me(incident_id))
+
+    def action_set_status(self, incident_id: str) -> None:
+        choices = [(status.value.replace("_", " "), status) for status in IncidentStatus]
+
+        def chosen(status: IncidentStatus | None) -> None:
+            if status is not None:
+                self.change(
+                    _("Status set to {status}.").format(status=status.value),
+                    lambda: self.desk.set_status(incident_id, status),
+                )
+
+        self.push_screen(ChoiceDialog(_("Set the status"), choices), chosen)
+
+    def action_add_note(self, incident_id: str) -> None:
+        def typed(text: str | None) -> None:
+            if text:
+                self.change(_("Note added."), lambda: self.desk.add_note(incident_id, text))
+
+        self.push_screen(TextDialog(_("Add a note"), placeholder=_("What happened")), typed)
+
+    def action_timer_start(self) -> None:
+        incident_id = getattr(self.screen, "current_incident_id", None)
+        if incident_id is None:
+            self.notify(_("Select an incident first, in the queue or on its page."))
+            return
+        choices = [(label, channel) for channel, label in CHANNEL_LABELS.items()]
+
+        def chosen(channel: Channel | None) -> None:
+            if channel is not None:
+                self.change(
+                    _("Timer started ({channel}).").format(channel=CHANNEL_LABELS[channel]),
+                    lambda: self.desk.start_timer(incident_id, channel),
+                )
+
+        self.push_screen(ChoiceDialog(_("Start the timer: which channel?"), choices), chosen)
+
+    def action_timer_pause(self) -> None:
+        self.change(_("Timer paused."), self.desk.pause_timer)
+
+    def action_timer_resume(self) -> None:
+        self.change(_("Timer resumed."), self.desk.resume_timer)
+
+    def action_timer_stop(self) -> None:
+        timer = self.timer
+        if timer is None:
+            return
+        view = self._timer_view(self.clock.now())
+        summary = " · ".join(
+            part
+            for part in (
+                view.ref if view else "",
+                view.customer if view else "",
+                view.channel if view else "",
+            )
+            if part
+        )
+        expenses = (
+            timer.channel is Channel.ONSITE
+            and self.timer_customer is not None
+            and self.timer_customer.out_of_town
+        )
+
+        def done(request: StopRequest | None) -> None:
+            if request is not None:
+                self.change(
+                    _("Session saved."),
+                    lambda: self.desk.stop_timer(request.note, request.expenses),
+                )
+
+        self.push_screen(StopDialog(summary, expenses=expenses), done)
+
+    def action_sync_now(self) -> None:
+        self.schedule_sync(at_once=True)
+
+    def action_conflicts(self) -> None:
+        self.notify(_("No sync conflicts to review."))
+
+    def schedule_sync(self, at_once: bool = False) -> None:
+        """Push and pull soon after a local change (the sync worker lands with the client)."""
+        self.sync_view = SyncView(
+            configured=self.sync_client is not None,
+            online=self.sync_view.online,
+            pending=self.desk.pending_count(),
+            conflicts=self.sync_view.conflicts,
+        )
+
+    @on(SyncReport)
+    def _sync_report(self, message: SyncReport) -> None:
+        self.sync_view = SyncView(
+            configured=message.configured,
+            online=message.online,
+            pending=message.pending,
+            conflicts=message.conflicts,
+        )
+        self.refresh_status()
+
+    # ---- command palette: every binding of the screen, by its description -------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or not active.enabled or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            node = active.node
+
+            async def run(action: str = binding.action, target: Any = node) -> None:
+                await self.run_action(action, target)
+
+            yield SystemCommand(
+                binding.description,
+                _("key: {key}").format(key=self.get_key_display(binding)),
+                run,
+            )
+        yield from super().get_system_commands(screen)
+
+
+def _timer_elapsed(timer: Timer, now: datetime) -> timedelta:
+    total = sum((segment.end - segment.start for segment in timer.segments), timedelta())
+    if timer.running_since is not None:
+        total += now - timer.running_since
+    return total
+
+
+def make_app(
+    rules: Rules,
+    store: Any,
+    sync_client: Any | None,
+    clock: Clock,
+    *,
+    keymap: dict[str, str] | None = None,
+    tick: bool = True,
+) -> VardiaApp:
+    """Build the app; the CLI, the tests and the screenshots all come through here."""
+    return VardiaApp(rules, Desk(store, rules, clock), sync_client, clock, keymap=keymap, tick=tick)

@@ -1,0 +1,45 @@
+"""The frame every full screen shares: header on top, timer bar and footer at the bottom."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.widgets.status import StatusHeader, SyncView, TimerBar, TimerView
+
+__all__ = ["DeskScreen"]
+
+
+class DeskScreen(Screen[None]):
+    """A full screen of the desk; subclasses yield their body from ``compose_body``."""
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(classes="status-header")
+        yield from self.compose_body()
+        yield TimerBar(classes="timer-bar -idle")
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        self.app.call_later(self.app.refresh_status)  # type: ignore[attr-defined]
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def current_incident_id(self) -> str | None:
+        """The incident the timer keys act on from this screen, if any."""
+        return None
+
+    def show_status(
+        self, now: datetime, support_hours: bool, timer: TimerView | None, sync: SyncView
+    ) -> None:
+        """Called by the app once a second, and at once when something changes."""
+        self.query_one(StatusHeader).show_time(now, support_hours)
+        self.query_one(StatusHeader).show_sync(sync)
+        self.query_one(TimerBar).show_timer(timer)
+
+    def tick(self, now: datetime) -> None:
+        """Once a second: move what counts down on this screen."""

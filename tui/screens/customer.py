@@ -1,0 +1,124 @@
+"""A customer: contract and plan, what is used and left this year, overdue amount, history."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import DataTable, Static
+
+from core.i18n import _
+from core.models import Customer, Incident
+from tui.screens.base import DeskScreen
+from tui.widgets.fmt import money, short_at
+from tui.widgets.queue_table import STATUS_LABELS
+
+__all__ = ["CustomerScreen", "customer_summary"]
+
+
+def customer_summary(customer: Customer, included_hours: dict[str, str]) -> str:
+    """The contract, entitlements and money of a customer, as lines of text."""
+    lines = [customer.name]
+    place = ", ".join(p for p in (customer.city, customer.contact) if p)
+    if place:
+        lines.append(place + (_(" · out of town") if customer.out_of_town else ""))
+    contract = customer.contract
+    if contract is None:
+        lines.append(_("! No contract: served as free"))
+    else:
+        pack = f" + {contract.premium_pack}" if contract.premium_pack else ""
+        lines.append(
+            _("Plan {plan}{pack} · {start} → {end}{lease}").format(
+                plan=contract.plan,
+                pack=pack,
+                start=contract.valid_from.isoformat(),
+                end=contract.valid_until.isoformat(),
+                lease=_(" · leased") if contract.leased else "",
+            )
+        )
+    for channel, text in included_hours.items():
+        lines.append(_("Included {channel}: {text}").format(channel=channel, text=text))
+    entitlements = customer.entitlements
+    if contract is not None and contract.premium_pack and entitlements is not None:
+        lines.append(
+            _("Premium incidents used this year: {n}").format(n=entitlements.premium_incidents_used)
+        )
+    lines.append(_("Prepaid credit: {amount}").format(amount=money(customer.prepaid_credit)))
+    if customer.overdue_amount:
+        lines.append(
+            _("! OVERDUE {amount}: blocked until paid (intake needs an override reason)").format(
+                amount=money(customer.overdue_amount)
+            )
+        )
+    else:
+        lines.append(_("Nothing overdue"))
+    return "\n".join(lines)
+
+
+class CustomerScreen(DeskScreen):
+    """One customer's contract, entitlements and incident history."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", _("Back"), id="customer.back"),
+        Binding("n", "app.intake", _("New incident"), id="customer.intake"),
+    ]
+
+    def __init__(self, customer_id: str) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self._incidents: list[Incident] = []
+
+    @property
+    def current_incident_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self._incidents or table.cursor_row >= len(self._incidents):
+            return None
+        return self._incidents[table.cursor_row].id
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="customer-body"):
+            yield Static(_("Loading…"), id="customer-summary")
+            yield Static(_("Incidents"), classes="section-title")
+            yield DataTable(id="customer-history", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("ref"), _("opened"), _("status"), _("plan"), _("subject"))
+        table.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="customer", exit_on_error=False)
+    def _load(self) -> None:
+        customer, incidents = self.app.desk.customer_detail(self.customer_id)  # type: ignore[attr-defined]
+        included = self.app.desk.included_hours(customer)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show, customer, incidents, included)
+
+    def _show(
+        self, customer: Customer, incidents: list[Incident], included: dict[str, str]
+    ) -> None:
+        self._incidents = incidents
+        self.query_one("#customer-summary", Static).update(
+            Content(customer_summary(customer, included))
+        )
+        table = self.query_one(DataTable)
+        table.clear()
+        for incident in incidents:
+            table.add_row(
+                incident.ref,
+                short_at(incident.opened_at),
+                STATUS_LABELS[incident.status],
+                incident.plan,
+                incident.subject,
+                key=incident.id,
+            )
+
+    @on(DataTable.RowSelected)
+    async def _open(self, event: DataTable.RowSelected) -> None:
+        await self.app.run_action(f"open_incident('{event.row_key.value}')")

@@ -1,0 +1,155 @@
+"""Small modal dialogs: pick one of a list, type a line of text, stop the timer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar, Generic, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from core.i18n import _
+from core.models import Expenses
+
+__all__ = ["ChoiceDialog", "StopDialog", "StopRequest", "TextDialog"]
+
+T = TypeVar("T")
+
+
+class ChoiceDialog(ModalScreen[T | None], Generic[T]):
+    """A titled list; Enter picks the highlighted choice, Esc picks nothing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", _("Cancel"), id="dialog.cancel"),
+    ]
+
+    def __init__(self, title: str, choices: Sequence[tuple[str, T]], *, initial: int = 0) -> None:
+        super().__init__(classes="dialog")
+        self._title = title
+        self._choices = list(choices)
+        self._initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self._title, classes="dialog-title")
+            yield OptionList(
+                *(Option(label, id=str(index)) for index, (label, _v) in enumerate(self._choices))
+            )
+            yield Static(_("Enter choose · Esc cancel"), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = self._initial
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self._choices[event.option_index][1])
+
+
+class TextDialog(ModalScreen[str | None]):
+    """One line of text (a note, a reason); empty text is refused with a message."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", _("Cancel"), id="dialog.cancel"),
+    ]
+
+    def __init__(self, title: str, *, placeholder: str = "", value: str = "") -> None:
+        super().__init__(classes="dialog")
+        self._title = title
+        self._placeholder = placeholder
+        self._value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self._title, classes="dialog-title")
+            yield Input(value=self._value, placeholder=self._placeholder)
+            yield Static("", classes="field-error")
+            yield Static(_("Enter save · Esc cancel"), classes="dialog-help")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.query_one(".field-error", Static).update(_("Type something, or Esc to cancel."))
+            return
+        self.dismiss(text)
+
+
+class StopRequest:
+    """What the technician entered when stopping the timer."""
+
+    def __init__(self, note: str, expenses: Expenses) -> None:
+        self.note = note
+        self.expenses = expenses
+
+
+def _amount(text: str) -> Decimal:
+    text = text.strip().replace(",", ".") or "0"
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        message = _("“{text}” is not an amount; type euros like 12.50.").format(text=text)
+        raise ValueError(message) from None
+    if value < 0 or not value.is_finite():
+        raise ValueError(_("An amount cannot be negative."))
+    return value.quantize(Decimal("0.01"))
+
+
+class StopDialog(ModalScreen[StopRequest | None]):
+    """Stop the timer: a note and, for an on-site visit out of town, the expenses."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", _("Keep timing"), id="stop.cancel"),
+        Binding("ctrl+s", "save", _("Save session"), id="stop.save", priority=True),
+    ]
+
+    def __init__(self, summary: str, *, expenses: bool) -> None:
+        super().__init__(classes="dialog")
+        self._summary = summary
+        self._expenses = expenses
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="stop-box"):
+            yield Label(_("Stop the timer"), classes="dialog-title")
+            yield Static(self._summary, id="stop-summary")
+            yield Label(_("What was done"))
+            yield TextArea(id="stop-note")
+            if self._expenses:
+                yield Label(_("Out-of-town visit: expenses in euros, net"))
+                with Grid(id="stop-expenses"):
+                    yield Label(_("Travel"))
+                    yield Input(placeholder="0.00", id="stop-travel")
+                    yield Label(_("Parking"))
+                    yield Input(placeholder="0.00", id="stop-parking")
+                    yield Label(_("Lodging"))
+                    yield Input(placeholder="0.00", id="stop-lodging")
+            yield Static("", classes="field-error", id="stop-error")
+            yield Static(_("Ctrl+S save the session · Esc keep timing"), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        expenses = Expenses()
+        if self._expenses:
+            try:
+                expenses = Expenses(
+                    travel=_amount(self.query_one("#stop-travel", Input).value),
+                    parking=_amount(self.query_one("#stop-parking", Input).value),
+                    lodging=_amount(self.query_one("#stop-lodging", Input).value),
+                )
+            except ValueError as error:
+                self.query_one("#stop-error", Static).update(str(error))
+                return
+        self.dismiss(StopRequest(self.query_one(TextArea).text.strip(), expenses))

@@ -1,0 +1,198 @@
+"""One incident in full: fields, SLA progress, eligibility, prerequisites, sessions, notes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from core import sla
+from core.i18n import _
+from core.models import Answer, Incident, Session
+from tui.desk import IncidentDetail
+from tui.screens.base import DeskScreen
+from tui.widgets.fmt import countdown, elapsed, money, short_at
+from tui.widgets.queue_table import SLA_MARKS, STATUS_LABELS
+
+__all__ = ["IncidentScreen", "sla_bar"]
+
+_ANSWERS = {Answer.YES: _("yes"), Answer.NO: _("NO"), Answer.UNKNOWN: _("unknown")}
+
+
+def sla_bar(incident: Incident, now: datetime, width: int = 24) -> str:
+    """How much of the time to the due instant is used, as a bar with its state in words."""
+    due = sla.due_at(incident)
+    state = sla.state(incident, now)
+    if due is None:
+        return _("no target after the first response")
+    total = (due - incident.opened_at).total_seconds() or 1.0
+    used = min(1.0, max(0.0, (now - incident.opened_at).total_seconds() / total))
+    filled = round(used * width)
+    words = {"breached": _("BREACHED"), "warned": _("WARNING"), "on_time": _("on time")}
+    return "{mark} [{bar}] {pct:>3}% {state} · {left} · due {due}".format(
+        mark=SLA_MARKS[state.value],
+        bar="█" * filled + "░" * (width - filled),
+        pct=round(used * 100),
+        state=words[state.value],
+        left=countdown(due - now),
+        due=short_at(due),
+    )
+
+
+def _session_text(session: Session) -> str:
+    quote = session.quote
+    span = sum((s.end - s.start for s in session.segments), timedelta())
+    head = _("{when} · {channel} · {tech} · worked {worked} · billed {minutes} min{after}").format(
+        when=short_at(session.segments[0].start if session.segments else session.recorded_at),
+        channel=session.channel.value,
+        tech=session.technician,
+        worked=elapsed(span),
+        minutes=quote.billable_minutes,
+        after=_(" · after-hours") if quote.after_hours else "",
+    )
+    lines = [head]
+    for line in quote.lines:
+        lines.append(f"    {line.label:<40} {money(line.amount):>12}")
+    lines.append(
+        "    "
+        + _("net {net} · VAT {vat} · total {total}").format(
+            net=money(quote.net), vat=money(quote.vat), total=money(quote.total)
+        )
+    )
+    if session.note:
+        lines.append("    " + session.note)
+    return "\n".join(lines)
+
+
+class IncidentScreen(DeskScreen):
+    """Everything about one incident, and the actions a technician takes on it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", _("Back"), id="incident.back"),
+        Binding("a", "acknowledge", _("Acknowledge"), id="incident.acknowledge"),
+        Binding("s", "status", _("Status"), id="incident.status"),
+        Binding("n", "note", _("Note"), id="incident.note"),
+        Binding("m", "assign", _("Assign to me"), id="incident.assign"),
+        Binding("c", "customer", _("Customer"), id="incident.customer"),
+    ]
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.detail: IncidentDetail | None = None
+
+    @property
+    def current_incident_id(self) -> str | None:
+        return self.incident_id
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="incident-body"):
+            yield Static(_("Loading…"), id="incident-title")
+            yield Static("", id="incident-sla")
+            yield Static(_("Details"), classes="section-title")
+            yield Static("", id="incident-fields")
+            yield Static(_("Eligibility at intake"), classes="section-title")
+            yield Static("", id="incident-eligibility")
+            yield Static(_("Sessions"), classes="section-title")
+            yield Static("", id="incident-sessions")
+            yield Static(_("Notes"), classes="section-title")
+            yield Static("", id="incident-notes")
+
+    def on_mount(self) -> None:
+        self.query_one("#incident-body").focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="incident", exit_on_error=False)
+    def _load(self) -> None:
+        detail = self.app.desk.incident_detail(self.incident_id)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show, detail)
+
+    def _show(self, detail: IncidentDetail) -> None:
+        self.detail = detail
+        incident = detail.incident
+        customer = detail.customer
+        self.query_one("#incident-title", Static).update(
+            Content(f"{incident.ref} · {incident.subject}")
+        )
+        category = incident.category.value.replace("_", " ")
+        fields = [
+            (_("Customer"), customer.name if customer else incident.customer_id),
+            (_("Status"), STATUS_LABELS[incident.status]),
+            (_("Assignee"), incident.assignee or _("nobody")),
+            (_("Plan"), incident.plan),
+            (_("Category"), category),
+            (_("Requested via"), incident.requested_via.value),
+            (_("Opened"), f"{short_at(incident.opened_at)} by {incident.opened_by}"),
+            (_("Warn at"), short_at(incident.warn_at)),
+            (_("Deadline"), short_at(incident.deadline)),
+            (_("Resolve by"), short_at(incident.resolve_by)),
+            (_("First response"), short_at(incident.first_response_at)),
+            (_("Backups exist"), _ANSWERS[incident.prerequisites.backups]),
+            (_("No third party"), _ANSWERS[incident.prerequisites.no_third_party]),
+        ]
+        text = "\n".join(f"{label:<15} {value}" for label, value in fields)
+        if incident.description:
+            text += "\n\n" + incident.description
+        self.query_one("#incident-fields", Static).update(Content(text))
+        self.query_one("#incident-eligibility", Static).update(Content(self._eligibility(incident)))
+        sessions = "\n\n".join(_session_text(s) for s in detail.sessions) or _("No session yet.")
+        self.query_one("#incident-sessions", Static).update(Content(sessions))
+        notes = "\n".join(
+            f"{short_at(note.at)} {note.author}: {note.text}" for note in incident.notes
+        )
+        self.query_one("#incident-notes", Static).update(Content(notes or _("No note yet.")))
+        self.tick(self.app.clock.now())  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _eligibility(incident: Incident) -> str:
+        found = incident.eligibility
+        flags = [
+            _("contract in force") if found.contract_in_force else _("! contract EXPIRED or none"),
+            _("served as {plan}").format(plan=found.served_as),
+        ]
+        if found.blocked:
+            flags.append(
+                _("! BLOCKED: {amount} overdue").format(amount=money(found.overdue_amount))
+            )
+        if found.override_reason:
+            flags.append(_("override: {reason}").format(reason=found.override_reason))
+        if found.out_of_scope:
+            flags.append(_("! OUT OF SCOPE (billed at free rates)"))
+        if found.scope_override_reason:
+            flags.append(_("scope override: {reason}").format(reason=found.scope_override_reason))
+        if found.premium_used:
+            flags.append(_("premium incident used"))
+        if found.premium_left is not None:
+            flags.append(_("premium incidents left: {n}").format(n=found.premium_left))
+        return "\n".join(flags)
+
+    def tick(self, now: datetime) -> None:
+        if self.detail is not None:
+            self.query_one("#incident-sla", Static).update(
+                Content(sla_bar(self.detail.incident, now))
+            )
+
+    async def action_acknowledge(self) -> None:
+        await self.app.run_action(f"acknowledge('{self.incident_id}')")
+
+    async def action_status(self) -> None:
+        await self.app.run_action(f"set_status('{self.incident_id}')")
+
+    async def action_note(self) -> None:
+        await self.app.run_action(f"add_note('{self.incident_id}')")
+
+    async def action_assign(self) -> None:
+        await self.app.run_action(f"assign_to_me('{self.incident_id}')")
+
+    async def action_customer(self) -> None:
+        if self.detail is not None:
+            await self.app.run_action(f"open_customer('{self.detail.incident.customer_id}')")

@@ -1,0 +1,251 @@
+"""The main screen: open incidents in SLA order, with filters and search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
+
+from core import sla
+from core.i18n import _
+from core.models import Customer, Incident
+from tui.screens.base import DeskScreen
+from tui.widgets.queue_table import QueueRow, QueueTable
+
+__all__ = ["QueueScreen", "Scope"]
+
+
+class Scope(StrEnum):
+    """Whose incidents the queue lists."""
+
+    ALL = "all"
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+
+
+_NEXT_SCOPE = {Scope.ALL: Scope.MINE, Scope.MINE: Scope.UNASSIGNED, Scope.UNASSIGNED: Scope.ALL}
+
+
+def _state(incident: Incident, now: datetime) -> str:
+    return str(sla.state(incident, now).value)
+
+
+class QueueScreen(DeskScreen):
+    """Open incidents, breached first; the cursor stays on its incident as rows move."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", _("Search"), id="queue.search"),
+        Binding("f", "scope", _("Mine/unassigned/all"), id="queue.scope"),
+        Binding("b", "breached", _("Breached only"), id="queue.breached"),
+        Binding("P", "plan", _("Plan filter"), id="queue.plan"),
+        Binding("escape", "clear", _("Clear filters"), show=False, id="queue.clear"),
+        Binding("n", "app.intake", _("New incident"), id="queue.intake"),
+        Binding("a", "acknowledge", _("Acknowledge"), id="queue.acknowledge"),
+        Binding("m", "assign", _("Assign to me"), id="queue.assign"),
+        Binding("c", "customer", _("Customer"), id="queue.customer"),
+        Binding("q", "app.quit", _("Quit"), id="queue.quit"),
+    ]
+
+    def __init__(self, technician: str) -> None:
+        super().__init__(id="queue")
+        self.technician = technician
+        self.scope = Scope.ALL
+        self.breached_only = False
+        self.plan: str | None = None
+        self.search = ""
+        self._incidents: Sequence[Incident] = ()
+        self._customers: dict[str, Customer] = {}
+        self._ordered: list[QueueRow] = []
+        self._now: datetime | None = None
+        self._resort_at: datetime | None = None
+        self._loaded = False
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="queue-bar"):
+            yield Static("", id="queue-filters")
+            yield Static("", id="queue-count")
+        yield Input(placeholder=_("Search customer, ref or subject…"), id="queue-search")
+        yield Static("", id="queue-header")
+        yield QueueTable(state_of=_state, id="queue-table")
+        yield Static(_("Loading the queue…"), id="queue-empty")
+
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one(QueueTable)
+
+    @property
+    def current_incident_id(self) -> str | None:
+        row = self.table.selected
+        return row.incident.id if row else None
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self._show_filters()
+
+    def set_data(
+        self, incidents: Sequence[Incident], customers: dict[str, Customer], now: datetime
+    ) -> None:
+        """New contents from the store: order them once, then filter."""
+        self._incidents = incidents
+        self._customers = customers
+        self._loaded = True
+        self._order(now)
+
+    def _order(self, now: datetime) -> None:
+        ordered = sla.queue_order(self._incidents, now)
+        customers = self._customers
+        self._ordered = [
+            QueueRow(
+                incident,
+                customers[incident.customer_id].name
+                if incident.customer_id in customers
+                else incident.customer_id,
+                sla.due_at(incident),
+            )
+            for incident in ordered
+        ]
+        self._resort_at = min(
+            (
+                instant
+                for incident in self._incidents
+                for instant in (incident.warn_at, incident.deadline, incident.resolve_by)
+                if instant is not None and instant > now
+            ),
+            default=None,
+        )
+        self._apply(now)
+
+    def _apply(self, now: datetime) -> None:
+        rows = self._ordered
+        if self.scope is Scope.MINE:
+            rows = [r for r in rows if r.incident.assignee == self.technician]
+        elif self.scope is Scope.UNASSIGNED:
+            rows = [r for r in rows if r.incident.assignee is None]
+        if self.plan is not None:
+            rows = [r for r in rows if r.incident.plan == self.plan]
+        if self.breached_only:
+            rows = [r for r in rows if _state(r.incident, now) == "breached"]
+        needle = self.search.casefold().strip()
+        if needle:
+            rows = [
+                r
+                for r in rows
+                if needle in r.customer_name.casefold()
+                or needle in r.incident.ref.casefold()
+                or needle in r.incident.subject.casefold()
+            ]
+        self._now = now
+        self.table.set_rows(rows, now)
+        self.query_one("#queue-header", Static).update(self.table.header_text())
+        self.query_one("#queue-count", Static).update(
+            _("{shown} of {total} open").format(shown=len(rows), total=len(self._ordered))
+        )
+        empty = self.query_one("#queue-empty", Static)
+        if self._loaded:
+            empty.update(_("No open incident matches. Esc clears the filters; n opens one."))
+        empty.display = self._loaded is False or not rows
+        self.table.display = bool(rows)
+        self._show_filters()
+
+    def _show_filters(self) -> None:
+        parts = [
+            {
+                Scope.ALL: _("all"),
+                Scope.MINE: _("mine"),
+                Scope.UNASSIGNED: _("unassigned"),
+            }[self.scope]
+        ]
+        if self.breached_only:
+            parts.append(_("breached only"))
+        if self.plan:
+            parts.append(_("plan {plan}").format(plan=self.plan))
+        if self.search:
+            parts.append(_("“{text}”").format(text=self.search))
+        self.query_one("#queue-filters", Static).update(
+            _("Queue: {filters}").format(filters=" · ".join(parts))
+        )
+
+    def tick(self, now: datetime) -> None:
+        if self._resort_at is not None and now >= self._resort_at:
+            self._order(now)
+        else:
+            self._now = now
+            self.table.tick(now)
+
+    def _refilter(self) -> None:
+        if self._now is not None:
+            self._apply(self._now)
+        else:
+            self._show_filters()
+
+    def action_search(self) -> None:
+        search = self.query_one("#queue-search", Input)
+        search.add_class("-active")
+        search.focus()
+
+    @on(Input.Changed, "#queue-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.search = event.value
+        self._refilter()
+
+    @on(Input.Submitted, "#queue-search")
+    def _search_done(self) -> None:
+        if not self.search:
+            self.query_one("#queue-search", Input).remove_class("-active")
+        self.table.focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#queue-search", Input)
+        search.value = ""
+        search.remove_class("-active")
+        self.search = ""
+        self.scope = Scope.ALL
+        self.breached_only = False
+        self.plan = None
+        self.table.focus()
+        self._refilter()
+
+    def action_scope(self) -> None:
+        self.scope = _NEXT_SCOPE[self.scope]
+        self._refilter()
+
+    def action_breached(self) -> None:
+        self.breached_only = not self.breached_only
+        self._refilter()
+
+    def action_plan(self) -> None:
+        from tui.screens.dialogs import ChoiceDialog
+
+        plans = sorted({incident.plan for incident in self._incidents})
+        choices = [(_("All plans"), "")] + [(plan, plan) for plan in plans]
+
+        def chosen(plan: str | None) -> None:
+            if plan is not None:
+                self.plan = plan or None
+                self._refilter()
+
+        self.app.push_screen(ChoiceDialog(_("Show incidents of plan"), choices), chosen)
+
+    async def action_acknowledge(self) -> None:
+        if (incident_id := self.current_incident_id) is not None:
+            await self.app.run_action(f"acknowledge('{incident_id}')")
+
+    async def action_assign(self) -> None:
+        if (incident_id := self.current_incident_id) is not None:
+            await self.app.run_action(f"assign_to_me('{incident_id}')")
+
+    async def action_customer(self) -> None:
+        row = self.table.selected
+        if row is not None:
+            await self.app.run_action(f"open_customer('{row.incident.customer_id}')")
+
+    @on(QueueTable.Opened)
+    async def _open(self, event: QueueTable.Opened) -> None:
+        await self.app.run_action(f"open_incident('{event.incident_id}')")

@@ -1,0 +1,1 @@
+"""The reusable widgets of the vardia app: queue, header, timer bar, panels."""

@@ -1,0 +1,260 @@
+"""The queue: a virtualised list of open incidents that renders only the rows on screen.
+
+Thousands of incidents cost nothing until they scroll into view, and the once-a-second
+countdown refresh re-renders the visible lines only (Textual's Line API, as toolong does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from core.i18n import _
+from core.models import Incident, IncidentStatus
+from tui.widgets.fmt import countdown
+
+__all__ = ["SLA_MARKS", "STATUS_LABELS", "QueueRow", "QueueTable"]
+
+SLA_MARKS = {"breached": "✖", "warned": "▲", "on_time": "·", "none": " "}
+"""A symbol per SLA state, so rows differ without colour (NO_COLOR, 16 colours)."""
+
+STATUS_LABELS = {
+    IncidentStatus.NEW: _("new"),
+    IncidentStatus.ACKNOWLEDGED: _("ack'd"),
+    IncidentStatus.IN_PROGRESS: _("working"),
+    IncidentStatus.WAITING: _("waiting"),
+    IncidentStatus.RESOLVED: _("resolved"),
+    IncidentStatus.CLOSED: _("closed"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One incident as the queue shows it: the record, its customer's name and when it is due."""
+
+    incident: Incident
+    customer_name: str
+    due: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    key: str
+    title: str
+    width: int
+    flex: bool = False
+
+
+def _columns(width: int) -> list[_Column]:
+    """Fixed columns shrink on narrow terminals; the subject takes what is left."""
+    wide = width >= 110
+    fixed = [
+        _Column("mark", "", 1),
+        _Column("due", _("due"), 8),
+        _Column("ref", _("ref"), 10 if wide else 9),
+        _Column("customer", _("customer"), 24 if wide else 14),
+        _Column("plan", _("plan"), 11 if wide else 8),
+        _Column("subject", _("subject"), 0, flex=True),
+        _Column("status", _("status"), 8 if wide else 7),
+        _Column("assignee", _("assignee"), 10 if wide else 7),
+    ]
+    used = sum(column.width for column in fixed) + len(fixed) - 1
+    subject = max(8, width - used)
+    return [_Column(c.key, c.title, subject) if c.flex else c for c in fixed]
+
+
+def _fit(text: str, width: int) -> str:
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+def _right(text: str, width: int) -> str:
+    return text[:width].rjust(width)
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """Open incidents in queue order, with a cursor that follows its incident when rows move."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "queue-table--header",
+        "queue-table--breached",
+        "queue-table--warned",
+        "queue-table--on-time",
+        "queue-table--cursor",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", _("Up"), show=False, id="queue.up"),
+        Binding("down,j", "cursor(1)", _("Down"), show=False, id="queue.down"),
+        Binding("pageup", "page(-1)", _("Page up"), show=False, id="queue.page_up"),
+        Binding("pagedown", "page(1)", _("Page down"), show=False, id="queue.page_down"),
+        Binding("home,g", "first", _("First"), show=False, id="queue.first"),
+        Binding("end,G", "last", _("Last"), show=False, id="queue.last"),
+        Binding("enter", "open", _("Open"), id="queue.open"),
+    ]
+
+    class Highlighted(Message):
+        """The cursor moved to another incident (or to none)."""
+
+        def __init__(self, incident_id: str | None) -> None:
+            super().__init__()
+            self.incident_id = incident_id
+
+    class Opened(Message):
+        """The person asked to open the incident under the cursor."""
+
+        def __init__(self, incident_id: str) -> None:
+            super().__init__()
+            self.incident_id = incident_id
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    def __init__(
+        self,
+        *,
+        state_of: Callable[[Incident, datetime], str],
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._state_of = state_of
+        self._rows: Sequence[QueueRow] = ()
+        self._now = datetime.now(UTC)
+        self._columns: list[_Column] = _columns(80)
+
+    @property
+    def rows(self) -> Sequence[QueueRow]:
+        return self._rows
+
+    @property
+    def selected(self) -> QueueRow | None:
+        if 0 <= self.cursor < len(self._rows):
+            return self._rows[self.cursor]
+        return None
+
+    def set_rows(self, rows: Sequence[QueueRow], now: datetime) -> None:
+        """Show ``rows``, keeping the cursor on the same incident if it is still listed."""
+        selected = self.selected
+        self._rows = rows
+        self._now = now
+        self.virtual_size = Size(self.size.width, len(rows))
+        index = self.cursor
+        if selected is not None:
+            wanted = selected.incident.id
+            index = next(
+                (i for i, row in enumerate(rows) if row.incident.id == wanted),
+                min(self.cursor, len(rows) - 1),
+            )
+        self.cursor = max(0, min(index, len(rows) - 1))
+        self.refresh()
+
+    def tick(self, now: datetime) -> None:
+        """Move the countdowns on: only the lines on screen are drawn again."""
+        self._now = now
+        self.refresh()
+
+    def select_incident(self, incident_id: str) -> None:
+        for index, row in enumerate(self._rows):
+            if row.incident.id == incident_id:
+                self.cursor = index
+                return
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
+        row = self.selected
+        self.post_message(self.Highlighted(row.incident.id if row else None))
+
+    def refresh_line(self, index: int) -> None:
+        y = index - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._columns = _columns(self.size.width)
+        self.virtual_size = Size(self.size.width, len(self._rows))
+
+    def header_text(self) -> str:
+        """The column titles, aligned with the rows (the screen shows them above the list)."""
+        return " ".join(
+            _right(c.title, c.width) if c.key == "due" else _fit(c.title, c.width)
+            for c in self._columns
+        )
+
+    def _cells(self, row: QueueRow, state: str) -> list[str]:
+        incident = row.incident
+        due = countdown(row.due - self._now) if row.due is not None else _("none")
+        values = {
+            "mark": SLA_MARKS.get(state, " "),
+            "due": due,
+            "ref": incident.ref,
+            "customer": row.customer_name,
+            "plan": incident.plan,
+            "subject": incident.subject,
+            "status": STATUS_LABELS.get(incident.status, incident.status.value),
+            "assignee": incident.assignee or _("—"),
+        }
+        return [
+            _right(values[c.key], c.width) if c.key == "due" else _fit(values[c.key], c.width)
+            for c in self._columns
+        ]
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        width = self.size.width
+        if index >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        row = self._rows[index]
+        state = self._state_of(row.incident, self._now)
+        base = self.rich_style
+        state_style = self.get_component_rich_style(
+            {
+                "breached": "queue-table--breached",
+                "warned": "queue-table--warned",
+            }.get(state, "queue-table--on-time")
+        )
+        style: Style = base + state_style
+        if index == self.cursor:
+            style = style + self.get_component_rich_style("queue-table--cursor")
+        text = " ".join(self._cells(row, state))
+        return Strip([Segment(_fit(text, width), style)], width)
+
+    def action_cursor(self, step: int) -> None:
+        if self._rows:
+            self.cursor = max(0, min(len(self._rows) - 1, self.cursor + step))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.size.height - 1))
+
+    def action_first(self) -> None:
+        self.action_cursor(-len(self._rows))
+
+    def action_last(self) -> None:
+        self.action_cursor(len(self._rows))
+
+    def action_open(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.post_message(self.Opened(row.incident.id))
+
+    def on_click(self, event: events.Click) -> None:
+        index = event.y + self.scroll_offset.y
+        if 0 <= index < len(self._rows):
+            if index == self.cursor and event.chain > 1:
+                self.action_open()
+            self.cursor = index

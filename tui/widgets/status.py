@@ -1,0 +1,96 @@
+"""The bars on every screen: the header (time in Athens, support hours, sync) and the timer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+from core.i18n import _
+from tui.widgets.fmt import at_athens, elapsed, money
+
+__all__ = ["StatusHeader", "SyncView", "TimerBar", "TimerView"]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncView:
+    """What the header says about sync: online or not, what waits to be pushed, conflicts."""
+
+    configured: bool = False
+    online: bool = False
+    pending: int = 0
+    conflicts: int = 0
+    syncing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TimerView:
+    """What the timer bar shows about the running timer."""
+
+    ref: str
+    customer: str
+    channel: str
+    elapsed: timedelta
+    running: bool
+    after_hours: bool
+    net: Decimal | None
+
+
+class StatusHeader(Horizontal):
+    """One line: app name, the time in Athens, support hours or after-hours, sync state."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("vardia", id="header-title")
+        yield Static("", id="header-clock")
+        yield Static("", id="header-hours")
+        yield Static("", id="header-sync")
+
+    def show_time(self, now: datetime, support_hours: bool) -> None:
+        self.query_one("#header-clock", Static).update(at_athens(now).strftime("%a %d %b %H:%M:%S"))
+        hours = self.query_one("#header-hours", Static)
+        hours.update(_("● support hours") if support_hours else _("◐ AFTER-HOURS +20%"))
+        hours.set_class(not support_hours, "-after-hours")
+
+    def show_sync(self, view: SyncView) -> None:
+        sync = self.query_one("#header-sync", Static)
+        if not view.configured:
+            text = _("local only · {pending} pending").format(pending=view.pending)
+        elif view.syncing:
+            text = _("⟳ syncing · {pending} pending").format(pending=view.pending)
+        elif view.online:
+            text = _("● online · {pending} pending").format(pending=view.pending)
+        else:
+            text = _("○ offline · {pending} pending").format(pending=view.pending)
+        if view.conflicts:
+            text += _(" · {n} conflicts").format(n=view.conflicts)
+        sync.update(text)
+        sync.set_class(view.configured and not view.online, "-offline")
+        sync.set_class(bool(view.conflicts), "-conflicts")
+
+
+class TimerBar(Static):
+    """Docked at the bottom of every screen while a timer exists; hidden otherwise."""
+
+    def show_timer(self, view: TimerView | None) -> None:
+        self.set_class(view is None, "-idle")
+        if view is None:
+            return
+        self.set_class(not view.running, "-paused")
+        self.set_class(view.after_hours and view.running, "-after-hours")
+        parts = [
+            "⏱" if view.running else _("⏸ PAUSED"),
+            view.ref,
+            view.customer,
+            view.channel,
+            elapsed(view.elapsed),
+        ]
+        if view.after_hours and view.running:
+            parts.append(_("[AFTER-HOURS]"))
+        if view.net is not None:
+            parts.append(_("net {amount}").format(amount=money(view.net)))
+        self.update(Content(" │ ".join(parts)))

@@ -58,7 +58,7 @@ ATHENS = ZoneInfo("Europe/Athens")
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 
-EXPENSE_KINDS = frozenset({"travel", "parking", "lodging", "out_of_office_fee"})
+EXPENSE_KINDS = frozenset({"expense", "out_of_office_fee"})
 """Kinds of quote line that are costs charged as entered, not support time (SPEC §3)."""
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

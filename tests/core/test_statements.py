@@ -283,7 +283,7 @@ def test_expenses_and_out_of_office_fees_are_shown_apart_from_the_time() -> None
     onsite = quote(
         Channel.ONSITE,
         "25.00",
-        expenses=(("travel", "40.00"), ("parking", "5.50"), ("out_of_office_fee", "20.00")),
+        expenses=(("expense", "40.00"), ("expense", "5.50"), ("out_of_office_fee", "20.00")),
     )
     st_ = statement_for(customer(), "2026-11", [session(at("2026-11-23 11:00"), onsite)])
     (line,) = st_.lines
@@ -450,7 +450,7 @@ def months_of_sessions(draw: st.DrawFn) -> list[Session]:
             str(net),
             plan="free",
             credit=str(credit),
-            expenses=(("travel", str(fee)),),
+            expenses=(("expense", str(fee)),),
         )
         start = datetime(2026, 11, day, tzinfo=ATHENS) + timedelta(minutes=minute)
         found.append(session(start, q))
@@ -484,7 +484,7 @@ def test_csv_has_a_header_a_row_per_session_and_the_totals_with_greek_intact() -
     sessions = [
         session(at("2026-11-23 11:00"), quote(Channel.REMOTE, "50.00", included="1")),
         session(
-            at("2026-11-24 19:00"), quote(Channel.ONSITE, "30.00", expenses=(("travel", "12.00"),))
+            at("2026-11-24 19:00"), quote(Channel.ONSITE, "30.00", expenses=(("expense", "12.00"),))
         ),
     ]
     incidents = [incident(at("2026-11-23 10:30"))]

@@ -1,7 +1,312 @@
-"""Placeholder: the reports subcommands land here."""
+"""``vardia statement`` and ``vardia report``: a customer's month and a technician's week."""
 
 from __future__ import annotations
 
-import click
+import io
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import TextIO
 
-COMMANDS: list[click.Command] = []
+import click
+from rich.console import Console
+from rich.table import Table
+
+from core.clock import SystemClock
+from core.errors import InputError
+from core.i18n import _
+from core.reports import IsoWeek, WeekReport, build_week_report
+from core.rules import Rules, load_rules
+from core.settings import Paths
+from core.statements import Month, Statement, StatementTerms, build_statement, write_statement_csv
+from core.store import Store
+from tui.cli import emit, json_option, reports_errors
+
+__all__ = [
+    "COMMANDS",
+    "hours",
+    "load_statement",
+    "load_week_report",
+    "render_report",
+    "render_statement",
+    "report",
+    "statement",
+]
+
+
+def hours(minutes: Decimal) -> str:
+    """Minutes as ``h:mm``, the way a timesheet reads."""
+    whole = int(minutes.to_integral_value())
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -> Statement:
+    """A customer's statement for a month, from what the store holds."""
+    customer = store.customer(customer_id)
+    sessions = store.sessions(customer_id=customer_id)
+    incidents = {i.id: i for i in store.incidents_for_customer(customer_id)}
+    terms = StatementTerms.of(customer, month, rules.plans, rules.billing, rules.timezone)
+    return build_statement(customer, month, sessions, incidents, terms)
+
+
+def load_week_report(
+    store: Store, rules: Rules, week: IsoWeek, technician: str | None
+) -> WeekReport:
+    """The week's report for a technician (or the team), from what the store holds."""
+    months = sorted({f"{d:%Y-%m}" for d in week.days})
+    sessions = [s for m in months for s in store.sessions(month=m, technician=technician)]
+    customers = {c.id: c for c in store.customers()}
+    incidents = {i.id: i for i in store.open_incidents()}
+    for customer_id in customers:
+        incidents.update((i.id, i) for i in store.incidents_for_customer(customer_id))
+    return build_week_report(
+        week,
+        sessions,
+        incidents.values(),
+        rules.calendar,
+        now=store.clock.now(),
+        technician=technician,
+        customers=customers,
+    )
+
+
+def _console(out: io.StringIO) -> Console:
+    width = min(shutil.get_terminal_size((100, 24)).columns, 160)
+    return Console(file=out, width=width, no_color=True, highlight=False, emoji=False)
+
+
+def render_statement(st: Statement) -> str:
+    """The statement as a person reads it in the terminal."""
+    t = st.totals
+    out = io.StringIO()
+    console = _console(out)
+    console.print(
+        _("Statement {month} — {name} ({id}), plan {plan}").format(
+            month=st.month, name=st.customer_name, id=st.customer_id, plan=st.plan or _("none")
+        )
+    )
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for title, justify in (
+        (_("Date"), "left"),
+        (_("Incident"), "left"),
+        (_("Technician"), "left"),
+        (_("Channel"), "left"),
+        (_("In hours"), "right"),
+        (_("After"), "right"),
+        (_("Effective"), "right"),
+        (_("Incl. h"), "right"),
+        (_("Expenses"), "right"),
+        (_("Amount"), "right"),
+    ):
+        table.add_column(title, justify=justify)  # type: ignore[arg-type]
+    for ln in st.lines:
+        edited = (
+            " "
+            + _("(edited {at:%d/%m} by {by}: {reason}; was {old})").format(
+                at=ln.edits[-1].at,
+                by=ln.edits[-1].by,
+                reason=ln.edits[-1].reason,
+                old=ln.edits[-1].old_amount,
+            )
+            if ln.edits
+            else ""
+        )
+        table.add_row(
+            f"{ln.date:%d/%m}",
+            f"{ln.incident_ref} {ln.incident_subject}{edited}",
+            ln.technician,
+            ln.channel.value + (" ☾" if ln.after_hours else ""),
+            hours(ln.in_hours_minutes),
+            hours(ln.after_hours_minutes),
+            hours(ln.effective_minutes),
+            f"{ln.included_hours_debited:.2f}",
+            f"{ln.expenses}",
+            f"{ln.amount}",
+        )
+    if st.lines:
+        console.print(table)
+    else:
+        console.print(_("No sessions this month."))
+    console.print()
+    for a in st.allowances:
+        console.print(
+            _(
+                "Included {channel}: {used:.2f} of {total:.2f} h used this contract year, "
+                "{left:.2f} h left"
+            ).format(
+                channel=a.channel.value, used=a.used_to_date, total=a.included_hours, left=a.left
+            )
+        )
+    if st.premium is not None:
+        p = st.premium
+        console.print(
+            _("Premium incidents ({pack}): {used} of {total} used, {left} left").format(
+                pack=p.pack, used=p.used_to_date, total=p.incidents, left=p.left
+            )
+        )
+    summary = Table(box=None, show_header=False, pad_edge=False)
+    summary.add_column()
+    summary.add_column(justify="right")
+    rows = [
+        (_("Support time"), t.time_charges),
+        (_("Expenses and out-of-office fees"), t.expenses),
+        (_("Net"), t.net),
+        (_("Prepaid credit applied"), -t.credit_applied if t.credit_applied else t.credit_applied),
+        (_("Net due"), t.net_due),
+        (_("VAT {rate} %").format(rate=(t.vat_rate * 100).normalize()), t.vat),
+        (_("Total"), t.total),
+        (_("Prepaid credit before / after"), f"{t.credit_before} / {t.credit_after}"),
+    ]
+    for label, value in rows:
+        summary.add_row(label, str(value))
+    console.print(summary)
+    return out.getvalue().rstrip()
+
+
+def render_report(rep: WeekReport) -> str:
+    """The week's report as a person reads it in the terminal, with a bar per day."""
+    out = io.StringIO()
+    console = _console(out)
+    who = rep.technician or _("the team")
+    console.print(_("Week {week} — {who}").format(week=rep.week, who=who))
+    days = Table(box=None, pad_edge=False, header_style="bold")
+    for title in (_("Day"), _("In hours"), _("After"), _("Total"), ""):
+        days.add_column(title)
+    peak = max((d.total_minutes for d in rep.days), default=Decimal(0)) or Decimal(1)
+    for d in rep.days:
+        bar = "█" * int(d.in_hours_minutes / peak * 30) + "▒" * int(
+            d.after_hours_minutes / peak * 30
+        )
+        days.add_row(
+            f"{d.day:%a %d/%m}" + ("" if d.working_day else " ·"),
+            hours(d.in_hours_minutes),
+            hours(d.after_hours_minutes),
+            hours(d.total_minutes),
+            bar,
+        )
+    days.add_row(
+        _("Week"),
+        hours(rep.in_hours_minutes),
+        hours(rep.after_hours_minutes),
+        hours(rep.total_minutes),
+        _("{n} sessions").format(n=rep.sessions),
+    )
+    console.print(days)
+    for title, parts in ((_("Per customer"), rep.customers), (_("Per channel"), rep.channels)):
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+        for column in ("", _("In hours"), _("After"), _("Total"), _("Sessions")):
+            table.add_column(column)
+        for b in parts:
+            table.add_row(
+                b.label,
+                hours(b.in_hours_minutes),
+                hours(b.after_hours_minutes),
+                hours(b.total_minutes),
+                str(b.sessions),
+            )
+        console.print(table)
+    for title, entries in (
+        (_("Opened"), rep.opened),
+        (_("Resolved"), rep.resolved),
+        (_("SLA breaches"), rep.breaches),
+    ):
+        console.print(f"{title}: {len(entries)}")
+        for e in entries:
+            console.print(f"  {e.ref}  {e.at:%a %d/%m %H:%M}  {e.subject}")
+    return out.getvalue().rstrip()
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+    except OSError as error:
+        raise InputError(
+            _("{path} cannot be written ({reason}); choose another file.").format(
+                path=path, reason=error.strerror
+            )
+        ) from None
+
+
+def _write(st: Statement, as_json: bool, as_csv: bool, out: TextIO) -> None:
+    if as_csv:
+        write_statement_csv(st, out)
+    elif as_json:
+        out.write(st.model_dump_json(indent=2) + "\n")
+    else:
+        out.write(render_statement(st) + "\n")
+
+
+@click.command(help=_("A customer's statement for a month: sessions, included hours, VAT, total."))
+@click.option("--customer", "customer_id", help=_("The customer's id."))
+@click.option(
+    "--all", "every", is_flag=True, help=_("Every customer, one file each in --output (a folder).")
+)
+@click.option("--month", required=True, help=_("The month, YYYY-MM (Europe/Athens)."))
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help=_("CSV for a spreadsheet (UTF-8)."))
+@click.option(
+    "--output", type=click.Path(path_type=Path), help=_("Write to this file instead of stdout.")
+)
+@reports_errors
+def statement(
+    customer_id: str | None,
+    every: bool,
+    month: str,
+    as_json: bool,
+    as_csv: bool,
+    output: Path | None,
+) -> None:
+    if as_json and as_csv:
+        raise InputError(_("Choose one of --json and --csv."))
+    if every == (customer_id is not None):
+        raise InputError(_("Give --customer ID for one customer, or --all for every customer."))
+    if every and output is None:
+        raise InputError(_("--all writes one file per customer: give the folder with --output."))
+    the_month = Month.parse(month)
+    paths = Paths.from_env()
+    rules = load_rules(paths.config_dir)
+    with Store.open(paths, clock=SystemClock(), read_only=True) as store:
+        if customer_id is not None:
+            st = load_statement(store, rules, customer_id, the_month)
+            with _output(output) as out:
+                _write(st, as_json, as_csv, out)
+            return
+        assert output is not None  # checked above, with a sentence for the person
+        output.mkdir(parents=True, exist_ok=True)
+        suffix = "csv" if as_csv else "json" if as_json else "txt"
+        for customer in store.customers():
+            st = load_statement(store, rules, customer.id, the_month)
+            with _output(output / f"statement-{the_month}-{customer.id}.{suffix}") as out:
+                _write(st, as_json, as_csv, out)
+        click.echo(
+            _("Wrote {n} statements to {folder}.").format(n=len(store.customers()), folder=output)
+        )
+
+
+@click.command(help=_("A technician's week: hours per day and customer, incidents, SLA breaches."))
+@click.option("--week", help=_("The ISO week, YYYY-Www; this week when left out."))
+@click.option("--technician", help=_("Whose week; the whole team when left out."))
+@json_option
+@reports_errors
+def report(week: str | None, technician: str | None, as_json: bool) -> None:
+    paths = Paths.from_env()
+    rules = load_rules(paths.config_dir)
+    with Store.open(paths, clock=SystemClock(), read_only=True) as store:
+        the_week = (
+            IsoWeek.parse(week)
+            if week
+            else IsoWeek.of(rules.calendar.local_date(store.clock.now()))
+        )
+        rep = load_week_report(store, rules, the_week, technician)
+    emit(rep, as_json, lambda: render_report(rep))
+
+
+COMMANDS: list[click.Command] = [statement, report]

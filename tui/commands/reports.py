@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
@@ -21,7 +22,14 @@ from core.i18n import _
 from core.reports import IsoWeek, WeekReport, build_week_report
 from core.rules import Rules, load_rules
 from core.settings import Paths
-from core.statements import Month, Statement, StatementTerms, build_statement, write_statement_csv
+from core.statements import (
+    ATHENS,
+    Month,
+    Statement,
+    StatementTerms,
+    build_statement,
+    write_statement_csv,
+)
 from core.store import Store
 from tui.cli import emit, json_option, reports_errors
 
@@ -78,7 +86,7 @@ def _console(out: io.StringIO) -> Console:
     return Console(file=out, width=width, no_color=True, highlight=False, emoji=False)
 
 
-def render_statement(st: Statement) -> str:
+def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
     """The statement as a person reads it in the terminal."""
     t = st.totals
     out = io.StringIO()
@@ -106,7 +114,7 @@ def render_statement(st: Statement) -> str:
         edited = (
             " "
             + _("(edited {at:%d/%m} by {by}: {reason}; was {old})").format(
-                at=ln.edits[-1].at,
+                at=ln.edits[-1].at.astimezone(tz),
                 by=ln.edits[-1].by,
                 reason=ln.edits[-1].reason,
                 old=ln.edits[-1].old_amount,
@@ -166,7 +174,7 @@ def render_statement(st: Statement) -> str:
     return out.getvalue().rstrip()
 
 
-def render_report(rep: WeekReport) -> str:
+def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
     """The week's report as a person reads it in the terminal, with a bar per day."""
     out = io.StringIO()
     console = _console(out)
@@ -215,7 +223,7 @@ def render_report(rep: WeekReport) -> str:
     ):
         console.print(f"{title}: {len(entries)}")
         for e in entries:
-            console.print(f"  {e.ref}  {e.at:%a %d/%m %H:%M}  {e.subject}")
+            console.print(f"  {e.ref}  {e.at.astimezone(tz):%a %d/%m %H:%M}  {e.subject}")
     return out.getvalue().rstrip()
 
 
@@ -235,13 +243,13 @@ def _output(path: Path | None) -> Iterator[TextIO]:
         ) from None
 
 
-def _write(st: Statement, as_json: bool, as_csv: bool, out: TextIO) -> None:
+def _write(st: Statement, as_json: bool, as_csv: bool, out: TextIO, tz: tzinfo) -> None:
     if as_csv:
         write_statement_csv(st, out)
     elif as_json:
         out.write(st.model_dump_json(indent=2) + "\n")
     else:
-        out.write(render_statement(st) + "\n")
+        out.write(render_statement(st, tz) + "\n")
 
 
 @click.command(help=_("A customer's statement for a month: sessions, included hours, VAT, total."))
@@ -277,7 +285,7 @@ def statement(
         if customer_id is not None:
             st = load_statement(store, rules, customer_id, the_month)
             with _output(output) as out:
-                _write(st, as_json, as_csv, out)
+                _write(st, as_json, as_csv, out, rules.timezone)
             return
         assert output is not None  # checked above, with a sentence for the person
         output.mkdir(parents=True, exist_ok=True)
@@ -285,7 +293,7 @@ def statement(
         for customer in store.customers():
             st = load_statement(store, rules, customer.id, the_month)
             with _output(output / f"statement-{the_month}-{customer.id}.{suffix}") as out:
-                _write(st, as_json, as_csv, out)
+                _write(st, as_json, as_csv, out, rules.timezone)
         click.echo(
             _("Wrote {n} statements to {folder}.").format(n=len(store.customers()), folder=output)
         )
@@ -306,7 +314,7 @@ def report(week: str | None, technician: str | None, as_json: bool) -> None:
             else IsoWeek.of(rules.calendar.local_date(store.clock.now()))
         )
         rep = load_week_report(store, rules, the_week, technician)
-    emit(rep, as_json, lambda: render_report(rep))
+    emit(rep, as_json, lambda: render_report(rep, rules.timezone))
 
 
 COMMANDS: list[click.Command] = [statement, report]

@@ -1,0 +1,158 @@
+"""``vardia statement`` and ``vardia report`` as a person runs them, on a real store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+from bench.statement import History, priced_history
+from core.rules import load_rules
+from core.store import Store
+
+RULES = load_rules(None)
+HISTORY: History = priced_history(
+    RULES, customers=6, sessions=400, start=date(2026, 1, 1), days=120, seed=11
+)
+TZ = RULES.timezone
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("home")
+    with Store.open(root) as store:
+        store.import_records(
+            customers=HISTORY.customers, incidents=HISTORY.incidents, sessions=HISTORY.sessions
+        )
+    return root
+
+
+def vardia(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VARDIA_HOME": str(home), "COLUMNS": "140"}
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def month_sessions(customer_id: str, month: str) -> list:  # type: ignore[type-arg]
+    return [
+        s
+        for s in HISTORY.sessions
+        if s.customer_id == customer_id
+        and s.segments[0].start.astimezone(TZ).strftime("%Y-%m") == month
+    ]
+
+
+def test_statement_json_adds_up_from_the_stored_quotes(home: Path) -> None:
+    customer = HISTORY.customers[0]
+    done = vardia(home, "statement", "--customer", customer.id, "--month", "2026-03", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    mine = month_sessions(customer.id, "2026-03")
+    assert [ln["session_id"] for ln in data["lines"]] == [s.id for s in mine]
+    net = sum((s.quote.net for s in mine), Decimal(0))
+    credit = sum((s.quote.credit_debited for s in mine), Decimal(0))
+    vat = ((net - credit) * Decimal("0.24")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    totals = data["totals"]
+    assert totals["net"] == f"{net:.2f}"
+    assert totals["vat"] == f"{vat:.2f}"
+    assert totals["total"] == f"{net - credit + vat:.2f}"
+    assert all(len(v.split(".")[1]) == 2 for k, v in totals.items() if k in ("net", "vat", "total"))
+
+
+def test_statement_csv_goes_to_stdout_or_a_file_with_greek_intact(
+    home: Path, tmp_path: Path
+) -> None:
+    customer = HISTORY.customers[1]
+    out = vardia(home, "statement", "--customer", customer.id, "--month", "2026-02", "--csv")
+    assert out.returncode == 0, out.stderr
+    target = tmp_path / "st.csv"
+    written = vardia(
+        home,
+        "statement",
+        "--customer",
+        customer.id,
+        "--month",
+        "2026-02",
+        "--csv",
+        "--output",
+        str(target),
+    )
+    assert written.returncode == 0, written.stderr
+    assert target.read_text(encoding="utf-8") == out.stdout
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    sessions = [r for r in rows if r["line"] == "session"]
+    assert len(sessions) == len(month_sessions(customer.id, "2026-02"))
+    assert all("η εκτύπωση δεν βγαίνει" in r["subject"] for r in sessions)
+
+
+def test_statements_for_every_customer_as_files(home: Path, tmp_path: Path) -> None:
+    done = vardia(
+        home, "statement", "--all", "--month", "2026-03", "--json", "--output", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == sorted(f"statement-2026-03-{c.id}.json" for c in HISTORY.customers)
+
+
+def test_statement_text_names_the_customer_and_the_total(home: Path) -> None:
+    customer = HISTORY.customers[2]
+    done = vardia(home, "statement", "--customer", customer.id, "--month", "2026-03")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(
+        vardia(home, "statement", "--customer", customer.id, "--month", "2026-03", "--json").stdout
+    )
+    assert customer.name in done.stdout
+    assert data["totals"]["total"] in done.stdout.splitlines()[-2]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--customer", "nobody", "--month", "2026-03"], "No customer with id nobody"),
+        (["--customer", "c0000", "--month", "2026-3"], "YYYY-MM"),
+        (["--month", "2026-03"], "--customer ID"),
+        (["--customer", "c0000", "--month", "2026-03", "--json", "--csv"], "one of --json"),
+        (["--all", "--month", "2026-03"], "--output"),
+    ],
+)
+def test_mistakes_get_one_sentence_and_status_2(home: Path, args: list[str], says: str) -> None:
+    done = vardia(home, "statement", *args)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_week_report_json_per_day_and_per_technician(home: Path) -> None:
+    team = json.loads(vardia(home, "report", "--week", "2026-W10", "--json").stdout)
+    nikos = vardia(home, "report", "--week", "2026-W10", "--technician", "nikos", "--json")
+    assert nikos.returncode == 0, nikos.stderr
+    mine = json.loads(nikos.stdout)
+    assert [d["day"] for d in team["days"]] == [f"2026-03-{d:02d}" for d in range(2, 9)]
+    assert Decimal(mine["total_minutes"]) < Decimal(team["total_minutes"])
+    expected = sum(
+        (s.segments[0].end - s.segments[0].start).total_seconds() / 60
+        for s in HISTORY.sessions
+        if s.technician == "nikos"
+        and s.segments[0].start.astimezone(TZ).isocalendar()[:2] == (2026, 10)
+        and s.segments[0].end.astimezone(TZ).isocalendar()[:2] == (2026, 10)
+    )
+    assert abs(Decimal(mine["total_minutes"]) - Decimal(str(expected))) < Decimal("0.1")
+
+
+def test_week_report_text_and_a_bad_week(home: Path) -> None:
+    done = vardia(home, "report", "--week", "2026-W10")
+    assert done.returncode == 0, done.stderr
+    assert "Week 2026-W10" in done.stdout
+    bad = vardia(home, "report", "--week", "2026-10")
+    assert bad.returncode == 2
+    assert "YYYY-Www" in bad.stderr

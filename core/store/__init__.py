@@ -1,0 +1,7 @@
+"""The local store on TinyDB: atomic durable files, one writer, an outbox journal (SPEC §6)."""
+
+from __future__ import annotations
+
+from core.store.store import Store
+
+__all__ = ["Store"]

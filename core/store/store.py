@@ -1,0 +1,456 @@
+"""The technician's local store: the system of record between syncs, crash-safe and fast.
+
+Layout of the data directory (every file written by ``AtomicStorage``)::
+
+    vardia.lock                      held by the one process that may write
+    meta.json                        identity (technician, device id, ref prefix) and counters
+    outbox.json                      the journal: pending Operations, newest first to sync last
+    customers.json                   customers and their contracts
+    open.json                        open incidents — the queue reads only this file
+    history/incidents-YYYY-MM.json   resolved and closed incidents, by month opened
+    sessions/YYYY-MM.json            sessions, by month (Europe/Athens) their work began
+    timer.json                       the running timer of each technician
+    docs/NAME.json                   small documents (sync cursor, conflicts)
+
+**Why the outbox is the journal.** A change usually touches several files (stopping the
+timer writes a session, the customer's entitlements and the timer), and a rename is
+atomic for one file only. So each change is committed by ONE atomic write of
+``outbox.json`` that appends its Operation together with the record writes it implies
+(its *effects*). That write is the commit point: before it nothing happened, after it
+the change is durable. The effects are then applied to the record files, each of which
+remembers in its header the last journal sequence it has applied. When vardia starts,
+the newest journal entry is applied again to every file that had not applied it yet
+(applying is idempotent: whole records replace whole records), so a crash between the
+commit and the last record write loses nothing and duplicates nothing. Only the newest
+entry keeps its effects: each commit happens after the previous one was fully applied,
+so older entries keep just their Operation, which the sync client pushes and then
+acknowledges.
+
+**Why these files.** The hot writes — starting a timer, saving a session — touch the
+timer file, the journal (pending changes only), one month of sessions and the customer
+list: none grows with years of history, so their cost stays flat.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from tinydb import TinyDB
+
+from core.clock import Clock, SystemClock
+from core.errors import NotFoundError, StoreError
+from core.i18n import _
+from core.ids import device_ref_prefix, new_device_id, new_id, short_ref
+from core.models import OPEN_STATUSES, Customer, Incident, Session, Timer
+from core.settings import Paths
+from core.store.lock import DirectoryLock
+from core.store.migrations import migrate
+from core.store.storage import AtomicStorage, KeyedTable, open_db, remove_stale_temp_files
+from core.sync.protocol import Operation, OperationKind
+
+__all__ = ["Store"]
+
+ATHENS = ZoneInfo("Europe/Athens")
+TABLE = "records"
+META = "meta.json"
+OUTBOX = "outbox.json"
+CUSTOMERS = "customers.json"
+OPEN = "open.json"
+TIMER = "timer.json"
+_DOC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+M = TypeVar("M", bound=BaseModel)
+Effect = tuple[str, str, dict[str, Any] | None]
+
+
+def month_of(instant: datetime) -> str:
+    """The YYYY-MM of an instant in Europe/Athens, where the business months are."""
+    return instant.astimezone(ATHENS).strftime("%Y-%m")
+
+
+def incident_file(incident: Incident) -> str:
+    if incident.status in OPEN_STATUSES:
+        return OPEN
+    return f"history/incidents-{month_of(incident.opened_at)}.json"
+
+
+def session_file(session: Session) -> str:
+    began = session.segments[0].start if session.segments else session.recorded_at
+    return f"sessions/{month_of(began)}.json"
+
+
+def _dump(record: BaseModel) -> dict[str, Any]:
+    return record.model_dump(mode="json")
+
+
+class Store:
+    """The local store; open it with ``Store.open`` and close it (or use ``with``)."""
+
+    def __init__(self, data_dir: Path, clock: Clock, read_only: bool) -> None:
+        self.data_dir = data_dir
+        self.clock = clock
+        self.read_only = read_only
+        self._lock = DirectoryLock(data_dir)
+        self._dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
+        self._parsed: dict[tuple[str, type[BaseModel]], tuple[int, list[Any]]] = {}
+        self._broken: str | None = None
+        self.technician = ""
+        self.device_id = ""
+        self.ref_prefix = ""
+
+    # ----------------------------------------------------------------- opening
+
+    @classmethod
+    def open(
+        cls,
+        where: Paths | Path | str,
+        *,
+        clock: Clock | None = None,
+        read_only: bool = False,
+    ) -> Store:
+        """Open (creating if needed) the store in a data directory or ``Paths.data_dir``.
+
+        Raises StoreLockedError when another vardia writes there, StoreDamagedError or
+        SchemaTooNewError when a file cannot be used; the files are left as they are.
+        """
+        data_dir = where.data_dir if isinstance(where, Paths) else Path(where)
+        store = cls(data_dir.expanduser(), clock or SystemClock(), read_only)
+        store._start()
+        return store
+
+    def _start(self) -> None:
+        if not self.read_only:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+        try:
+            if not self.read_only:
+                remove_stale_temp_files(self.data_dir)
+                migrate(self.data_dir)
+            self._load_identity()
+            if not self.read_only:
+                self._replay()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _load_identity(self) -> None:
+        meta = self._table(META)
+        identity = meta.doc("identity")
+        if identity is None:
+            device_id = new_device_id()
+            identity = {
+                "technician": os.environ.get("VARDIA_TECHNICIAN") or getpass.getuser(),
+                "device_id": device_id,
+                "ref_prefix": device_ref_prefix(device_id),
+            }
+            if not self.read_only:
+                meta.put("identity", identity)
+        self.technician = identity["technician"]
+        self.device_id = identity["device_id"]
+        self.ref_prefix = identity["ref_prefix"]
+
+    def close(self) -> None:
+        self._dbs.clear()
+        self._parsed.clear()
+        if not self.read_only:
+            self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ file plumbing
+
+    def _db(self, rel: str) -> tuple[TinyDB, AtomicStorage]:
+        found = self._dbs.get(rel)
+        if found is None:
+            found = open_db(self.data_dir / rel, read_only=self.read_only)
+            self._dbs[rel] = found
+        return found
+
+    def _table(self, rel: str) -> KeyedTable:
+        return cast(KeyedTable, self._db(rel)[0].table(TABLE))
+
+    def _storage(self, rel: str) -> AtomicStorage:
+        return self._db(rel)[1]
+
+    def _records(self, rel: str, model: type[M]) -> list[M]:
+        """Every record of one file, parsed once per version of the file."""
+        storage = self._storage(rel)
+        raw = self._table(rel).raw()
+        cached = self._parsed.get((rel, model))
+        if cached is not None and cached[0] == storage.version:
+            return list(cached[1])
+        parsed = [model.model_validate(doc) for doc in raw.values()]
+        self._parsed[(rel, model)] = (storage.version, parsed)
+        return list(parsed)
+
+    def _files(self, folder: str, prefix: str = "") -> list[str]:
+        """Relative names of the partition files in a folder, oldest month first."""
+        directory = self.data_dir / folder
+        if not directory.is_dir():
+            return []
+        return sorted(
+            f"{folder}/{path.name}"
+            for path in directory.glob(f"{prefix}*.json")
+            if not path.name.startswith(".")
+        )
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(_("This vardia opened the data read-only; nothing can be changed."))
+        if self._broken is not None:
+            raise StoreError(self._broken)
+
+    def _apply(self, effects: Iterable[Effect], seq: int | None) -> None:
+        """Write effects file by file, one atomic write per file; record ``seq`` as applied."""
+        by_file: dict[str, list[Effect]] = {}
+        for effect in effects:
+            by_file.setdefault(effect[0], []).append(effect)
+        for rel, file_effects in by_file.items():
+            storage = self._storage(rel)
+            storage.read()
+            if seq is not None and storage.header.get("applied_seq", 0) >= seq:
+                continue
+            with storage.batch():
+                self._table(rel).apply({key: doc for _rel, key, doc in file_effects})
+                if seq is not None:
+                    storage.header["applied_seq"] = seq
+                    storage.mark_dirty()
+
+    def _incident_effects(self, incident: Incident) -> list[Effect]:
+        target = incident_file(incident)
+        history = f"history/incidents-{month_of(incident.opened_at)}.json"
+        other = history if target == OPEN else OPEN
+        return [(target, incident.id, _dump(incident)), (other, incident.id, None)]
+
+    def _replay(self) -> None:
+        """Finish applying the newest journal entry, if a crash interrupted it."""
+        entries = self._table(OUTBOX).raw()
+        if not entries:
+            return
+        newest = max(entries.values(), key=lambda entry: entry["seq"])
+        effects: list[Effect] = [(rel, key, doc) for rel, key, doc in newest.get("effects") or ()]
+        self._apply(effects, newest["seq"])
+
+    # ------------------------------------------------------------------ writing
+
+    def operation(self, kind: OperationKind, entity_id: str, payload: dict[str, Any]) -> Operation:
+        """A new Operation made on this device now."""
+        return Operation(
+            op_id=new_id(),
+            kind=kind,
+            entity_id=entity_id,
+            payload=payload,
+            created_at=self.clock.now(),
+            device_id=self.device_id,
+        )
+
+    def next_ref(self) -> str:
+        """The human reference the next incident opened on this device gets."""
+        counters = self._table(META).doc("counters") or {}
+        return short_ref(self.ref_prefix, int(counters.get("ref", 0)) + 1)
+
+    def commit(
+        self,
+        op: Operation,
+        *,
+        incidents: Sequence[Incident] = (),
+        sessions: Sequence[Session] = (),
+        customers: Sequence[Customer] = (),
+        clear_timer_of: str | None = None,
+    ) -> None:
+        """Make a change durable together with its Operation (see the module docstring).
+
+        Returns once the change is on disk: a crash after that loses nothing.
+        """
+        self._writable()
+        effects: list[Effect] = []
+        for incident in incidents:
+            effects.extend(self._incident_effects(incident))
+        effects.extend((session_file(s), s.id, _dump(s)) for s in sessions)
+        effects.extend((CUSTOMERS, c.id, _dump(c)) for c in customers)
+        if clear_timer_of is not None:
+            effects.append((TIMER, clear_timer_of, None))
+        counter = self._ref_counter_after(incidents)
+        if counter is not None:
+            effects.append((META, "counters", {"ref": counter}))
+
+        outbox = self._table(OUTBOX)
+        storage = self._storage(OUTBOX)
+        with storage.batch():
+            seq = int(storage.header.get("last_seq", 0)) + 1
+            # Older entries were applied in full before this commit: their effects can go.
+            stale = {k: {**e, "effects": None} for k, e in outbox.raw().items() if e["effects"]}
+            entry = {"seq": seq, "op": op.model_dump(mode="json"), "effects": effects}
+            outbox.apply({**stale, f"{seq:012d}": entry})
+            storage.header["last_seq"] = seq
+        try:
+            self._apply(effects, seq)
+        except BaseException:
+            self._broken = _(
+                "A change was saved but could not be filed completely; restart vardia to finish it."
+            )
+            raise
+
+    def _ref_counter_after(self, incidents: Sequence[Incident]) -> int | None:
+        counters = self._table(META).doc("counters") or {}
+        current = int(counters.get("ref", 0))
+        highest = current
+        for incident in incidents:
+            prefix, _sep, number = incident.ref.rpartition("-")
+            if prefix == self.ref_prefix and number.isdigit():
+                highest = max(highest, int(number))
+        return highest if highest > current else None
+
+    def put_timer(self, timer: Timer) -> None:
+        """Save the technician's timer (one atomic write of a small file)."""
+        self._writable()
+        self._table(TIMER).put(timer.technician, _dump(timer))
+
+    def import_records(
+        self,
+        *,
+        customers: Sequence[Customer] = (),
+        incidents: Sequence[Incident] = (),
+        sessions: Sequence[Session] = (),
+    ) -> None:
+        """Upsert records made elsewhere (server, CSV, demo) without writing Operations.
+
+        One atomic write per file touched; the whole import is idempotent, so an import
+        interrupted by a crash is completed by running it again.
+        """
+        self._writable()
+        effects: list[Effect] = [(CUSTOMERS, c.id, _dump(c)) for c in customers]
+        for incident in incidents:
+            effects.extend(self._incident_effects(incident))
+        effects.extend((session_file(s), s.id, _dump(s)) for s in sessions)
+        self._apply(effects, None)
+
+    # ------------------------------------------------------------------ reading
+
+    def customers(self) -> list[Customer]:
+        return sorted(self._records(CUSTOMERS, Customer), key=lambda c: c.name.casefold())
+
+    def customer(self, customer_id: str) -> Customer:
+        doc = self._table(CUSTOMERS).doc(customer_id)
+        if doc is None:
+            raise NotFoundError(
+                _("No customer with id {id}; `vardia customer list` shows them.").format(
+                    id=customer_id
+                )
+            )
+        return Customer.model_validate(doc)
+
+    def open_incidents(self) -> list[Incident]:
+        """The open incidents, in no particular order (``core.sla.queue_order`` sorts them)."""
+        return self._records(OPEN, Incident)
+
+    def _history_incidents(self) -> Iterator[Incident]:
+        for rel in reversed(self._files("history", "incidents-")):
+            yield from self._records(rel, Incident)
+
+    def incident(self, ref_or_id: str) -> Incident:
+        """An incident by its id or its human reference (case does not matter)."""
+        wanted = ref_or_id.strip()
+        upper = wanted.upper()
+        for rel in [OPEN, *reversed(self._files("history", "incidents-"))]:
+            raw = self._table(rel).raw()
+            doc = raw.get(wanted)
+            if doc is None:
+                doc = next((d for d in raw.values() if d["ref"].upper() == upper), None)
+            if doc is not None:
+                return Incident.model_validate(doc)
+        raise NotFoundError(
+            _("No incident {ref}; `vardia queue` lists the open ones.").format(ref=ref_or_id)
+        )
+
+    def incidents_for_customer(self, customer_id: str) -> list[Incident]:
+        """All of a customer's incidents, open and past, newest first."""
+        found = [i for i in self.open_incidents() if i.customer_id == customer_id]
+        found.extend(i for i in self._history_incidents() if i.customer_id == customer_id)
+        return sorted(found, key=lambda i: i.opened_at, reverse=True)
+
+    def sessions(
+        self,
+        *,
+        customer_id: str | None = None,
+        month: str | None = None,
+        technician: str | None = None,
+        incident_id: str | None = None,
+    ) -> list[Session]:
+        """Sessions, oldest first, filtered by customer, month (YYYY-MM), technician, incident."""
+        files = [f"sessions/{month}.json"] if month else self._files("sessions")
+        wanted = {"customer_id": customer_id, "technician": technician, "incident_id": incident_id}
+        filters = {k: v for k, v in wanted.items() if v is not None}
+        found: list[Session] = []
+        for rel in files:
+            for doc in self._table(rel).raw().values():
+                if all(doc[k] == v for k, v in filters.items()):
+                    found.append(Session.model_validate(doc))
+        return sorted(found, key=lambda s: s.segments[0].start if s.segments else s.recorded_at)
+
+    def timer(self, technician: str | None = None) -> Timer | None:
+        """The technician's timer (this store's technician by default), running or paused."""
+        doc = self._table(TIMER).doc(technician or self.technician)
+        return None if doc is None else Timer.model_validate(doc)
+
+    # --------------------------------------------------------------------- sync
+
+    def _outbox_entries(self) -> list[dict[str, Any]]:
+        return sorted(self._table(OUTBOX).raw().values(), key=lambda entry: entry["seq"])
+
+    def pending_operations(self, limit: int) -> list[Operation]:
+        """The oldest ``limit`` operations not yet acknowledged by the server."""
+        return [Operation.model_validate(e["op"]) for e in self._outbox_entries()[:limit]]
+
+    def pending_count(self) -> int:
+        return len(self._table(OUTBOX).raw())
+
+    def acknowledge(self, op_ids: Iterable[str]) -> None:
+        """Durably drop operations the server has applied; unknown ids are ignored."""
+        self._writable()
+        done = set(op_ids)
+        outbox = self._table(OUTBOX)
+        keys = [key for key, entry in outbox.raw().items() if entry["op"]["op_id"] in done]
+        outbox.apply(dict.fromkeys(keys))
+
+    def merge_from_server(
+        self, customers: Sequence[Customer], incidents: Sequence[Incident]
+    ) -> None:
+        """Take the server's customers and incidents as they are, without making Operations."""
+        self.import_records(customers=customers, incidents=incidents)
+
+    def _doc_path(self, name: str) -> Path:
+        if not _DOC_NAME.match(name):
+            raise ValueError(f"not a document name: {name!r}")
+        return self.data_dir / "docs" / f"{name}.json"
+
+    def read_doc(self, name: str) -> dict[str, Any] | None:
+        """A small document saved with ``write_doc``, or None."""
+        doc = self._table_for_doc(name).doc("doc")
+        return None if doc is None else dict(doc)
+
+    def write_doc(self, name: str, doc: dict[str, Any]) -> None:
+        """Durably save a small JSON document (one atomic write)."""
+        self._writable()
+        self._table_for_doc(name).put("doc", dict(doc))
+
+    def _table_for_doc(self, name: str) -> KeyedTable:
+        return self._table(str(self._doc_path(name).relative_to(self.data_dir)))

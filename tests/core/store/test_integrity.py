@@ -1,0 +1,97 @@
+"""One writer per data directory; damaged and newer files are named, explained and kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+
+from core.errors import SchemaTooNewError, StoreDamagedError, StoreLockedError
+from core.store import Store
+from core.sync.protocol import OperationKind
+from tests.core.store.store_records import customer
+
+Opener = Callable[..., Store]
+
+OPEN_IN_CHILD = """
+import sys
+from core.errors import VardiaError
+from core.store import Store
+try:
+    Store.open(sys.argv[1])
+except VardiaError as error:
+    print(error)
+    sys.exit(2)
+"""
+
+
+def test_a_second_process_is_refused_while_the_first_holds_the_store(
+    open_store: Opener, data_dir: Path
+) -> None:
+    store = open_store()
+    child = subprocess.run(
+        [sys.executable, "-c", OPEN_IN_CHILD, str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert child.returncode == 2
+    assert "Another vardia" in child.stdout and "read-only" in child.stdout
+    store.close()
+    again = subprocess.run(
+        [sys.executable, "-c", OPEN_IN_CHILD, str(data_dir)], capture_output=True, check=False
+    )
+    assert again.returncode == 0
+
+
+def test_a_second_writer_in_the_same_process_is_refused(open_store: Opener) -> None:
+    open_store()
+    with pytest.raises(StoreLockedError):
+        open_store()
+
+
+def _truncate(raw: bytes) -> bytes:
+    return raw[: len(raw) // 2]
+
+
+def _newer(raw: bytes) -> bytes:
+    return orjson.dumps({**orjson.loads(raw), "schema": 99})
+
+
+@pytest.mark.parametrize(
+    ("spoil", "error", "says"),
+    [
+        (lambda raw: b"\x00\x13garbage", StoreDamagedError, "restore"),
+        (_truncate, StoreDamagedError, "restore"),
+        (lambda raw: b"[1, 2, 3]", StoreDamagedError, "not a vardia data file"),
+        (_newer, SchemaTooNewError, "upgrade vardia"),
+    ],
+    ids=["garbage", "truncated", "foreign", "newer-schema"],
+)
+@pytest.mark.parametrize("name", ["customers.json", "meta.json", "outbox.json"])
+def test_a_spoilt_file_is_named_explained_and_left_as_it_was(
+    open_store: Opener,
+    data_dir: Path,
+    name: str,
+    spoil: Callable[[bytes], bytes],
+    error: type[Exception],
+    says: str,
+) -> None:
+    store = open_store()
+    store.import_records(customers=[customer()])
+    store.write_doc("x", {})
+    store.commit(store.operation(OperationKind.INCIDENT_NOTE, "e", {}))
+    store.close()
+    path = data_dir / name
+    spoilt = spoil(path.read_bytes())
+    path.write_bytes(spoilt)
+
+    with pytest.raises(error, match=says) as raised:
+        reopened = open_store()
+        reopened.customers()
+    assert str(path) in str(raised.value)
+    assert path.read_bytes() == spoilt

@@ -1,0 +1,159 @@
+"""The store keeps what it was given, in the right files, with an outbox op per change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from core.errors import NotFoundError, StoreError
+from core.models import Channel, IncidentStatus, Timer
+from core.store import Store
+from core.sync.protocol import OperationKind
+from tests.core.store.store_records import T0, customer, incident, session
+
+Opener = Callable[..., Store]
+
+
+def test_identity_is_set_on_first_open_and_kept(
+    open_store: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VARDIA_TECHNICIAN", "eleni")
+    first = open_store()
+    device = first.device_id
+    first.close()
+    monkeypatch.setenv("VARDIA_TECHNICIAN", "someone-else")
+    again = open_store()
+    assert (again.technician, again.device_id) == ("eleni", device)
+    assert again.next_ref() == f"{again.ref_prefix}-1"
+
+
+def test_a_committed_change_is_readable_after_reopening_and_queued_for_sync(
+    open_store: Opener,
+) -> None:
+    store = open_store()
+    cust = customer()
+    store.import_records(customers=[cust])
+    inc = incident(store, cust.id)
+    op = store.operation(OperationKind.INCIDENT_OPEN, inc.id, inc.model_dump(mode="json"))
+    store.commit(op, incidents=[inc])
+    store.close()
+
+    again = open_store()
+    assert again.incident(inc.ref) == inc
+    assert again.incident(inc.id.upper().lower()) == inc
+    assert again.customer(cust.id).name == "Παπαδόπουλος Α.Ε."
+    assert again.pending_operations(10) == [op]
+    assert again.next_ref() == f"{again.ref_prefix}-2"
+
+
+def test_closing_an_incident_moves_it_to_the_month_history(open_store: Opener) -> None:
+    store = open_store()
+    cust = customer()
+    inc = incident(store, cust.id)
+    open_op = store.operation(OperationKind.INCIDENT_OPEN, inc.id, {})
+    store.commit(open_op, incidents=[inc])
+    closed = inc.model_copy(update={"status": IncidentStatus.CLOSED})
+    store.commit(store.operation(OperationKind.INCIDENT_UPDATE, inc.id, {}), incidents=[closed])
+
+    assert store.open_incidents() == []
+    assert store.incident(inc.ref).status is IncidentStatus.CLOSED
+    assert store.incidents_for_customer(cust.id) == [closed]
+    assert (store.data_dir / "history" / "incidents-2026-11.json").exists()
+
+
+def test_sessions_filter_by_customer_month_and_technician(open_store: Opener) -> None:
+    store = open_store()
+    a, b = customer("Α"), customer("Β")
+    inc_a, inc_b = incident(store, a.id), incident(store, b.id)
+    s1 = session(store, inc_a, T0)
+    s2 = session(store, inc_a, T0 + timedelta(days=20))
+    s3 = session(store, inc_b, T0 + timedelta(days=1))
+    store.import_records(customers=[a, b], incidents=[inc_a, inc_b], sessions=[s1, s2, s3])
+
+    assert store.sessions() == [s1, s3, s2]
+    assert store.sessions(customer_id=a.id) == [s1, s2]
+    assert store.sessions(month="2026-11") == [s1, s3]
+    assert store.sessions(month="2026-12", customer_id=b.id) == []
+    assert store.sessions(technician="nobody") == []
+
+
+def test_acknowledged_operations_leave_the_outbox_durably(open_store: Opener) -> None:
+    store = open_store()
+    ops = [store.operation(OperationKind.INCIDENT_NOTE, str(i), {}) for i in range(5)]
+    for op in ops:
+        store.commit(op)
+    store.acknowledge([ops[0].op_id, ops[2].op_id, "unknown"])
+    store.close()
+
+    again = open_store()
+    assert again.pending_count() == 3
+    assert again.pending_operations(2) == [ops[1], ops[3]]
+
+
+def test_server_records_merge_without_outbox_operations(open_store: Opener) -> None:
+    store = open_store()
+    cust = customer()
+    inc = incident(store, cust.id)
+    store.merge_from_server([cust], [inc])
+    assert store.pending_count() == 0
+    assert store.open_incidents() == [inc]
+    assert store.customers() == [cust]
+
+
+def test_documents_round_trip_and_survive_reopening(open_store: Opener) -> None:
+    store = open_store()
+    assert store.read_doc("sync-state") is None
+    store.write_doc("sync-state", {"cursor": "42", "ελληνικά": "ναι"})
+    store.close()
+    assert open_store().read_doc("sync-state") == {"cursor": "42", "ελληνικά": "ναι"}
+
+
+def test_timer_is_on_disk_from_its_first_write(open_store: Opener) -> None:
+    store = open_store()
+    timer = Timer(
+        incident_id="x", technician=store.technician, channel=Channel.REMOTE, running_since=T0
+    )
+    store.put_timer(timer)
+    store.close()
+    assert open_store().timer() == timer
+
+
+def test_unknown_ids_say_what_to_do(open_store: Opener) -> None:
+    store = open_store()
+    with pytest.raises(NotFoundError, match="vardia queue"):
+        store.incident("ZZZ-9")
+    with pytest.raises(NotFoundError, match="customer list"):
+        store.customer("nope")
+
+
+def test_read_only_store_reads_while_the_writer_runs_and_refuses_changes(
+    open_store: Opener,
+) -> None:
+    writer = open_store()
+    cust = customer()
+    writer.import_records(customers=[cust])
+    reader = open_store(read_only=True)
+    assert reader.customers() == [cust]
+    with pytest.raises(StoreError, match="read-only"):
+        reader.import_records(customers=[cust])
+
+
+def test_stale_temp_files_are_removed_at_start(open_store: Opener, data_dir: Path) -> None:
+    open_store().close()
+    stale = data_dir / "sessions" / ".2026-11.json.tmp-deadbeef"
+    stale.parent.mkdir()
+    stale.write_bytes(b'{"half": ')
+    open_store()
+    assert not stale.exists()
+
+
+def test_each_write_keeps_the_previous_version_as_bak(open_store: Opener, data_dir: Path) -> None:
+    store = open_store()
+    first, second = customer("Α"), customer("Β")
+    store.import_records(customers=[first])
+    before = (data_dir / "customers.json").read_bytes()
+    store.import_records(customers=[second])
+    assert (data_dir / "customers.json.bak").read_bytes() == before

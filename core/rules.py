@@ -107,7 +107,7 @@ def _config_error(
         where = _("field {field!r}").format(field=".".join(loc))
     return ConfigError(
         _("{file}: {where}: {message}; fix it or remove it to use the default.").format(
-            file=file, where=where, message=message[:1].lower() + message[1:]
+            file=file, where=where, message=_sentence_part(message)
         )
     )
 
@@ -118,3 +118,9 @@ def _origin(name: str, config_dir: Path | None) -> str:
     if user is not None and user.exists():
         return str(user)
     return _("the shipped {name}").format(name=name)
+
+
+def _sentence_part(message: str) -> str:
+    """Pydantic's message, fit to follow a colon: no "Value error," prefix, no capital."""
+    message = message.removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]

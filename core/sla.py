@@ -1,0 +1,89 @@
+"""When an incident is due: its SLA targets, its state now, and the queue order (SPEC §4).
+
+How the spec was read where it leaves room:
+
+- Targets are fixed from the plan in force when the incident is opened; ``targets``
+  walks that plan's clock from the opening instant (the clock starts at the next
+  instant it runs when the incident is opened outside it).
+- The *due time* is the response deadline until the first response, then the
+  resolution target when the plan sets one, else none.
+- An incident is *breached* strictly after its due time (a response at the deadline
+  is on time) and *warned* from its warning instant on; the warning only applies to
+  the response, since plans set no warning for resolution.
+- ``queue_order`` orders what it is given; the caller passes the open incidents.
+  Ties are broken by opening instant, then id, so the order is stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from core.models import Incident
+from core.rules import Rules
+
+__all__ = ["SlaState", "SlaTargets", "due_at", "queue_order", "state", "targets"]
+
+
+class SlaState(StrEnum):
+    """Where an incident stands against its due time."""
+
+    BREACHED = "breached"
+    WARNED = "warned"
+    ON_TIME = "on_time"
+
+
+_RANK = {SlaState.BREACHED: 0, SlaState.WARNED: 1, SlaState.ON_TIME: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTargets:
+    """The instants fixed when an incident is opened, in the calendar's time zone."""
+
+    warn_at: datetime
+    deadline: datetime
+    resolve_by: datetime | None
+
+
+def targets(rules: Rules, plan_id: str, opened: datetime) -> SlaTargets:
+    """The warning, response deadline and resolution target of an incident opened now."""
+    sla = rules.plans.plan(plan_id).sla
+    calendar = rules.calendar
+    resolve = sla.resolve
+    return SlaTargets(
+        warn_at=calendar.advance(sla.clock, opened, sla.warn),
+        deadline=calendar.advance(sla.clock, opened, sla.deadline),
+        resolve_by=None if resolve is None else calendar.advance(sla.clock, opened, resolve),
+    )
+
+
+def due_at(incident: Incident) -> datetime | None:
+    """The response deadline until the first response, then the resolution target if any."""
+    if incident.first_response_at is None:
+        return incident.deadline
+    return incident.resolve_by
+
+
+def state(incident: Incident, now: datetime) -> SlaState:
+    """Breached after the due time, warned from the warning on, else on time."""
+    due = due_at(incident)
+    if due is not None and now > due:
+        return SlaState.BREACHED
+    if incident.first_response_at is None and now >= incident.warn_at:
+        return SlaState.WARNED
+    return SlaState.ON_TIME
+
+
+def queue_order(incidents: Iterable[Incident], now: datetime) -> list[Incident]:
+    """Breached, warned, then the rest, each by due time; those with none last, oldest first."""
+
+    def key(incident: Incident) -> tuple[int, float, float, str]:
+        due = due_at(incident)
+        opened = incident.opened_at.timestamp()
+        if due is None:
+            return (len(_RANK), 0.0, opened, incident.id)
+        return (_RANK[state(incident, now)], due.timestamp(), opened, incident.id)
+
+    return sorted(incidents, key=key)

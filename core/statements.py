@@ -93,6 +93,10 @@ class Month:
     def next(self) -> Month:
         return Month(self.year + self.month // 12, self.month % 12 + 1)
 
+    @property
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
     def start(self, tz: tzinfo) -> datetime:
         return datetime.combine(self.first_day, time(), tz).astimezone(UTC)
 

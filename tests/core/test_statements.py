@@ -160,6 +160,19 @@ def test_a_month_is_read_as_yyyy_mm(text: str, expected: Month) -> None:
     assert str(expected) == text.strip()
 
 
+@pytest.mark.parametrize(
+    ("month", "previous", "following"),
+    [
+        (Month(2026, 1), Month(2025, 12), Month(2026, 2)),
+        (Month(2026, 12), Month(2026, 11), Month(2027, 1)),
+        (Month(2026, 6), Month(2026, 5), Month(2026, 7)),
+    ],
+)
+def test_months_step_across_years(month: Month, previous: Month, following: Month) -> None:
+    assert (month.previous, month.next) == (previous, following)
+    assert month.next.previous == month == month.previous.next
+
+
 @pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "11-2026", "2026/11", "", "nov"])
 def test_anything_else_is_refused_with_the_form_to_use(text: str) -> None:
     with pytest.raises(InputError, match="YYYY-MM"):

@@ -1,0 +1,142 @@
+"""A technician's (or the team's) week on screen: a bar chart of hours per day, then the detail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
+
+from core.errors import VardiaError
+from core.i18n import _
+from core.reports import Breakdown, IsoWeek, WeekReport
+from tui.commands.reports import hours
+
+__all__ = ["ReportLoader", "ReportScreen"]
+
+ReportLoader = Callable[[IsoWeek, str | None], WeekReport]
+"""Reads a week's report for a technician, or the team with None; called in a worker thread."""
+
+
+class ReportScreen(Screen[None]):
+    """A week's hours, customers, channels and incidents; ``[`` and ``]`` step through weeks."""
+
+    CSS_PATH = "report.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", _("Back"), id="report.close"),
+        Binding("left_square_bracket", "week(-1)", _("Prev week"), id="report.prev"),
+        Binding("right_square_bracket", "week(1)", _("Next week"), id="report.next"),
+    ]
+
+    def __init__(self, loader: ReportLoader, week: IsoWeek, technician: str | None = None) -> None:
+        super().__init__()
+        self.loader = loader
+        self.week = week
+        self.technician = technician
+        self.report: WeekReport | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="report-body"):
+            yield Static(_("Loading…"), id="report-title")
+            yield PlotextPlot(id="report-chart")
+            with Horizontal(id="report-tables"):
+                yield DataTable(id="report-customers", cursor_type="row")
+                yield DataTable(id="report-channels", cursor_type="row")
+            yield Static(id="report-incidents")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for selector, first in (
+            ("#report-customers", _("Customer")),
+            ("#report-channels", _("Channel")),
+        ):
+            self.query_one(selector, DataTable).add_columns(first, _("In"), _("After"), _("Total"))
+        self.load()
+
+    def load(self) -> None:
+        self.query_one("#report-title", Static).update(
+            _("Week {week} — loading…").format(week=self.week)
+        )
+        self._read(self.week)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="report")
+    def _read(self, week: IsoWeek) -> None:
+        try:
+            rep = self.loader(week, self.technician)
+        except VardiaError as error:
+            self.app.call_from_thread(self._failed, str(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show, rep)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#report-title", Static).update(message)
+        self.notify(message, severity="error")
+
+    def show(self, rep: WeekReport) -> None:
+        """Fill the screen with a week's report."""
+        self.report = rep
+        self.query_one("#report-title", Static).update(
+            _("Week {week} — {who} · {total} h ({after} after hours) · {n} sessions").format(
+                week=rep.week,
+                who=rep.technician or _("the team"),
+                total=hours(rep.total_minutes),
+                after=hours(rep.after_hours_minutes),
+                n=rep.sessions,
+            )
+        )
+        chart = self.query_one(PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        labels = [f"{d.day:%a %d}" for d in rep.days]
+        plt.stacked_bar(
+            labels,
+            [
+                [float(d.in_hours_minutes / 60) for d in rep.days],
+                [float(d.after_hours_minutes / 60) for d in rep.days],
+            ],
+            # plotext takes `labels` here; the stub textual-plotext ships names it `label`.
+            labels=[_("in hours"), _("after hours")],  # type: ignore[call-arg]
+        )
+        plt.ylabel(_("hours"))
+        chart.refresh()
+        self._fill("#report-customers", rep.customers)
+        self._fill("#report-channels", rep.channels)
+        lines = []
+        for title, entries in (
+            (_("Opened"), rep.opened),
+            (_("Resolved"), rep.resolved),
+            (_("SLA breaches"), rep.breaches),
+        ):
+            refs = ", ".join(e.ref for e in entries[:6]) + (" …" if len(entries) > 6 else "")
+            lines.append(f"{title}: {len(entries)}  {refs}".rstrip())
+        self.query_one("#report-incidents", Static).update("\n".join(lines))
+
+    def _fill(self, selector: str, parts: tuple[Breakdown, ...]) -> None:
+        table = self.query_one(selector, DataTable)
+        table.clear()
+        for b in parts:
+            table.add_row(
+                b.label,
+                hours(b.in_hours_minutes),
+                hours(b.after_hours_minutes),
+                hours(b.total_minutes),
+                key=b.key,
+            )
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_week(self, step: int) -> None:
+        self.week = IsoWeek.of(self.week.days[0] + timedelta(weeks=step))
+        self.load()

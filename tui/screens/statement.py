@@ -1,0 +1,192 @@
+"""A customer's month statement on screen: the sessions line by line, what is left, the totals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+
+from core.errors import VardiaError
+from core.i18n import _
+from core.statements import Month, Statement, write_statement_csv
+from tui.commands.reports import hours
+
+__all__ = ["StatementLoader", "StatementScreen", "statement_summary"]
+
+StatementLoader = Callable[[str, Month], Statement]
+"""Reads a customer's statement for a month (from the store); called in a worker thread."""
+
+
+def statement_summary(st: Statement) -> tuple[str, str]:
+    """What is left of the contract, and the money, as two blocks of text."""
+    left = [
+        _("{channel}: {used:.2f} of {total:.2f} h used, {left:.2f} h left").format(
+            channel=a.channel.value, used=a.used_to_date, total=a.included_hours, left=a.left
+        )
+        for a in st.allowances
+    ]
+    if st.premium is not None:
+        p = st.premium
+        left.append(
+            _("{pack}: {used} of {total} incidents used, {left} left").format(
+                pack=p.pack, used=p.used_to_date, total=p.incidents, left=p.left
+            )
+        )
+    t = st.totals
+    left.append(
+        _("Prepaid credit: {before} → {after}").format(before=t.credit_before, after=t.credit_after)
+    )
+    vat = (t.vat_rate * 100).normalize()
+    money = [
+        _("Support time {v:>10}").format(v=t.time_charges),
+        _("Expenses     {v:>10}").format(v=t.expenses),
+        _("Credit used  {v:>10}").format(
+            v=-t.credit_applied if t.credit_applied else t.credit_applied
+        ),
+        _("Net due      {v:>10}").format(v=t.net_due),
+        _("VAT {rate:>2} %     {v:>10}").format(rate=vat, v=t.vat),
+        _("Total        {v:>10}").format(v=t.total),
+    ]
+    return "\n".join(left), "\n".join(money)
+
+
+class StatementScreen(Screen[None]):
+    """One customer's month; ``[`` and ``]`` step through months, ``s`` saves it as CSV."""
+
+    CSS_PATH = "statement.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", _("Back"), id="statement.close"),
+        Binding("left_square_bracket", "month(-1)", _("Prev month"), id="statement.prev"),
+        Binding("right_square_bracket", "month(1)", _("Next month"), id="statement.next"),
+        Binding("s", "save_csv", _("Save CSV"), id="statement.save_csv"),
+    ]
+
+    def __init__(
+        self,
+        loader: StatementLoader,
+        customer_id: str,
+        month: Month,
+        *,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.loader = loader
+        self.customer_id = customer_id
+        self.month = month
+        self.export_dir = export_dir
+        self.statement: Statement | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="statement-body"):
+            yield Static(_("Loading…"), id="statement-title")
+            yield DataTable(id="statement-lines", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="statement-foot"):
+                yield Static(id="statement-left")
+                yield Static(id="statement-money")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#statement-lines", DataTable)
+        # The money first and the subject last: at 80 columns the amounts stay in view.
+        table.add_columns(
+            _("Date"),
+            _("Incident"),
+            _("Channel"),
+            _("Amount"),
+            _("Eff."),
+            _("In"),
+            _("After"),
+            _("Incl. h"),
+            _("Exp."),
+            _("Tech"),
+            _("Subject"),
+        )
+        self.load()
+
+    def load(self) -> None:
+        self.query_one("#statement-title", Static).update(
+            _("Statement {month} — loading…").format(month=self.month)
+        )
+        self._read(self.month)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="statement")
+    def _read(self, month: Month) -> None:
+        try:
+            st = self.loader(self.customer_id, month)
+        except VardiaError as error:
+            self.app.call_from_thread(self._failed, str(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show, st)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#statement-title", Static).update(message)
+        self.notify(message, severity="error")
+
+    def show(self, st: Statement) -> None:
+        """Fill the screen with a statement."""
+        self.statement = st
+        self.query_one("#statement-title", Static).update(
+            _("Statement {month} — {name} ({id}) · plan {plan} · {n} sessions").format(
+                month=st.month,
+                name=st.customer_name,
+                id=st.customer_id,
+                plan=st.plan or _("none"),
+                n=st.totals.sessions,
+            )
+        )
+        table = self.query_one("#statement-lines", DataTable)
+        table.clear()
+        for ln in st.lines:
+            mark = " ✎" if ln.edits else ""
+            table.add_row(
+                f"{ln.date:%d/%m}",
+                f"{ln.incident_ref}{mark}",
+                ln.channel.value + (" ☾" if ln.after_hours else ""),
+                str(ln.amount),
+                hours(ln.effective_minutes),
+                hours(ln.in_hours_minutes),
+                hours(ln.after_hours_minutes),
+                f"{ln.included_hours_debited:.2f}",
+                str(ln.expenses),
+                ln.technician,
+                ln.incident_subject,
+                key=ln.session_id,
+            )
+        left, money = statement_summary(st)
+        self.query_one("#statement-left", Static).update(left)
+        self.query_one("#statement-money", Static).update(money)
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_month(self, step: int) -> None:
+        self.month = self.month.next if step > 0 else self.month.previous
+        self.load()
+
+    def action_save_csv(self) -> None:
+        if self.statement is None:
+            return
+        folder = self.export_dir or Path.cwd()
+        target = folder / f"statement-{self.statement.month}-{self.statement.customer_id}.csv"
+        try:
+            with target.open("w", encoding="utf-8", newline="") as out:
+                write_statement_csv(self.statement, out)
+        except OSError as error:
+            self.notify(
+                _("{path} cannot be written ({reason}).").format(
+                    path=target, reason=error.strerror
+                ),
+                severity="error",
+            )
+            return
+        self.notify(_("Saved {path}").format(path=target))

@@ -3,16 +3,77 @@
 An Operation is one local change, appended to the outbox in the same atomic write as
 the change itself, and pushed to the server later. Its ``op_id`` is generated on the
 device; the server applies an op_id once, however often it is pushed.
+
+The client pushes batches of operations (``PushRequest``) and gets one ``OpResult``
+for each; it pulls what changed on the server since an opaque cursor (``PullResponse``),
+page by page. Every response carries ``server_time`` so the client can keep its offset
+to the server's clock.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["Operation", "OperationKind"]
+from core.models import Customer, Incident, Note, Session
+
+__all__ = [
+    "API_PREFIX",
+    "MAX_BATCH",
+    "MAX_BODY_BYTES",
+    "MAX_PULL_LIMIT",
+    "SKEW_LIMIT_SECONDS",
+    "UPDATABLE_FIELDS",
+    "FieldChange",
+    "FieldConflict",
+    "Health",
+    "IncidentUpdate",
+    "NotePayload",
+    "OpResult",
+    "OpStatus",
+    "Operation",
+    "OperationKind",
+    "Payload",
+    "PullResponse",
+    "PushRequest",
+    "PushResponse",
+    "WhoAmI",
+    "parse_payload",
+]
+
+API_PREFIX = "/v1"
+MAX_BATCH = 500
+MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_PULL_LIMIT = 1000
+SKEW_LIMIT_SECONDS = 300.0
+
+Id = Annotated[str, Field(min_length=1, max_length=128)]
+
+# Fields a technician may change on an open incident; the rest are fixed at intake
+# (the SLA is fixed when the incident is opened) or have their own operation (notes).
+UPDATABLE_FIELDS = frozenset(
+    {
+        "subject",
+        "description",
+        "category",
+        "requested_via",
+        "resolve_by",
+        "first_response_at",
+        "status",
+        "assignee",
+        "prerequisites",
+        "eligibility",
+    }
+)
+
+
+class _Wire(BaseModel):
+    """Base of every wire schema: immutable, and unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class OperationKind(StrEnum):
@@ -39,9 +100,132 @@ class Operation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    op_id: str
+    op_id: Id
     kind: OperationKind
-    entity_id: str
+    entity_id: Id
     payload: dict[str, Any]
     created_at: AwareDatetime
-    device_id: str
+    device_id: Id
+
+
+class FieldChange(_Wire):
+    """One field of an incident edit: the value the device last saw, and the new one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: Any = Field(alias="from")
+    to: Any
+
+
+class IncidentUpdate(_Wire):
+    """The payload of ``incident.update``."""
+
+    changes: dict[str, FieldChange] = Field(min_length=1)
+
+
+class NotePayload(Note):
+    """The payload of ``incident.note``: the Note and the incident it belongs to."""
+
+    incident_id: Id
+
+
+Payload = Incident | IncidentUpdate | NotePayload | Session
+
+
+def parse_payload(op: Operation) -> Payload:
+    """Validate an operation's payload for its kind; raises ValueError with a clear reason."""
+    try:
+        parsed: Payload
+        match op.kind:
+            case OperationKind.INCIDENT_OPEN:
+                parsed = Incident.model_validate(op.payload)
+            case OperationKind.INCIDENT_UPDATE:
+                parsed = IncidentUpdate.model_validate(op.payload)
+                unknown = sorted(set(parsed.changes) - UPDATABLE_FIELDS)
+                if unknown:
+                    raise ValueError(f"these incident fields cannot be changed: {unknown}")
+                return parsed
+            case OperationKind.INCIDENT_NOTE:
+                parsed = NotePayload.model_validate(op.payload)
+                if parsed.incident_id != op.entity_id:
+                    raise ValueError("the note's incident_id is not the operation's entity_id")
+                return parsed
+            case OperationKind.SESSION_RECORD | OperationKind.SESSION_EDIT:
+                parsed = Session.model_validate(op.payload)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "payload"
+        raise ValueError(f"invalid {op.kind} payload at {where}: {first['msg']}") from None
+    if parsed.id != op.entity_id:
+        raise ValueError(f"the payload's id is not the operation's entity_id {op.entity_id!r}")
+    return parsed
+
+
+class PushRequest(_Wire):
+    """A batch of operations from one device, oldest first, with the device's clock reading."""
+
+    device_id: Id
+    sent_at: AwareDatetime
+    operations: list[Operation] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class OpStatus(StrEnum):
+    """What the server did with one operation."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+class FieldConflict(_Wire):
+    """An incident field edited on both sides: the server's value stood, the local one lost."""
+
+    incident_id: str
+    field: str
+    base: Any
+    local: Any
+    server: Any
+
+
+class OpResult(_Wire):
+    """The fate of one pushed operation; ``conflicts`` is kept for a duplicate too."""
+
+    op_id: str
+    status: OpStatus
+    reason: str | None = None
+    conflicts: list[FieldConflict] = Field(default_factory=list)
+
+
+class PushResponse(_Wire):
+    """One result per pushed operation, in the order pushed."""
+
+    results: list[OpResult]
+    server_time: AwareDatetime
+    clock_offset_seconds: float
+
+
+class PullResponse(_Wire):
+    """One page of what changed on the server since a cursor."""
+
+    customers: list[Customer]
+    incidents: list[Incident]
+    cursor: str
+    has_more: bool
+    server_time: AwareDatetime
+
+
+class Health(_Wire):
+    """The server is up; its clock and version."""
+
+    status: str
+    server_time: AwareDatetime
+    version: str
+
+
+class WhoAmI(_Wire):
+    """Who a token belongs to."""
+
+    technician: str
+    role: str
+    server_time: datetime

@@ -1,0 +1,176 @@
+"""The ``vardia-server`` command: set up the database, serve the API, manage technicians."""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+import orjson
+import platformdirs
+from sqlalchemy import Engine
+
+from core.clock import SystemClock
+from core.errors import ConfigError, VardiaError
+from core.i18n import _
+from server.app import Limits, create_app
+from server.db import make_engine, migrate
+from server.service import add_technician, import_customers, list_devices, read_customers_csv
+from server.service import revoke_technician as revoke
+
+__all__ = ["cli", "main"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+CONFIG_FILE = "server.json"
+
+
+def _reports_errors(func: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except VardiaError as error:
+            click.echo(f"vardia-server: {error}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _database_url(home: Path) -> str:
+    config = home / CONFIG_FILE
+    try:
+        url = orjson.loads(config.read_bytes())["database"]
+    except FileNotFoundError:
+        raise ConfigError(
+            _("No database is set up in {home}; run `vardia-server init` first.").format(home=home)
+        ) from None
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(
+            _("{config} is not valid; run `vardia-server init` again.").format(config=config)
+        ) from None
+    if not isinstance(url, str):
+        raise ConfigError(_("{config} has no database URL.").format(config=config))
+    return url
+
+
+def _engine(ctx: click.Context) -> Engine:
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    url = obj["database"] or _database_url(obj["home"])
+    return make_engine(url)
+
+
+@click.group(help=_("vardia-server — the sync server for vardia's technicians."))
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VARDIA_SERVER_HOME",
+    default=lambda: platformdirs.user_data_dir("vardia-server", appauthor=False),
+    help=_("Where the server keeps its configuration (and its SQLite database by default)."),
+)
+@click.option(
+    "--database",
+    envvar="VARDIA_SERVER_DATABASE",
+    default=None,
+    help=_("SQLAlchemy URL, overriding the one saved by init."),
+)
+@click.pass_context
+def cli(ctx: click.Context, home: Path, database: str | None) -> None:
+    ctx.ensure_object(dict).update(home=Path(home), database=database)
+
+
+@cli.command(help=_("Create or upgrade the database and remember its URL."))
+@click.option("--database", "url", default=None, help=_("SQLAlchemy URL; default SQLite in home."))
+@click.pass_context
+@_reports_errors
+def init(ctx: click.Context, url: str | None) -> None:
+    home: Path = ctx.obj["home"]
+    home.mkdir(parents=True, exist_ok=True)
+    url = url or ctx.obj["database"] or f"sqlite:///{home / 'vardia.db'}"
+    before = migrate(make_engine(url))
+    (home / CONFIG_FILE).write_bytes(orjson.dumps({"database": url}))
+    click.echo(_("Database ready (schema upgraded from version {v}).").format(v=before))
+
+
+@cli.command(help=_("Serve the API."))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--fd", default=None, type=int, help=_("Serve on this already-bound TCP socket."))
+@click.option("--rate", default=Limits.rate_per_second, show_default=True, type=float)
+@click.option("--burst", default=Limits.burst, show_default=True, type=int)
+@click.pass_context
+@_reports_errors
+def serve(
+    ctx: click.Context, host: str, port: int, fd: int | None, rate: float, burst: int
+) -> None:
+    import uvicorn
+
+    engine = _engine(ctx)
+    migrate(engine)
+    app = create_app(engine, clock=SystemClock(), limits=Limits(rate, burst))
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    sockets = None
+    if fd is not None:
+        sock = socket.socket(fileno=fd)
+        sock.listen(2048)
+        sockets = [sock]
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+@cli.command("add-technician", help=_("Create a technician and print their token, once."))
+@click.argument("name")
+@click.option("--admin", is_flag=True, help=_("The technician may use the admin endpoints."))
+@click.pass_context
+@_reports_errors
+def add_technician_command(ctx: click.Context, name: str, admin: bool) -> None:
+    token = add_technician(_engine(ctx), name, admin=admin, now=SystemClock().now())
+    click.echo(token)
+
+
+@cli.command("revoke-technician", help=_("Revoke a technician's token."))
+@click.argument("name")
+@click.pass_context
+@_reports_errors
+def revoke_technician(ctx: click.Context, name: str) -> None:
+    revoke(_engine(ctx), name, now=SystemClock().now())
+    click.echo(_("Revoked {name}.").format(name=name))
+
+
+@cli.command("import-customers", help=_("Insert or replace customers and contracts from a CSV."))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@_reports_errors
+def import_customers_command(ctx: click.Context, path: Path) -> None:
+    customers = read_customers_csv(path, SystemClock().now())
+    count = import_customers(_engine(ctx), customers)
+    click.echo(_("Imported {count} customers.").format(count=count))
+
+
+@cli.command("list-devices", help=_("The devices that have synced, newest first."))
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
+@click.pass_context
+@_reports_errors
+def list_devices_command(ctx: click.Context, as_json: bool) -> None:
+    found = list_devices(_engine(ctx))
+    if as_json:
+        click.echo(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode())
+        return
+    for device in found:
+        click.echo(
+            f"{device['device_id']}  {device['technician']}  {device['last_seen']}  "
+            f"{device['clock_offset_seconds']:+.1f}s"
+        )
+
+
+def main() -> None:
+    cli(prog_name="vardia-server", auto_envvar_prefix=None)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

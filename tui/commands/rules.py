@@ -1,7 +1,241 @@
-"""Placeholder: the rules subcommands land here."""
+"""The rules on the command line: ``vardia quote`` prices a session, ``vardia sla`` dates one."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from core.errors import InputError
+from core.i18n import _
+from core.models import Expenses, Quote, Segment
+from core.pricing import price_session
+from core.rules import Rules, load_rules
+from core.settings import Paths
+from core.sla import SlaTargets, targets
+from tui.cli import emit, json_option, reports_errors
+
+__all__ = ["COMMANDS", "quote_json", "sla_json"]
+
+_EXAMPLE = "2026-11-23T17:30+02:00"
+
+
+def _rules() -> Rules:
+    return load_rules(Paths.from_env().config_dir)
+
+
+def _instant(text: str, what: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            _("The {what} {text!r} is not a date and time; write ISO 8601, e.g. {example}.").format(
+                what=what, text=text, example=_EXAMPLE
+            )
+        ) from None
+    if parsed.tzinfo is None:
+        raise InputError(
+            _("The {what} {text!r} has no UTC offset; add one, e.g. {example}.").format(
+                what=what, text=text, example=_EXAMPLE
+            )
+        )
+    return parsed
+
+
+def _segment(text: str) -> Segment:
+    parts = text.split("/")
+    if len(parts) != 2:
+        raise InputError(
+            _("The segment {text!r} is not START/END; write e.g. {example}/{example}.").format(
+                text=text, example=_EXAMPLE
+            )
+        )
+    start, end = _instant(parts[0], _("start")), _instant(parts[1], _("end"))
+    if end < start:
+        raise InputError(
+            _("The segment {text!r} ends before it starts; swap START and END.").format(text=text)
+        )
+    return Segment(start=start, end=end)
+
+
+def _decimal(text: str, option: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise InputError(
+            _("{option} {text!r} is not a number; write it like 12.5.").format(
+                option=option, text=text
+            )
+        )
+    return value
+
+
+def _number(value: Decimal) -> int | float:
+    """Minutes and hours as JSON numbers: whole when they are whole."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _cents(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def quote_json(quote: Quote) -> dict[str, Any]:
+    """A quote as ``vardia quote --json`` (SPEC §10); money as strings, time as numbers."""
+    return {
+        "plan": quote.plan,
+        "channel": quote.channel.value,
+        "in_hours_minutes": _number(quote.in_hours_minutes),
+        "after_hours_minutes": _number(quote.after_hours_minutes),
+        "billable_minutes": _number(quote.billable_minutes),
+        "effective_minutes": _number(quote.effective_minutes),
+        "included_hours_debited": _number(quote.included_hours_debited),
+        "after_hours": quote.after_hours,
+        "lines": [
+            {
+                "kind": line.kind,
+                "label": line.label,
+                "minutes": None if line.minutes is None else _number(line.minutes),
+                "rate": None if line.rate is None else _cents(line.rate),
+                "amount": _cents(line.amount),
+            }
+            for line in quote.lines
+        ],
+        "net": _cents(quote.net),
+        "vat": _cents(quote.vat),
+        "total": _cents(quote.total),
+        "credit_debited": _cents(quote.credit_debited),
+        "due": _cents(quote.due),
+    }
+
+
+def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
+    rows = [
+        _(
+            "{plan}, {channel}: {inside} min in hours, {after} min after hours,"
+            " {billable} min billable"
+        ).format(
+            plan=quote.plan,
+            channel=quote.channel.value,
+            inside=_number(quote.in_hours_minutes),
+            after=_number(quote.after_hours_minutes),
+            billable=_number(quote.billable_minutes),
+        ),
+        "",
+    ]
+    for line in quote.lines:
+        minutes = "" if line.minutes is None else f"{_number(line.minutes)} min"
+        rate = "" if line.rate is None else f"× {_cents(line.rate)}/h"
+        rows.append(f"  {line.label:<44} {minutes:>9} {rate:>12} {_cents(line.amount):>10}")
+    money = [
+        (_("Net"), quote.net),
+        (_("VAT {rate}%").format(rate=_number(vat_rate * 100)), quote.vat),
+        (_("Total"), quote.total),
+    ]
+    if quote.credit_debited:
+        money += [(_("Prepaid credit debited"), -quote.credit_debited), (_("Due"), quote.due)]
+    rows.append("")
+    rows += [f"  {label:<67} {_cents(amount):>10}" for label, amount in money]
+    if quote.included_hours_debited:
+        rows.append(
+            _("  Included hours debited: {hours}").format(
+                hours=_number(quote.included_hours_debited)
+            )
+        )
+    return "\n".join(rows)
+
+
+@click.command(help=_("Price a session (SPEC §5): split, round, surcharge, included hours, VAT."))
+@click.option("--plan", required=True, help=_("Plan id, e.g. free, basic, business."))
+@click.option("--channel", required=True, help=_("phone, remote, office, onsite or written."))
+@click.option(
+    "--segment",
+    "segments",
+    multiple=True,
+    required=True,
+    metavar="START/END",
+    help=_("A stretch of work, ISO 8601 with offset; repeat for pauses."),
+)
+@click.option("--included-used", default="0", metavar="HOURS", help=_("Included hours used."))
+@click.option("--credit", default="0", metavar="EUR", help=_("Prepaid credit left (free plan)."))
+@click.option("--out-of-town", is_flag=True, help=_("An on-site visit outside the city."))
+@click.option("--travel", default="0", metavar="EUR", help=_("Travel cost of the visit."))
+@click.option("--parking", default="0", metavar="EUR", help=_("Parking cost of the visit."))
+@click.option("--lodging", default="0", metavar="EUR", help=_("Lodging cost of the visit."))
+@json_option
+@reports_errors
+def quote(
+    plan: str,
+    channel: str,
+    segments: tuple[str, ...],
+    included_used: str,
+    credit: str,
+    out_of_town: bool,
+    travel: str,
+    parking: str,
+    lodging: str,
+    as_json: bool,
+) -> None:
+    rules = _rules()
+    expenses = Expenses(
+        travel=_decimal(travel, "--travel"),
+        parking=_decimal(parking, "--parking"),
+        lodging=_decimal(lodging, "--lodging"),
+    )
+    priced = price_session(
+        rules,
+        plan,
+        channel,
+        [_segment(text) for text in segments],
+        included_used_hours=_decimal(included_used, "--included-used"),
+        credit=_decimal(credit, "--credit"),
+        expenses=expenses,
+        out_of_town=out_of_town,
+    )
+    emit(quote_json(priced), as_json, lambda: _quote_text(priced, rules.billing.vat_rate))
+
+
+def sla_json(plan: str, opened: datetime, found: SlaTargets, rules: Rules) -> dict[str, Any]:
+    """Targets as ``vardia sla --json`` prints them (SPEC §10), in the business time zone."""
+    return {
+        "plan": plan,
+        "clock": rules.plans.plan(plan).sla.clock.value,
+        "opened": opened.astimezone(rules.timezone).isoformat(),
+        "warn_at": found.warn_at.isoformat(),
+        "deadline": found.deadline.isoformat(),
+        "resolve_by": None if found.resolve_by is None else found.resolve_by.isoformat(),
+    }
+
+
+def _sla_text(data: dict[str, Any]) -> str:
+    def local(iso: str) -> str:
+        return datetime.fromisoformat(iso).strftime("%a %Y-%m-%d %H:%M")
+
+    rows = [
+        _("{plan}, opened {opened} ({clock} clock)").format(
+            plan=data["plan"], opened=local(data["opened"]), clock=data["clock"]
+        ),
+        f"  {_('warn at'):<11} {local(data['warn_at'])}",
+        f"  {_('deadline'):<11} {local(data['deadline'])}",
+    ]
+    if data["resolve_by"]:
+        rows.append(f"  {_('resolve by'):<11} {local(data['resolve_by'])}")
+    return "\n".join(rows)
+
+
+@click.command(help=_("When an incident opened on a plan is due (SPEC §4)."))
+@click.option("--plan", required=True, help=_("Plan id, e.g. free, basic, business."))
+@click.option("--opened", required=True, metavar="ISO", help=_("When it was opened, with offset."))
+@json_option
+@reports_errors
+def sla(plan: str, opened: str, as_json: bool) -> None:
+    rules = _rules()
+    at = _instant(opened, _("opening time"))
+    data = sla_json(plan, at, targets(rules, plan, at), rules)
+    emit(data, as_json, lambda: _sla_text(data))
+
+
+COMMANDS: list[click.Command] = [quote, sla]

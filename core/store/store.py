@@ -324,6 +324,11 @@ class Store:
         self._writable()
         self._table(TIMER).put(timer.technician, _dump(timer))
 
+    def discard_timer(self, technician: str | None = None) -> None:
+        """Throw away the technician's timer without recording a session."""
+        self._writable()
+        self._table(TIMER).drop(technician or self.technician)
+
     def import_records(
         self,
         *,

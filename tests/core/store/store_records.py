@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from core.ids import new_id
 from core.models import (
     Channel,
+    Contract,
     Customer,
     Eligibility,
+    Entitlements,
     Incident,
     IncidentStatus,
     Quote,
@@ -68,4 +70,31 @@ def session(store: Store, inc: Incident, start: datetime = T0) -> Session:
         segments=(Segment(start=start, end=start + timedelta(minutes=30)),),
         quote=quote,
         recorded_at=start + timedelta(minutes=30),
+    )
+
+
+def contracted(
+    plan: str | None,
+    *,
+    pack: str | None = None,
+    until: date = date(2026, 12, 31),
+    overdue: str = "0",
+    credit: str = "0",
+    entitlements: Entitlements | None = None,
+    out_of_town: bool = False,
+) -> Customer:
+    """A customer on ``plan`` (None: no contract) valid through ``until``."""
+    contract = (
+        None
+        if plan is None
+        else Contract(plan=plan, premium_pack=pack, valid_from=date(2026, 1, 1), valid_until=until)
+    )
+    return Customer(
+        id=new_id(),
+        name="Ζαχαροπλαστεία Ηλιόπουλος",
+        contract=contract,
+        overdue_amount=Decimal(overdue),
+        prepaid_credit=Decimal(credit),
+        entitlements=entitlements,
+        out_of_town=out_of_town,
     )

@@ -1,0 +1,75 @@
+"""Changing an incident: its status, its notes, its assignee — each with its outbox op."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import InputError, RuleError
+from core.i18n import _
+from core.ids import new_id
+from core.models import OPEN_STATUSES, Incident, IncidentStatus, Note
+from core.store import Store
+from core.sync.protocol import OperationKind
+
+__all__ = ["ALLOWED", "add_note", "assign", "change_status"]
+
+S = IncidentStatus
+ALLOWED: dict[IncidentStatus, frozenset[IncidentStatus]] = {
+    **{status: frozenset(S) - {status, S.NEW} for status in OPEN_STATUSES},
+    S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS}),
+    S.CLOSED: frozenset(),
+}
+"""Where each status may go: forward freely while open, reopen a resolved one, closed is final."""
+
+
+def _update(store: Store, incident: Incident, changes: dict[str, Any]) -> Incident:
+    now = store.clock.now()
+    updated = incident.model_copy(update={**changes, "updated_at": now})
+    wire = {
+        name: {
+            "from": incident.model_dump(mode="json", include={name})[name],
+            "to": updated.model_dump(mode="json", include={name})[name],
+        }
+        for name in changes
+    }
+    op = store.operation(OperationKind.INCIDENT_UPDATE, incident.id, {"changes": wire})
+    store.commit(op, incidents=[updated])
+    return updated
+
+
+def change_status(store: Store, ref: str, status: IncidentStatus) -> Incident:
+    """Move an incident to ``status``; the first move out of ``new`` is its first response."""
+    incident = store.incident(ref)
+    if status not in ALLOWED[incident.status]:
+        allowed = ", ".join(sorted(s.value for s in ALLOWED[incident.status])) or _("none")
+        raise RuleError(
+            _("Incident {ref} cannot go from {old} to {new}; it can go to: {allowed}.").format(
+                ref=incident.ref, old=incident.status.value, new=status.value, allowed=allowed
+            )
+        )
+    changes: dict[str, Any] = {"status": status}
+    if incident.first_response_at is None:
+        changes["first_response_at"] = store.clock.now()
+    return _update(store, incident, changes)
+
+
+def assign(store: Store, ref: str, technician: str | None) -> Incident:
+    """Give the incident to a technician (None: to nobody)."""
+    incident = store.incident(ref)
+    return _update(store, incident, {"assignee": (technician or "").strip() or None})
+
+
+def add_note(store: Store, ref: str, text: str) -> Note:
+    """Append a note by this store's technician; notes are never edited or removed."""
+    body = text.strip()
+    if not body:
+        raise InputError(_("A note needs some text."))
+    incident = store.incident(ref)
+    now = store.clock.now()
+    note = Note(id=new_id(), author=store.technician, at=now, text=body)
+    updated = incident.model_copy(update={"notes": (*incident.notes, note), "updated_at": now})
+    payload = {**note.model_dump(mode="json"), "incident_id": incident.id}
+    store.commit(
+        store.operation(OperationKind.INCIDENT_NOTE, note.id, payload), incidents=[updated]
+    )
+    return note

@@ -1,0 +1,169 @@
+"""Opening an incident under the intake rules of SPEC §3: contract, overdue, premium, scope.
+
+``assess`` says what opening an incident for a customer now would give, without writing;
+``open_incident`` applies the same rules and saves the incident with its outbox op.
+Outcomes a person must decide on are errors carrying the sentence to show:
+``BlockedError`` (overdue amounts, no override reason) and ``NoPremiumLeftError`` (the
+premium pack is used up: bill hourly at free rates, or decline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from core.errors import BlockedError, InputError, NoPremiumLeftError
+from core.i18n import _
+from core.ids import new_id
+from core.models import (
+    OUT_OF_SCOPE,
+    Category,
+    Channel,
+    Customer,
+    Eligibility,
+    Entitlements,
+    Incident,
+    Prerequisites,
+)
+from core.rules import Rules
+from core.sla import targets
+from core.store import Store
+from core.sync.protocol import OperationKind
+
+__all__ = [
+    "FREE_PLAN",
+    "IntakeRequest",
+    "assess",
+    "contract_in_force",
+    "current_entitlements",
+    "open_incident",
+]
+
+FREE_PLAN = "free"
+PREMIUM_CHANNELS = frozenset({Channel.PHONE, Channel.WRITTEN})
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    """What the technician enters to open an incident."""
+
+    customer_id: str
+    subject: str
+    description: str = ""
+    category: Category = Category.SOFTWARE
+    requested_via: Channel = Channel.PHONE
+    prerequisites: Prerequisites = field(default_factory=Prerequisites)
+    override_reason: str | None = None
+    """Why support is given although the customer has overdue amounts."""
+    scope_override_reason: str | None = None
+    """Why an out-of-scope incident is served under the customer's plan."""
+    bill_without_premium: bool = False
+    """With the premium pack used up: open it billed hourly at free rates."""
+
+
+def contract_in_force(customer: Customer, on: date) -> bool:
+    contract = customer.contract
+    return contract is not None and contract.valid_from <= on <= contract.valid_until
+
+
+def current_entitlements(rules: Rules, customer: Customer, on: date) -> Entitlements:
+    """What the customer has used this contract year; a new year starts from nothing."""
+    contract = customer.contract
+    plan_id = contract.plan if contract and contract.plan in rules.plans else FREE_PLAN
+    year = rules.plans.plan(plan_id).contract_year(on)
+    used = customer.entitlements
+    return used if used is not None and used.year == year else Entitlements(year=year)
+
+
+def _reason(text: str | None) -> str | None:
+    cleaned = (text or "").strip()
+    return cleaned or None
+
+
+def assess(rules: Rules, customer: Customer, request: IntakeRequest, at: datetime) -> Eligibility:
+    """Apply the intake rules to a customer at an instant; raises when a person must decide."""
+    today = rules.calendar.local_date(at)
+    in_force = contract_in_force(customer, today)
+    override = _reason(request.override_reason)
+    blocked = customer.overdue_amount > 0
+    if blocked and override is None:
+        raise BlockedError(
+            _(
+                "{name} has {amount} € overdue, so support is blocked; give an override "
+                "reason to serve them anyway."
+            ).format(name=customer.name, amount=customer.overdue_amount)
+        )
+    out_of_scope = request.category in OUT_OF_SCOPE
+    scope_override = _reason(request.scope_override_reason) if out_of_scope else None
+    contract = customer.contract
+    served_as = contract.plan if in_force and contract is not None else FREE_PLAN
+    if out_of_scope and scope_override is None:
+        served_as = FREE_PLAN
+
+    premium_used, premium_left = False, None
+    pack = contract.premium_pack if in_force and contract is not None else None
+    if pack is not None and served_as != FREE_PLAN and request.requested_via in PREMIUM_CHANNELS:
+        allowance = rules.plans.plan(pack).premium_incidents
+        used = current_entitlements(rules, customer, today).premium_incidents_used
+        premium_left = max(0, allowance - used)
+        if premium_left > 0:
+            premium_used, premium_left = True, premium_left - 1
+        elif not request.bill_without_premium:
+            raise NoPremiumLeftError(
+                _(
+                    "{name} has no premium incident left on {pack} this year; open it billed "
+                    "hourly at free rates, or decline it."
+                ).format(name=customer.name, pack=pack)
+            )
+    return Eligibility(
+        contract_in_force=in_force,
+        served_as=served_as,
+        blocked=blocked,
+        overdue_amount=customer.overdue_amount,
+        override_reason=override if blocked else None,
+        premium_used=premium_used,
+        premium_left=premium_left,
+        out_of_scope=out_of_scope,
+        scope_override_reason=scope_override,
+    )
+
+
+def open_incident(store: Store, rules: Rules, request: IntakeRequest) -> Incident:
+    """Open an incident now: assess it, fix its SLA, save it with its outbox op."""
+    subject = request.subject.strip()
+    if not subject:
+        raise InputError(_("An incident needs a subject; say in a few words what is wrong."))
+    customer = store.customer(request.customer_id)
+    now = store.clock.now()
+    eligibility = assess(rules, customer, request, now)
+    due = targets(rules, eligibility.served_as, now)
+    incident = Incident(
+        id=new_id(),
+        ref=store.next_ref(),
+        customer_id=customer.id,
+        subject=subject,
+        description=request.description.strip(),
+        category=request.category,
+        requested_via=request.requested_via,
+        opened_at=now,
+        opened_by=store.technician,
+        plan=eligibility.served_as,
+        warn_at=due.warn_at,
+        deadline=due.deadline,
+        resolve_by=due.resolve_by,
+        prerequisites=request.prerequisites,
+        eligibility=eligibility,
+        updated_at=now,
+    )
+    changed: list[Customer] = []
+    if eligibility.premium_used:
+        used = current_entitlements(rules, customer, rules.calendar.local_date(now))
+        entitlements = used.model_copy(
+            update={"premium_incidents_used": used.premium_incidents_used + 1}
+        )
+        changed.append(
+            customer.model_copy(update={"entitlements": entitlements, "updated_at": now})
+        )
+    op = store.operation(OperationKind.INCIDENT_OPEN, incident.id, incident.model_dump(mode="json"))
+    store.commit(op, incidents=[incident], customers=changed)
+    return incident

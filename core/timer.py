@@ -1,0 +1,164 @@
+"""The technician's timer: start, pause, resume, stop — on disk from its first second (SPEC §5).
+
+Stopping prices the session with the rules engine, saves it with its outbox op, updates
+the customer's entitlements and clears the timer, all in one committed change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from core.errors import InputError, TimerError
+from core.i18n import _
+from core.ids import new_id
+from core.intake import current_entitlements
+from core.models import OPEN_STATUSES, Channel, Expenses, Incident, Segment, Session, Timer
+from core.pricing import price_session
+from core.rules import Rules
+from core.store import Store
+from core.sync.protocol import OperationKind
+
+__all__ = ["IfRunning", "elapsed", "pause", "resume", "segments_until", "start", "stop"]
+
+ZERO = Decimal(0)
+
+
+class IfRunning(StrEnum):
+    """What to do with the running timer when another start is asked for."""
+
+    STOP = "stop"
+    DISCARD = "discard"
+
+
+def segments_until(timer: Timer, now: datetime) -> tuple[Segment, ...]:
+    """The timer's segments, the running one closed at ``now``."""
+    if timer.running_since is None:
+        return timer.segments
+    return (*timer.segments, Segment(start=timer.running_since, end=max(now, timer.running_since)))
+
+
+def elapsed(timer: Timer, now: datetime) -> timedelta:
+    """Real time worked so far, across pauses."""
+    return sum((s.end - s.start for s in segments_until(timer, now)), timedelta())
+
+
+def _current(store: Store) -> Timer:
+    timer = store.timer()
+    if timer is None:
+        raise TimerError(_("No timer is running; start one with `vardia timer start REF`."))
+    return timer
+
+
+def start(
+    store: Store,
+    rules: Rules,
+    ref: str,
+    channel: Channel,
+    *,
+    if_running: IfRunning | None = None,
+) -> Timer:
+    """Start timing work on an incident; a running timer must be stopped or discarded first."""
+    incident = store.incident(ref)
+    if incident.status not in OPEN_STATUSES:
+        raise TimerError(
+            _("Incident {ref} is {status}; reopen it before timing work on it.").format(
+                ref=incident.ref, status=incident.status.value
+            )
+        )
+    rules.plans.plan(incident.plan).terms(channel)
+    running = store.timer()
+    if running is not None:
+        if if_running is None:
+            on = store.incident(running.incident_id).ref
+            raise TimerError(
+                _(
+                    "A timer is already running on {ref}; stop it or discard it first "
+                    "(or start with --stop-running / --discard-running)."
+                ).format(ref=on)
+            )
+        if if_running is IfRunning.STOP:
+            stop(store, rules)
+        else:
+            store.discard_timer()
+    timer = Timer(
+        incident_id=incident.id,
+        technician=store.technician,
+        channel=channel,
+        running_since=store.clock.now(),
+    )
+    store.put_timer(timer)
+    return timer
+
+
+def pause(store: Store) -> Timer:
+    timer = _current(store)
+    if timer.running_since is None:
+        raise TimerError(_("The timer is already paused; resume it with `vardia timer resume`."))
+    paused = timer.model_copy(
+        update={"segments": segments_until(timer, store.clock.now()), "running_since": None}
+    )
+    store.put_timer(paused)
+    return paused
+
+
+def resume(store: Store) -> Timer:
+    timer = _current(store)
+    if timer.running_since is not None:
+        raise TimerError(_("The timer is already running; pause or stop it."))
+    resumed = timer.model_copy(update={"running_since": store.clock.now()})
+    store.put_timer(resumed)
+    return resumed
+
+
+def stop(
+    store: Store, rules: Rules, *, note: str = "", expenses: Expenses | None = None
+) -> Session:
+    """Stop the timer: price the session, save it, debit the customer's entitlements."""
+    timer = _current(store)
+    now = store.clock.now()
+    segments = segments_until(timer, now)
+    if not segments:
+        raise InputError(_("The timer has no recorded time; discard it instead."))
+    incident: Incident = store.incident(timer.incident_id)
+    customer = store.customer(incident.customer_id)
+    plan = rules.plans.plan(incident.plan)
+    used = current_entitlements(rules, customer, rules.calendar.local_date(segments[0].start))
+    quote = price_session(
+        rules,
+        incident.plan,
+        timer.channel,
+        segments,
+        included_used_hours=used.included_used_hours.get(timer.channel, ZERO),
+        credit=customer.prepaid_credit if plan.prepaid_credit else ZERO,
+        premium_covered=incident.eligibility.premium_used,
+        expenses=expenses,
+        out_of_town=customer.out_of_town,
+    )
+    session = Session(
+        id=new_id(),
+        incident_id=incident.id,
+        customer_id=customer.id,
+        technician=timer.technician,
+        device_id=store.device_id,
+        channel=timer.channel,
+        segments=segments,
+        note=note.strip(),
+        expenses=expenses or Expenses(),
+        quote=quote,
+        recorded_at=now,
+    )
+    hours = dict(used.included_used_hours)
+    if quote.included_hours_debited:
+        hours[timer.channel] = hours.get(timer.channel, ZERO) + quote.included_hours_debited
+    updated = customer.model_copy(
+        update={
+            "entitlements": used.model_copy(update={"included_used_hours": hours}),
+            "prepaid_credit": customer.prepaid_credit - quote.credit_debited,
+            "updated_at": now,
+        }
+    )
+    op = store.operation(OperationKind.SESSION_RECORD, session.id, session.model_dump(mode="json"))
+    store.commit(op, sessions=[session], customers=[updated], clear_timer_of=timer.technician)
+    return session

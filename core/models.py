@@ -217,7 +217,12 @@ class Incident(Record):
 
 
 class QuoteLine(Record):
-    """One line of a priced session: what, how long, at what rate, how much."""
+    """One line of a priced session: what, how long, at what rate, how much.
+
+    ``minutes`` is the effective time the line charges (after hours weighted, see
+    core.pricing) and ``rate`` the net hourly rate, so minutes / 60 × rate = amount.
+    Expense lines have neither.
+    """
 
     kind: str
     label: str

@@ -93,6 +93,12 @@ class Month:
     def next(self) -> Month:
         return Month(self.year + self.month // 12, self.month % 12 + 1)
 
+    @classmethod
+    def of(cls, at: datetime, tz: tzinfo) -> Month:
+        """The month an instant falls in, in the time zone ``tz``."""
+        local = at.astimezone(tz)
+        return cls(local.year, local.month)
+
     @property
     def previous(self) -> Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
@@ -122,6 +128,7 @@ class StatementTerms:
     premium_pack: str | None = None
     premium_incidents: int = 0
     contract_year_starts: str = "01-01"
+    prepaid_credit: bool = True
 
     @classmethod
     def of(
@@ -132,7 +139,7 @@ class StatementTerms:
         if contract is None or not (
             contract.valid_from <= month.last_day and contract.valid_until >= month.first_day
         ):
-            return cls(vat_rate=billing.vat_rate, included_hours={}, tz=tz)
+            return cls(vat_rate=billing.vat_rate, included_hours={}, tz=tz, prepaid_credit=True)
         plan = plans.plan(contract.plan)
         pack = contract.premium_pack
         return cls(
@@ -142,6 +149,7 @@ class StatementTerms:
             premium_pack=pack,
             premium_incidents=plans.plan(pack).premium_incidents if pack else 0,
             contract_year_starts=plan.contract_year_starts,
+            prepaid_credit=plan.prepaid_credit,
         )
 
     def year_start(self, month: Month) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import sys
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.clock import SystemClock
-from core.errors import InputError
+from core.errors import InputError, NotFoundError
 from core.i18n import _
 from core.reports import IsoWeek, WeekReport, build_week_report
 from core.rules import Rules, load_rules
@@ -52,12 +53,44 @@ def hours(minutes: Decimal) -> str:
 
 
 def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -> Statement:
-    """A customer's statement for a month, from what the store holds."""
+    """A customer's statement for a month, from what the store holds.
+
+    Only the months the statement needs are read: the contract year up to the month, and
+    the months after it when prepaid credit may have been debited since (the credit before
+    and after the month is read back from today's). The incidents are the customer's open
+    ones and those its sessions worked on, so a premium incident that was closed without
+    any session is not counted.
+    """
     customer = store.customer(customer_id)
-    sessions = store.sessions(customer_id=customer_id)
-    incidents = {i.id: i for i in store.incidents_for_customer(customer_id)}
-    terms = StatementTerms.of(customer, month, rules.plans, rules.billing, rules.timezone)
+    tz = rules.timezone
+    terms = StatementTerms.of(customer, month, rules.plans, rules.billing, tz)
+    sessions = [
+        s
+        for m in _months(Month.of(terms.year_start(month), tz), month)
+        for s in store.sessions(customer_id=customer_id, month=str(m))
+    ]
+    incidents = {i.id: i for i in store.open_incidents() if i.customer_id == customer_id}
+    for session in sessions:
+        if session.incident_id not in incidents:
+            with contextlib.suppress(NotFoundError):
+                incidents[session.incident_id] = store.incident(session.incident_id)
+    if (
+        terms.prepaid_credit
+        or customer.prepaid_credit
+        or any(s.quote.credit_debited for s in sessions)
+    ):
+        sessions += [
+            s
+            for m in _months(month.next, Month.of(store.clock.now(), tz))
+            for s in store.sessions(customer_id=customer_id, month=str(m))
+        ]
     return build_statement(customer, month, sessions, incidents, terms)
+
+
+def _months(first: Month, last: Month) -> Iterator[Month]:
+    while first <= last:
+        yield first
+        first = first.next
 
 
 def load_week_report(

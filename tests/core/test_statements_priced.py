@@ -121,3 +121,36 @@ def test_a_statement_made_again_is_the_same() -> None:
         statement(customer_id, "2026-03").model_dump_json()
         == statement(customer_id, "2026-03").model_dump_json()
     )
+
+
+def test_every_demo_customers_statements_add_up_from_their_quotes() -> None:
+    from core.demo import generate
+
+    now = datetime(2026, 11, 23, 11, tzinfo=TZ)
+    demo = generate(RULES, now)
+    incidents = {i.id: i for i in demo.incidents}
+    checked = 0
+    for month in (Month(2026, 10), Month(2026, 11)):
+        for customer in demo.customers:
+            terms = StatementTerms.of(customer, month, RULES.plans, RULES.billing, TZ)
+            st = build_statement(customer, month, demo.sessions, incidents, terms)
+            mine = [
+                s
+                for s in demo.sessions
+                if s.customer_id == customer.id and local_month(s) == str(month)
+            ]
+            net = sum((s.quote.net for s in mine), Decimal(0))
+            credit = sum((s.quote.credit_debited for s in mine), Decimal(0))
+            vat = ((net - credit) * Decimal("0.24")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            t = st.totals
+            assert (t.sessions, t.net, t.vat, t.total) == (len(mine), net, vat, net - credit + vat)
+            assert t.credit_after == customer.prepaid_credit + sum(
+                (
+                    s.quote.credit_debited
+                    for s in demo.sessions
+                    if s.customer_id == customer.id and local_month(s) > str(month)
+                ),
+                Decimal(0),
+            )
+            checked += len(mine)
+    assert checked == len(demo.sessions)

@@ -34,6 +34,7 @@ __all__ = [
     "FREE_PLAN",
     "IntakeRequest",
     "assess",
+    "build_incident",
     "contract_in_force",
     "current_entitlements",
     "open_incident",
@@ -128,35 +129,57 @@ def assess(rules: Rules, customer: Customer, request: IntakeRequest, at: datetim
     )
 
 
-def open_incident(store: Store, rules: Rules, request: IntakeRequest) -> Incident:
-    """Open an incident now: assess it, fix its SLA, save it with its outbox op."""
+def build_incident(
+    rules: Rules,
+    customer: Customer,
+    request: IntakeRequest,
+    *,
+    at: datetime,
+    incident_id: str,
+    ref: str,
+    by: str,
+) -> Incident:
+    """A new incident under the intake rules, its SLA fixed from the plan it is served as."""
     subject = request.subject.strip()
     if not subject:
         raise InputError(_("An incident needs a subject; say in a few words what is wrong."))
-    customer = store.customer(request.customer_id)
-    now = store.clock.now()
-    eligibility = assess(rules, customer, request, now)
-    due = targets(rules, eligibility.served_as, now)
-    incident = Incident(
-        id=new_id(),
-        ref=store.next_ref(),
+    eligibility = assess(rules, customer, request, at)
+    due = targets(rules, eligibility.served_as, at)
+    return Incident(
+        id=incident_id,
+        ref=ref,
         customer_id=customer.id,
         subject=subject,
         description=request.description.strip(),
         category=request.category,
         requested_via=request.requested_via,
-        opened_at=now,
-        opened_by=store.technician,
+        opened_at=at,
+        opened_by=by,
         plan=eligibility.served_as,
         warn_at=due.warn_at,
         deadline=due.deadline,
         resolve_by=due.resolve_by,
         prerequisites=request.prerequisites,
         eligibility=eligibility,
-        updated_at=now,
+        updated_at=at,
+    )
+
+
+def open_incident(store: Store, rules: Rules, request: IntakeRequest) -> Incident:
+    """Open an incident now: assess it, fix its SLA, save it with its outbox op."""
+    customer = store.customer(request.customer_id)
+    now = store.clock.now()
+    incident = build_incident(
+        rules,
+        customer,
+        request,
+        at=now,
+        incident_id=new_id(),
+        ref=store.next_ref(),
+        by=store.technician,
     )
     changed: list[Customer] = []
-    if eligibility.premium_used:
+    if incident.eligibility.premium_used:
         used = current_entitlements(rules, customer, rules.calendar.local_date(now))
         entitlements = used.model_copy(
             update={"premium_incidents_used": used.premium_incidents_used + 1}

@@ -6,6 +6,7 @@ the customer's entitlements and clears the timer, all in one committed change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -14,13 +15,33 @@ from core.errors import InputError, TimerError
 from core.i18n import _
 from core.ids import new_id
 from core.intake import current_entitlements
-from core.models import OPEN_STATUSES, Channel, Expenses, Incident, Segment, Session, Timer
+from core.models import (
+    OPEN_STATUSES,
+    Channel,
+    Customer,
+    Expenses,
+    Incident,
+    Quote,
+    Segment,
+    Session,
+    Timer,
+)
 from core.pricing import price_session
 from core.rules import Rules
 from core.store import Store
 from core.sync.protocol import OperationKind
 
-__all__ = ["IfRunning", "elapsed", "pause", "resume", "segments_until", "start", "stop"]
+__all__ = [
+    "IfRunning",
+    "debit",
+    "elapsed",
+    "pause",
+    "price_for",
+    "resume",
+    "segments_until",
+    "start",
+    "stop",
+]
 
 ZERO = Decimal(0)
 
@@ -112,6 +133,47 @@ def resume(store: Store) -> Timer:
     return resumed
 
 
+def price_for(
+    rules: Rules,
+    incident: Incident,
+    customer: Customer,
+    channel: Channel,
+    segments: Sequence[Segment],
+    expenses: Expenses | None = None,
+) -> Quote:
+    """Price work on an incident with what the customer has left this contract year."""
+    plan = rules.plans.plan(incident.plan)
+    used = current_entitlements(rules, customer, rules.calendar.local_date(segments[0].start))
+    return price_session(
+        rules,
+        incident.plan,
+        channel,
+        segments,
+        included_used_hours=used.included_used_hours.get(channel, ZERO),
+        credit=customer.prepaid_credit if plan.prepaid_credit else ZERO,
+        premium_covered=incident.eligibility.premium_used,
+        expenses=expenses,
+        out_of_town=customer.out_of_town and channel is Channel.ONSITE,
+    )
+
+
+def debit(rules: Rules, customer: Customer, session: Session) -> Customer:
+    """The customer after a session: included hours used and prepaid credit spent."""
+    on = rules.calendar.local_date(session.segments[0].start)
+    used = current_entitlements(rules, customer, on)
+    hours = dict(used.included_used_hours)
+    if session.quote.included_hours_debited:
+        hours[session.channel] = (
+            hours.get(session.channel, ZERO) + session.quote.included_hours_debited
+        )
+    return customer.model_copy(
+        update={
+            "entitlements": used.model_copy(update={"included_used_hours": hours}),
+            "prepaid_credit": customer.prepaid_credit - session.quote.credit_debited,
+        }
+    )
+
+
 def stop(
     store: Store, rules: Rules, *, note: str = "", expenses: Expenses | None = None
 ) -> Session:
@@ -121,21 +183,9 @@ def stop(
     segments = segments_until(timer, now)
     if not segments:
         raise InputError(_("The timer has no recorded time; discard it instead."))
-    incident: Incident = store.incident(timer.incident_id)
+    incident = store.incident(timer.incident_id)
     customer = store.customer(incident.customer_id)
-    plan = rules.plans.plan(incident.plan)
-    used = current_entitlements(rules, customer, rules.calendar.local_date(segments[0].start))
-    quote = price_session(
-        rules,
-        incident.plan,
-        timer.channel,
-        segments,
-        included_used_hours=used.included_used_hours.get(timer.channel, ZERO),
-        credit=customer.prepaid_credit if plan.prepaid_credit else ZERO,
-        premium_covered=incident.eligibility.premium_used,
-        expenses=expenses,
-        out_of_town=customer.out_of_town,
-    )
+    quote = price_for(rules, incident, customer, timer.channel, segments, expenses)
     session = Session(
         id=new_id(),
         incident_id=incident.id,
@@ -149,16 +199,7 @@ def stop(
         quote=quote,
         recorded_at=now,
     )
-    hours = dict(used.included_used_hours)
-    if quote.included_hours_debited:
-        hours[timer.channel] = hours.get(timer.channel, ZERO) + quote.included_hours_debited
-    updated = customer.model_copy(
-        update={
-            "entitlements": used.model_copy(update={"included_used_hours": hours}),
-            "prepaid_credit": customer.prepaid_credit - quote.credit_debited,
-            "updated_at": now,
-        }
-    )
+    updated = debit(rules, customer, session).model_copy(update={"updated_at": now})
     op = store.operation(OperationKind.SESSION_RECORD, session.id, session.model_dump(mode="json"))
     store.commit(op, sessions=[session], customers=[updated], clear_timer_of=timer.technician)
     return session

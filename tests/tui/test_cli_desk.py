@@ -1,0 +1,136 @@
+"""The desk commands as a person or a script runs them, on a real data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from core.clock import SystemClock
+from core.store import Store
+from tui.__main__ import cli
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("VARDIA_HOME", str(tmp_path))
+    monkeypatch.setenv("VARDIA_TECHNICIAN", "ελένη")
+    assert run("demo", "--seed-only").exit_code == 0
+    return tmp_path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def run_json(*args: str) -> Any:
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def vardia(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``vardia`` in its own process, as a shell would start it."""
+    env = {**os.environ, "VARDIA_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _customer(home: Path, plan: str) -> str:
+    for customer in run_json("customer", "list"):
+        contract = customer["contract"]
+        if contract and contract["plan"] == plan and customer["overdue_amount"] == "0":
+            return str(customer["id"])
+    raise AssertionError(f"the demo has no {plan} customer in good standing")
+
+
+def test_demo_seeds_a_queue_at_every_sla_state(home: Path) -> None:
+    rows = run_json("queue")
+    assert len(rows) == 60
+    assert {row["sla"] for row in rows} == {"breached", "warned", "on_time"}
+    ranks = [("breached", "warned", "on_time").index(row["sla"]) for row in rows]
+    assert ranks == sorted(ranks)
+    assert any("Ζαχαροπλαστεία" in c["name"] for c in run_json("customer", "list"))
+
+
+def test_open_show_note_and_move_an_incident(home: Path) -> None:
+    customer = _customer(home, "business")
+    opened = run_json(
+        "incident",
+        "open",
+        "--customer",
+        customer,
+        "--subject",
+        "Δεν ανοίγει",
+        "--channel",
+        "written",
+    )
+    assert opened["eligibility"]["served_as"] == "business"
+    assert run("incident", "note", opened["ref"], "Πήρα τηλέφωνο").exit_code == 0
+    assert run("incident", "status", opened["ref"], "in_progress").exit_code == 0
+    shown = run_json("incident", "show", opened["ref"])
+    assert shown["status"] == "in_progress"
+    assert [n["text"] for n in shown["notes"]] == ["Πήρα τηλέφωνο"]
+    assert shown["notes"][0]["author"] == "ελένη"
+    assert opened["ref"] in run("queue").stdout
+
+
+def test_a_blocked_customer_needs_an_override_reason(home: Path) -> None:
+    overdue = next(c for c in run_json("customer", "list") if c["overdue_amount"] != "0")
+    refused = run("incident", "open", "--customer", overdue["id"], "--subject", "x")
+    assert refused.exit_code == 2
+    assert "override reason" in refused.stderr and "Traceback" not in refused.stderr
+    opened = run_json(
+        "incident", "open", "--customer", overdue["id"], "--subject", "x",
+        "--override-reason", "Θα πληρώσει αύριο",
+    )  # fmt: skip
+    assert opened["eligibility"]["override_reason"] == "Θα πληρώσει αύριο"
+
+
+def test_the_timer_runs_across_processes_and_stop_saves_a_priced_session(home: Path) -> None:
+    ref = run_json("queue")[0]["ref"]
+    started = vardia(home, "timer", "start", ref, "--channel", "phone")
+    assert started.returncode == 0, started.stderr
+    # A new process — as after a dropped SSH connection — finds the timer still running.
+    status = vardia(home, "timer", "status", "--json")
+    assert json.loads(status.stdout)["running"] is True
+    assert run_json("timer", "pause")["running"] is False
+    assert run_json("timer", "resume")["running"] is True
+    again = run("timer", "start", ref, "--channel", "remote")
+    assert again.exit_code == 2 and "already running" in again.stderr
+    session = run_json("timer", "stop", "--note", "ok")
+    assert session["note"] == "ok" and session["quote"]["billable_minutes"] == "15.00"
+    assert run_json("timer", "status") is None
+
+
+def test_a_second_writer_is_refused_in_one_sentence(home: Path) -> None:
+    with Store.open(home, clock=SystemClock()):
+        refused = vardia(home, "incident", "note", run_json("queue")[0]["ref"], "x")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("vardia: Another vardia") and refused.stderr.count("\n") == 1
+
+
+def test_customers_import_from_csv(home: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "customers.csv"
+    sheet.write_text(
+        "id,name,city,out_of_town,plan,premium_pack,valid_from,valid_until,overdue_amount\n"
+        "c-1,Ψητοπωλείο Ο Νίκος,Βόλος,yes,maintenance,premium-4,2026-01-01,2026-12-31,0\n"
+        "c-2,Καφενείο Η Πλατεία,Αθήνα,no,,,,,15.5\n",
+        encoding="utf-8",
+    )
+    assert run_json("customer", "import", str(sheet)) == {"imported": 2}
+    shown = run_json("customer", "show", "c-1")["customer"]
+    assert (shown["name"], shown["out_of_town"]) == ("Ψητοπωλείο Ο Νίκος", True)
+    assert shown["contract"]["premium_pack"] == "premium-4"
+    assert run_json("customer", "show", "c-2")["customer"]["overdue_amount"] == "15.5"
+
+    sheet.write_text("name,plan,valid_from,valid_until\nΧ,basic,2026-01-01,soon\n")
+    bad = run("customer", "import", str(sheet))
+    assert bad.exit_code == 2 and "line 2" in bad.stderr

@@ -200,10 +200,6 @@ class AtomicStorage(Storage):
         if self._depth == 0:
             self.flush()
 
-    def mark_dirty(self) -> None:
-        """Make the next flush write the file even if only the header changed."""
-        self._dirty = True
-
     def close(self) -> None:
         self.flush()
 
@@ -225,8 +221,13 @@ class KeyedTable(Table):
         found: dict[str, Any] | None = self.raw().get(key)
         return found
 
-    def apply(self, changes: dict[str, dict[str, Any] | None]) -> None:
-        """Put (or, for None, remove) many documents in one table update and one write."""
+    def apply(self, changes: dict[str, dict[str, Any] | None]) -> bool:
+        """Put (or, for None, remove) many documents in one table update and one write.
+
+        Returns whether anything changed: removing what is not there writes nothing.
+        """
+        current = self._read_table()
+        changes = {k: doc for k, doc in changes.items() if doc is not None or k in current}
 
         def updater(table: dict[str, Any]) -> None:
             for key, doc in changes.items():
@@ -237,6 +238,7 @@ class KeyedTable(Table):
 
         if changes:
             self._update_table(updater)  # type: ignore[arg-type]
+        return bool(changes)
 
     def raw(self) -> dict[str, Any]:
         """The stored documents by key, without copying them: callers must not mutate them."""

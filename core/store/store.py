@@ -229,10 +229,11 @@ class Store:
             if seq is not None and storage.header.get("applied_seq", 0) >= seq:
                 continue
             with storage.batch():
-                self._table(rel).apply({key: doc for _rel, key, doc in file_effects})
-                if seq is not None:
+                # A file the change leaves as it was is not written, nor marked applied:
+                # replaying a no-op is a no-op.
+                changed = self._table(rel).apply({key: doc for _rel, key, doc in file_effects})
+                if changed and seq is not None:
                     storage.header["applied_seq"] = seq
-                    storage.mark_dirty()
 
     def _incident_effects(self, incident: Incident) -> list[Effect]:
         target = incident_file(incident)

@@ -17,10 +17,11 @@ from core.errors import VardiaError
 from core.i18n import _
 from core.models import Channel, Customer, Incident, IncidentStatus, Session, Timer
 from core.rules import Rules
-from tui.desk import Desk
+from tui.desk import Desk, IntakeForm
 from tui.messages import Changed, ChangeFailed, QueueLoaded, SyncReport, TimerLoaded
 from tui.screens.base import DeskScreen
 from tui.screens.dialogs import ChoiceDialog, StopDialog, StopRequest, TextDialog
+from tui.screens.intake import IntakeScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.fmt import money
 from tui.widgets.status import SyncView, TimerView
@@ -148,26 +149,30 @@ class VardiaApp(App[None]):
 
     # ---- changing (one worker per change; the result comes back as a message) ---------
 
-    def change(self, summary: str, work_fn: Callable[[], Session | None]) -> None:
+    def change(self, summary: str, work_fn: Callable[[], object]) -> None:
         """Save a change off the event loop; success and refusal come back as messages."""
 
         def run() -> None:
             try:
-                session = work_fn()
+                result = work_fn()
             except VardiaError as error:
                 self.post_message(ChangeFailed(str(error)))
             else:
-                self.post_message(Changed(summary, session))
+                self.post_message(Changed(summary, result))
 
         self.run_worker(run, thread=True, group="change", exit_on_error=False)
 
     @on(Changed)
     def _changed(self, message: Changed) -> None:
-        if message.session is not None:
-            self.last_session = message.session
-            self._show_session(message.session)
+        result = message.result
+        if isinstance(result, Session):
+            self.last_session = result
+            self._show_session(result)
         else:
             self.notify(message.summary, timeout=3)
+        if isinstance(result, Incident) and isinstance(self.screen, IntakeScreen):
+            self.pop_screen()
+            self.action_open_incident(result.id)
         self.load_queue()
         self.load_timer()
         for screen in self.screen_stack:
@@ -229,9 +234,10 @@ class VardiaApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_intake(self) -> None:
-        from tui.screens.intake import IntakeScreen
-
         self.push_screen(IntakeScreen())
+
+    def open_from_intake(self, form: IntakeForm) -> None:
+        self.change(_("Incident opened."), lambda: self.desk.open_incident(form))
 
     def action_open_incident(self, incident_id: str) -> None:
         from tui.screens.incident import IncidentScreen

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
@@ -15,13 +16,40 @@ from typing import Any, ParamSpec, TypeVar
 from core.clock import Clock
 from core.errors import VardiaError
 from core.i18n import _
-from core.models import Customer, Incident, Session, Timer
+from core.models import Answer, Category, Channel, Customer, Eligibility, Incident, Session, Timer
 from core.rules import Rules
 
-__all__ = ["Desk", "IncidentDetail"]
+__all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class IntakeForm:
+    """What the technician filled in on the intake screen."""
+
+    customer_id: str
+    subject: str
+    description: str
+    category: Category
+    requested_via: Channel
+    backups: Answer
+    no_third_party: Answer
+    override_reason: str | None
+    scope_override_reason: str | None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What opening an incident for a customer now would give: eligibility and deadlines."""
+
+    customer_id: str
+    eligibility: Eligibility
+    included: list[str]
+    credit: Decimal
+    warn_at: datetime
+    deadline: datetime
 
 
 class IncidentDetail:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
-from core.models import Customer, Incident, Session, Timer
+from core.models import Customer, Incident, Timer
 
 __all__ = [
     "ChangeFailed",
@@ -39,12 +39,12 @@ class TimerLoaded(Message):
 
 
 class Changed(Message):
-    """A local change was saved; what shows it is read again and a sync is scheduled."""
+    """A local change was saved (``result`` is what it made); screens reload, a sync is due."""
 
-    def __init__(self, summary: str, session: Session | None = None) -> None:
+    def __init__(self, summary: str, result: object = None) -> None:
         super().__init__()
         self.summary = summary
-        self.session = session
+        self.result = result
 
 
 class ChangeFailed(Message):

@@ -1,0 +1,49 @@
+"""Every screen at 80×24 and 120×40, with a frozen clock and a known store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.tui.data import AppFactory
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def _settle(pilot: Pilot[None]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _then(*keys: str) -> Callable[[Pilot[None]], object]:
+    async def run(pilot: Pilot[None]) -> None:
+        await _settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await _settle(pilot)
+        # A blinking cursor would make the picture depend on when it is taken.
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    return run
+
+
+SCREENS = {
+    "queue": (),
+    "queue_breached": ("b",),
+    "incident": ("down", "down", "enter"),
+    "customer": ("c",),
+    "intake": ("n",),
+    "intake_blocked": ("n", *"c0001", "enter"),
+    "help": ("question_mark",),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(snap_compare, open_app: AppFactory, screen: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(open_app(), terminal_size=size, run_before=_then(*SCREENS[screen]))

@@ -1,0 +1,323 @@
+"""Intake: open an incident, with the customer's eligibility shown live as it is chosen."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from core.i18n import _
+from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
+from tui.desk import Assessment, IntakeForm
+from tui.screens.base import DeskScreen
+from tui.widgets.fmt import money, short_at
+
+__all__ = ["CATEGORY_LABELS", "IntakeScreen", "eligibility_text"]
+
+CATEGORY_LABELS = {
+    Category.SOFTWARE: _("Software fault"),
+    Category.HOW_TO: _("How-to question"),
+    Category.DATA: _("Data problem"),
+    Category.INSTALLATION: _("Installation"),
+    Category.OTHER: _("Other"),
+    Category.OPERATING_SYSTEM: _("Operating system / OS training (out of scope)"),
+    Category.GREEK_DISPLAY: _("Greek display or printing (out of scope)"),
+    Category.NETWORK_STORAGE: _("Network or storage fault (out of scope)"),
+    Category.HARDWARE: _("Hardware upgrade or repair (out of scope)"),
+    Category.UNSUITABLE_EQUIPMENT: _("Unsuitable equipment or consumables (out of scope)"),
+    Category.VIRUS: _("Virus (out of scope)"),
+    Category.TRAINING: _("Training: OS, Internet, image editing, Office (out of scope)"),
+}
+
+_ANSWERS = [(_("unknown"), Answer.UNKNOWN), (_("yes"), Answer.YES), (_("no"), Answer.NO)]
+_MATCHES = 6
+
+
+def eligibility_text(assessment: Assessment) -> str:
+    """The eligibility panel: what the customer is entitled to if the incident opened now."""
+    found = assessment.eligibility
+    lines = [
+        _("✓ contract in force") if found.contract_in_force else _("✖ contract expired or none"),
+        _("served as {plan}").format(plan=found.served_as),
+    ]
+    if found.blocked:
+        lines.append(
+            _("✖ BLOCKED: {amount} overdue. Continuing needs an override reason.").format(
+                amount=money(found.overdue_amount)
+            )
+        )
+    else:
+        lines.append(_("nothing overdue"))
+    if found.premium_left is not None:
+        lines.append(_("premium incidents left: {n}").format(n=found.premium_left))
+    lines.extend(assessment.included)
+    lines.append(_("prepaid credit: {amount}").format(amount=money(assessment.credit)))
+    if found.out_of_scope:
+        lines.append(_("✖ out of scope: billed at free rates unless overridden"))
+    lines.append("")
+    lines.append(_("Opening now, due {deadline}").format(deadline=short_at(assessment.deadline)))
+    lines.append(_("(warning from {warn})").format(warn=short_at(assessment.warn_at)))
+    return "\n".join(lines)
+
+
+class IntakeScreen(DeskScreen):
+    """A new incident: customer, subject, description, category, channel, prerequisites."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", _("Leave without saving"), id="intake.cancel"),
+        Binding("ctrl+s", "save", _("Open the incident"), id="intake.save", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._customers: list[Customer] = []
+        self._matches: list[Customer] = []
+        self.customer: Customer | None = None
+        self.assessment: Assessment | None = None
+
+    def compose_body(self) -> ComposeResult:
+        def row(label: str, *widgets: Widget, row_id: str | None = None) -> Horizontal:
+            return Horizontal(
+                Label(label, classes="field-label"), *widgets, classes="field-row", id=row_id
+            )
+
+        with Horizontal(id="intake-body"):
+            with VerticalScroll(id="intake-form"):
+                yield row(
+                    _("Customer"),
+                    Input(id="intake-customer", placeholder=_("type a name or id"), compact=True),
+                )
+                yield OptionList(id="intake-matches", compact=True)
+                yield Static("", classes="field-error", id="intake-customer-error")
+                yield row(_("Subject"), Input(id="intake-subject", compact=True))
+                yield Static("", classes="field-error", id="intake-subject-error")
+                yield row(_("Description"), Input(id="intake-description", compact=True))
+                yield row(
+                    _("Category"),
+                    Select(
+                        [(label, category) for category, label in CATEGORY_LABELS.items()],
+                        value=Category.SOFTWARE,
+                        allow_blank=False,
+                        compact=True,
+                        id="intake-category",
+                    ),
+                )
+                yield Static("", id="intake-scope-note")
+                yield row(
+                    _("Scope reason"),
+                    Input(
+                        id="intake-scope-reason",
+                        placeholder=_("why it is in scope (optional)"),
+                        compact=True,
+                    ),
+                    row_id="intake-scope-row",
+                )
+                yield row(
+                    _("Requested via"),
+                    Select(
+                        [(c.value, c) for c in Channel],
+                        value=Channel.PHONE,
+                        allow_blank=False,
+                        compact=True,
+                        id="intake-via",
+                    ),
+                )
+                yield row(
+                    _("Backups exist"),
+                    Select(
+                        _ANSWERS,
+                        value=Answer.UNKNOWN,
+                        allow_blank=False,
+                        compact=True,
+                        id="intake-backups",
+                    ),
+                )
+                yield row(
+                    _("No 3rd party"),
+                    Select(
+                        _ANSWERS,
+                        value=Answer.UNKNOWN,
+                        allow_blank=False,
+                        compact=True,
+                        id="intake-third-party",
+                    ),
+                )
+                yield row(
+                    _("Override"),
+                    Input(
+                        id="intake-override",
+                        placeholder=_("why serve a blocked customer"),
+                        compact=True,
+                    ),
+                    row_id="intake-override-row",
+                )
+                yield Static("", classes="field-error", id="intake-override-error")
+                yield Static(
+                    _("Tab next field · Ctrl+S open the incident · Esc leave without saving"),
+                    classes="muted",
+                )
+            with Vertical(id="intake-eligibility"):
+                yield Static(_("Eligibility"), classes="section-title")
+                yield Static(_("Choose a customer."), id="intake-eligibility-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#intake-customer", Input).focus()
+        self._load_customers()
+
+    @work(thread=True, exclusive=True, group="intake-customers", exit_on_error=False)
+    def _load_customers(self) -> None:
+        customers = self.app.desk.customers()  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._customers_loaded, customers)
+
+    def _customers_loaded(self, customers: list[Customer]) -> None:
+        self._customers = customers
+        self._show_matches(self.query_one("#intake-customer", Input).value)
+
+    # ---- the customer picker ----------------------------------------------------------
+
+    def _show_matches(self, text: str) -> None:
+        needle = text.casefold().strip()
+        matches = [
+            c for c in self._customers if needle in c.name.casefold() or needle in c.id.casefold()
+        ]
+        self._matches = matches[:_MATCHES]
+        options = self.query_one("#intake-matches", OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(Content(f"{c.name} · {c.city}" if c.city else c.name)) for c in self._matches
+        )
+        options.display = bool(self._matches) and self.customer is None
+        if self._matches:
+            options.highlighted = 0
+
+    @on(Input.Changed, "#intake-customer")
+    def _customer_typed(self, event: Input.Changed) -> None:
+        if self.customer is not None and event.value != self.customer.name:
+            self.customer = None
+            self.assessment = None
+            self.query_one("#intake-eligibility-text", Static).update(_("Choose a customer."))
+        self._show_matches(event.value)
+
+    def on_key(self, event: object) -> None:
+        key = getattr(event, "key", "")
+        if self.focused is self.query_one("#intake-customer", Input) and key in ("down", "up"):
+            options = self.query_one("#intake-matches", OptionList)
+            if options.display:
+                options.action_cursor_down() if key == "down" else options.action_cursor_up()
+                getattr(event, "stop", lambda: None)()
+
+    @on(Input.Submitted, "#intake-customer")
+    def _customer_entered(self) -> None:
+        options = self.query_one("#intake-matches", OptionList)
+        if options.display and options.highlighted is not None:
+            self._choose(self._matches[options.highlighted])
+
+    @on(OptionList.OptionSelected, "#intake-matches")
+    def _customer_clicked(self, event: OptionList.OptionSelected) -> None:
+        self._choose(self._matches[event.option_index])
+
+    def _choose(self, customer: Customer) -> None:
+        self.customer = customer
+        self.query_one("#intake-customer", Input).value = customer.name
+        self.query_one("#intake-matches", OptionList).display = False
+        self._error("#intake-customer-error", "")
+        self.query_one("#intake-subject", Input).focus()
+        self._assess()
+
+    # ---- the live eligibility panel ---------------------------------------------------
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "intake-category":
+            category = event.value
+            out = category in OUT_OF_SCOPE
+            self.query_one("#intake-scope-note", Static).update(
+                _(
+                    "Out of scope: needs a separate agreement, so it is billed at free rates "
+                    "unless you give a reason below."
+                )
+                if out
+                else ""
+            )
+            self.query_one("#intake-scope-row").display = out
+        if event.select.id in ("intake-category", "intake-via"):
+            self._assess()
+
+    def _assess(self) -> None:
+        if self.customer is None:
+            return
+        self._run_assess(self.customer.id, self._category(), self._via())
+
+    @work(thread=True, exclusive=True, group="intake-assess", exit_on_error=False)
+    def _run_assess(self, customer_id: str, category: Category, via: Channel) -> None:
+        assessment = self.app.desk.assess(customer_id, category, via)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._assessed, assessment)
+
+    def _assessed(self, assessment: Assessment) -> None:
+        if self.customer is None or assessment.customer_id != self.customer.id:
+            return
+        self.assessment = assessment
+        self.query_one("#intake-eligibility-text", Static).update(
+            Content(eligibility_text(assessment))
+        )
+        self.set_class(assessment.eligibility.blocked, "-blocked")
+
+    def _category(self) -> Category:
+        value = self.query_one("#intake-category", Select).value
+        return value if isinstance(value, Category) else Category.SOFTWARE
+
+    def _via(self) -> Channel:
+        value = self.query_one("#intake-via", Select).value
+        return value if isinstance(value, Channel) else Channel.PHONE
+
+    def _answer(self, selector: str) -> Answer:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, Answer) else Answer.UNKNOWN
+
+    def _error(self, selector: str, message: str) -> None:
+        error = self.query_one(selector, Static)
+        error.update(message)
+        error.set_class(bool(message), "-shown")
+
+    # ---- saving -----------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        errors = {
+            "#intake-customer-error": "",
+            "#intake-subject-error": "",
+            "#intake-override-error": "",
+        }
+        subject = self.query_one("#intake-subject", Input).value.strip()
+        override = self.query_one("#intake-override", Input).value.strip()
+        if self.customer is None:
+            errors["#intake-customer-error"] = _("Choose a customer from the list.")
+        if not subject:
+            errors["#intake-subject-error"] = _("Say in a few words what the problem is.")
+        if self.assessment is not None and self.assessment.eligibility.blocked and not override:
+            errors["#intake-override-error"] = _(
+                "This customer is blocked for overdue amounts: write why you serve them anyway."
+            )
+        for selector, message in errors.items():
+            self._error(selector, message)
+        if any(errors.values()) or self.customer is None:
+            return
+        form = IntakeForm(
+            customer_id=self.customer.id,
+            subject=subject,
+            description=self.query_one("#intake-description", Input).value.strip(),
+            category=self._category(),
+            requested_via=self._via(),
+            backups=self._answer("#intake-backups"),
+            no_third_party=self._answer("#intake-third-party"),
+            override_reason=override or None,
+            scope_override_reason=self.query_one("#intake-scope-reason", Input).value.strip()
+            or None,
+        )
+        self.app.open_from_intake(form)  # type: ignore[attr-defined]

@@ -1,0 +1,417 @@
+"""Pushes the outbox to the vardia server and pulls what changed there (SPEC §7).
+
+The transport is injected (httpx's ``transport=``) so tests drive faults without
+patching. Operations leave the outbox only after the server answered for them: a lost
+response means a re-push, which the server answers with ``duplicate``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from core.clock import Clock, SystemClock
+from core.errors import AuthError, SyncError
+from core.i18n import _
+from core.sync.backoff import Backoff
+from core.sync.protocol import (
+    API_PREFIX,
+    MAX_BATCH,
+    OpStatus,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    WhoAmI,
+)
+from core.sync.state import (
+    Conflict,
+    Rejection,
+    SyncState,
+    SyncStore,
+    add_conflicts,
+    add_rejections,
+    list_conflicts,
+    list_rejections,
+    load_state,
+    save_state,
+)
+
+__all__ = ["PushReport", "RetryLater", "SyncClient", "SyncReport", "SyncStatus"]
+
+POLL_SECONDS = 30.0
+
+
+class RetryLater(SyncError):
+    """The server is unreachable or busy; ``retry_after`` is its hint in seconds, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class PushReport:
+    """What a push did, counted by outcome."""
+
+    applied: int = 0
+    duplicate: int = 0
+    conflict: int = 0
+    rejected: int = 0
+
+    def __add__(self, other: PushReport) -> PushReport:
+        return PushReport(
+            self.applied + other.applied,
+            self.duplicate + other.duplicate,
+            self.conflict + other.conflict,
+            self.rejected + other.rejected,
+        )
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """A full sync: the push, how many records were pulled, and when it finished."""
+
+    push: PushReport
+    pulled: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the UI shows about sync (``vardia status``)."""
+
+    online: bool
+    pending: int
+    last_sync: datetime | None
+    last_error: str | None
+    conflicts: int
+    rejected: int
+    clock_offset_seconds: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "online": self.online,
+            "pending": self.pending,
+            "last_sync": self.last_sync.isoformat() if self.last_sync else None,
+            "last_error": self.last_error,
+            "conflicts": self.conflicts,
+            "rejected": self.rejected,
+            "clock_offset_seconds": self.clock_offset_seconds,
+        }
+
+
+class SyncClient:
+    """Syncs one store with one server as one technician's device.
+
+    ``sync()`` pushes then pulls and raises on failure; ``run_once()`` is what a
+    background worker calls in a loop: it never raises a SyncError, records the
+    outcome in the store and returns how long to wait before the next round.
+    """
+
+    def __init__(
+        self,
+        store: SyncStore,
+        server_url: str,
+        token: str,
+        *,
+        device_id: str,
+        clock: Clock | None = None,
+        transport: httpx.BaseTransport | None = None,
+        batch_size: int = MAX_BATCH,
+        page_size: int = 500,
+        timeout: float = 15.0,
+        backoff: Backoff | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.store = store
+        self.server_url = server_url.rstrip("/")
+        self.device_id = device_id
+        self.clock = clock or SystemClock()
+        self.batch_size = max(1, min(batch_size, MAX_BATCH))
+        self.page_size = page_size
+        self.backoff = backoff or Backoff()
+        self.poll_seconds = poll_seconds
+        self._offset: float | None = None
+        self._http = httpx.Client(
+            base_url=self.server_url + API_PREFIX,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "vardia"},
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        sent = self.clock.now()
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError:
+            raise RetryLater(
+                _("The server at {url} cannot be reached; changes stay queued.").format(
+                    url=self.server_url
+                )
+            ) from None
+        self._check(response)
+        self._note_server_time(response, sent, self.clock.now())
+        return response
+
+    def _check(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        detail = _detail(response)
+        if status in (401, 403):
+            raise AuthError(
+                _("The server refused the token ({detail}); run `vardia login` again.").format(
+                    detail=detail
+                )
+            )
+        if status == 429 or status >= 500:
+            raise RetryLater(
+                _("The server is busy or failing ({status}); will retry.").format(status=status),
+                _retry_after(response),
+            )
+        raise SyncError(_("The server refused the request: {detail}").format(detail=detail))
+
+    def _note_server_time(
+        self, response: httpx.Response, sent: datetime, received: datetime
+    ) -> None:
+        server_time = _server_time(response)
+        if server_time is None:
+            return
+        midpoint = sent + (received - sent) / 2
+        self._offset = (server_time - midpoint).total_seconds()
+
+    # ------------------------------------------------------------------ API
+
+    def whoami(self) -> WhoAmI:
+        """Who the token belongs to; checks the server and the token at once."""
+        return WhoAmI.model_validate_json(self._request("GET", "/whoami").content)
+
+    def is_online(self) -> bool:
+        """True if the server answers its health check now."""
+        try:
+            self._request("GET", "/health")
+        except SyncError:
+            return False
+        return True
+
+    def push(self) -> PushReport:
+        """Push the whole outbox, batch by batch; raises RetryLater/AuthError and keeps the rest."""
+        report = PushReport()
+        size = self.batch_size
+        acknowledged: set[str] = set()
+        while ops := self.store.pending_operations(size):
+            if acknowledged & {op.op_id for op in ops}:
+                raise SyncError(_("The local store kept operations the server acknowledged."))
+            request = PushRequest(
+                device_id=self.device_id, sent_at=self.clock.now(), operations=ops
+            )
+            try:
+                response = self._request(
+                    "POST",
+                    "/push",
+                    content=request.model_dump_json(),
+                    headers={"Content-Type": "application/json"},
+                )
+            except SyncError as error:
+                if isinstance(error, RetryLater | AuthError):
+                    raise
+                if len(ops) > 1:
+                    # The batch as a whole was refused (too large, or one envelope the
+                    # server cannot read): halve it until the culprit is alone.
+                    size = max(1, len(ops) // 2)
+                    continue
+                report += self._settle_refused(ops[0].op_id, ops[0].kind, ops[0].entity_id, error)
+                acknowledged.add(ops[0].op_id)
+                continue
+            report += self._settle(PushResponse.model_validate_json(response.content), ops)
+            acknowledged |= {op.op_id for op in ops}
+            size = self.batch_size
+        return report
+
+    def _settle(self, response: PushResponse, ops: list[Any]) -> PushReport:
+        if [r.op_id for r in response.results] != [op.op_id for op in ops]:
+            raise SyncError(_("The server's answer does not match the operations pushed."))
+        now = self.clock.now()
+        by_id = {op.op_id: op for op in ops}
+        conflicts = [
+            Conflict(
+                id=f"{result.op_id}:{c.field}",
+                op_id=result.op_id,
+                incident_id=c.incident_id,
+                field=c.field,
+                base=c.base,
+                local=c.local,
+                server=c.server,
+                detected_at=now,
+            )
+            for result in response.results
+            for c in result.conflicts
+        ]
+        rejections = [
+            Rejection(
+                op_id=r.op_id,
+                kind=by_id[r.op_id].kind,
+                entity_id=by_id[r.op_id].entity_id,
+                reason=r.reason or _("no reason given"),
+                at=now,
+            )
+            for r in response.results
+            if r.status is OpStatus.REJECTED
+        ]
+        # Kept before the acknowledgement: a crash in between re-pushes, and the server's
+        # duplicate answer carries the same conflicts, which are not added twice.
+        add_conflicts(self.store, conflicts)
+        add_rejections(self.store, rejections)
+        self.store.acknowledge(by_id)
+        counts = {status: 0 for status in OpStatus}
+        for result in response.results:
+            counts[result.status] += 1
+        return PushReport(
+            applied=counts[OpStatus.APPLIED],
+            duplicate=counts[OpStatus.DUPLICATE],
+            conflict=counts[OpStatus.CONFLICT],
+            rejected=counts[OpStatus.REJECTED],
+        )
+
+    def _settle_refused(
+        self, op_id: str, kind: str, entity_id: str, error: SyncError
+    ) -> PushReport:
+        rejection = Rejection(
+            op_id=op_id, kind=kind, entity_id=entity_id, reason=str(error), at=self.clock.now()
+        )
+        add_rejections(self.store, [rejection])
+        self.store.acknowledge([op_id])
+        return PushReport(rejected=1)
+
+    def pull(self) -> int:
+        """Pull every page since the saved cursor; the cursor is saved after each page."""
+        state = load_state(self.store)
+        cursor, pulled = state.cursor, 0
+        while True:
+            params = {"cursor": cursor, "limit": self.page_size}
+            response = self._request("GET", "/pull", params=params)
+            try:
+                page = PullResponse.model_validate_json(response.content)
+            except ValidationError:
+                raise SyncError(_("The server sent a page this vardia cannot read.")) from None
+            self.store.merge_from_server(page.customers, page.incidents)
+            pulled += len(page.customers) + len(page.incidents)
+            cursor = page.cursor
+            state = state.model_copy(update={"cursor": cursor})
+            save_state(self.store, state)
+            if not page.has_more:
+                return pulled
+
+    def sync(self) -> SyncReport:
+        """Push, then pull; the state records success or the error, which is raised again."""
+        try:
+            pushed = self.push()
+            pulled = self.pull()
+        except SyncError as error:
+            self._record(error)
+            raise
+        now = self.clock.now()
+        self._save(online=True, last_sync=now, last_attempt=now, last_error=None)
+        return SyncReport(push=pushed, pulled=pulled, at=now)
+
+    def run_once(self) -> float:
+        """One background round: sync, and return the seconds to wait before the next one."""
+        try:
+            self.sync()
+        except RetryLater as error:
+            return self.backoff.next_delay(error.retry_after)
+        except SyncError:
+            return self.backoff.next_delay()
+        self.backoff.reset()
+        return self.poll_seconds
+
+    def status(self, *, probe: bool = False) -> SyncStatus:
+        """The sync state for display; ``probe`` asks the server now instead of the last round."""
+        state = load_state(self.store)
+        online = self.is_online() if probe else state.online
+        return status_of(self.store, state, online)
+
+    def _record(self, error: SyncError) -> None:
+        self._save(
+            online=not isinstance(error, RetryLater),
+            last_attempt=self.clock.now(),
+            last_error=str(error),
+        )
+
+    def _save(self, **changes: Any) -> None:
+        if self._offset is not None:
+            changes["clock_offset_seconds"] = self._offset
+        save_state(self.store, load_state(self.store).model_copy(update=changes))
+
+
+def status_of(store: SyncStore, state: SyncState, online: bool) -> SyncStatus:
+    """The status shown for ``store``, whether or not a client can be built."""
+    return SyncStatus(
+        online=online,
+        pending=store.pending_count(),
+        last_sync=state.last_sync,
+        last_error=state.last_error,
+        conflicts=len(list_conflicts(store)),
+        rejected=len(list_rejections(store)),
+        clock_offset_seconds=state.clock_offset_seconds,
+    )
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail) if detail else f"HTTP {response.status_code}"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds, whether given as seconds or as an HTTP date."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        now = email.utils.parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def _server_time(response: httpx.Response) -> datetime | None:
+    """The server's clock: ``server_time`` in the body, else the Date header."""
+    try:
+        value = response.json().get("server_time")
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except (ValueError, AttributeError):
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from core import timer as timer_rules
 from core.clock import Clock
 from core.errors import VardiaError
 from core.i18n import _
@@ -116,10 +117,10 @@ class VardiaApp(App[None]):
             ref=incident.ref if incident else timer.incident_id,
             customer=customer.name if customer else "",
             channel=CHANNEL_LABELS[timer.channel],
-            elapsed=_timer_elapsed(timer, now),
+            elapsed=timer_rules.elapsed(timer, now),
             running=running,
             after_hours=running and not self.rules.calendar.is_support_time(now),
-            net=self.desk.running_net(timer, now),
+            net=self.desk.running_net(timer, incident, customer, now),
         )
 
     # ---- reading (workers post messages; handlers update screens) --------------------
@@ -201,7 +202,9 @@ class VardiaApp(App[None]):
     def _show_session(self, session: Session) -> None:
         quote = session.quote
         self.notify(
-            _("Session saved: {minutes} min billed, net {net}, VAT {vat}, total {total}.").format(
+            _(
+                "Session saved: {minutes:.0f} min billed, net {net}, VAT {vat}, total {total}."
+            ).format(
                 minutes=quote.billable_minutes,
                 net=money(quote.net),
                 vat=money(quote.vat),
@@ -370,13 +373,6 @@ class VardiaApp(App[None]):
                 run,
             )
         yield from super().get_system_commands(screen)
-
-
-def _timer_elapsed(timer: Timer, now: datetime) -> timedelta:
-    total = sum((segment.end - segment.start for segment in timer.segments), timedelta())
-    if timer.running_since is not None:
-        total += now - timer.running_since
-    return total
 
 
 def make_app(

@@ -8,15 +8,31 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
+from core import incidents, intake, sla
+from core import timer as timer_rules
 from core.clock import Clock
-from core.errors import VardiaError
+from core.errors import NoPremiumLeftError, VardiaError
 from core.i18n import _
-from core.models import Answer, Category, Channel, Customer, Eligibility, Incident, Session, Timer
+from core.intake import IntakeRequest
+from core.models import (
+    Answer,
+    Category,
+    Channel,
+    Customer,
+    Eligibility,
+    Expenses,
+    Incident,
+    IncidentStatus,
+    Note,
+    Prerequisites,
+    Session,
+    Timer,
+)
 from core.rules import Rules
 
 __all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm"]
@@ -38,6 +54,7 @@ class IntakeForm:
     no_third_party: Answer
     override_reason: str | None
     scope_override_reason: str | None
+    bill_without_premium: bool
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ class Assessment:
 
     customer_id: str
     eligibility: Eligibility
+    premium_exhausted: bool
     included: list[str]
     credit: Decimal
     warn_at: datetime
@@ -123,23 +141,110 @@ class Desk:
     def pending_count(self) -> int:
         return int(self._locked(self.store.pending_count))
 
-    def running_net(self, timer: Timer, now: datetime) -> Decimal | None:
-        """The net cost of the timer if it stopped now; None when it cannot be priced yet."""
-        return None
+    def running_net(
+        self, timer: Timer, incident: Incident | None, customer: Customer | None, now: datetime
+    ) -> Decimal | None:
+        """The net cost of the timer if it stopped now; None when it cannot be priced."""
+        segments = timer_rules.segments_until(timer, now)
+        if incident is None or customer is None or not segments:
+            return None
+        try:
+            quote = timer_rules.price_for(self.rules, incident, customer, timer.channel, segments)
+        except VardiaError:
+            return None
+        return quote.net
 
-    def included_hours(self, customer: Customer) -> dict[str, str]:
+    # ---- intake -----------------------------------------------------------------------
+
+    def assess(
+        self, customer_id: str, category: Category, via: Channel, scope_reason: str | None
+    ) -> Assessment:
+        """What opening an incident now would give, before the person decides anything."""
+        customer = self._locked(self.store.customer, customer_id)
+        now = self.clock.now()
+        request = IntakeRequest(
+            customer_id=customer_id,
+            subject="",
+            category=category,
+            requested_via=via,
+            # The preview shows what a blocked customer would get once overridden.
+            override_reason="preview" if customer.overdue_amount > 0 else None,
+            scope_override_reason=scope_reason,
+        )
+        exhausted = False
+        try:
+            eligibility = intake.assess(self.rules, customer, request, now)
+        except NoPremiumLeftError:
+            exhausted = True
+            request = replace(request, bill_without_premium=True)
+            eligibility = intake.assess(self.rules, customer, request, now)
+        due = sla.targets(self.rules, eligibility.served_as, now)
+        return Assessment(
+            customer_id=customer_id,
+            eligibility=eligibility,
+            premium_exhausted=exhausted,
+            included=self.included_hours(customer),
+            credit=customer.prepaid_credit,
+            warn_at=due.warn_at,
+            deadline=due.deadline,
+        )
+
+    def open_incident(self, form: IntakeForm) -> Incident:
+        request = IntakeRequest(
+            customer_id=form.customer_id,
+            subject=form.subject,
+            description=form.description,
+            category=form.category,
+            requested_via=form.requested_via,
+            prerequisites=Prerequisites(backups=form.backups, no_third_party=form.no_third_party),
+            override_reason=form.override_reason,
+            scope_override_reason=form.scope_override_reason,
+            bill_without_premium=form.bill_without_premium,
+        )
+        return self._locked(intake.open_incident, self.store, self.rules, request)
+
+    # ---- incidents and the timer ------------------------------------------------------
+
+    def acknowledge(self, incident_id: str) -> Incident:
+        return self.set_status(incident_id, IncidentStatus.ACKNOWLEDGED)
+
+    def set_status(self, incident_id: str, status: IncidentStatus) -> Incident:
+        return self._locked(incidents.change_status, self.store, incident_id, status)
+
+    def assign_to_me(self, incident_id: str) -> Incident:
+        return self._locked(incidents.assign, self.store, incident_id, self.technician)
+
+    def add_note(self, incident_id: str, text: str) -> Note:
+        return self._locked(incidents.add_note, self.store, incident_id, text)
+
+    def start_timer(self, incident_id: str, channel: Channel) -> Timer:
+        return self._locked(timer_rules.start, self.store, self.rules, incident_id, channel)
+
+    def pause_timer(self) -> Timer:
+        return self._locked(timer_rules.pause, self.store)
+
+    def resume_timer(self) -> Timer:
+        return self._locked(timer_rules.resume, self.store)
+
+    def stop_timer(self, note: str, expenses: Expenses) -> Session:
+        return self._locked(timer_rules.stop, self.store, self.rules, note=note, expenses=expenses)
+
+    def included_hours(self, customer: Customer) -> list[str]:
         """Per channel with included hours: used and left this contract year, as text."""
         contract = customer.contract
         if contract is None or contract.plan not in self.rules.plans:
             return {}
         plan = self.rules.plans.plan(contract.plan)
-        used = customer.entitlements.included_used_hours if customer.entitlements else {}
-        found: dict[str, str] = {}
+        today = self.rules.calendar.local_date(self.clock.now())
+        used = intake.current_entitlements(self.rules, customer, today).included_used_hours
+        found: list[str] = []
         for channel, terms in plan.channels.items():
             if terms.included_hours:
                 spent = used.get(channel, Decimal(0))
                 left = max(Decimal(0), terms.included_hours - spent)
-                found[channel.value] = _("{used} h used of {total} h, {left} h left").format(
-                    used=spent, total=terms.included_hours, left=left
+                found.append(
+                    _("{channel}: {used} of {total} h used, {left} h left").format(
+                        channel=channel.value, used=spent, total=terms.included_hours, left=left
+                    )
                 )
         return found

@@ -37,9 +37,12 @@ class DeskScreen(Screen[None]):
         self, now: datetime, support_hours: bool, timer: TimerView | None, sync: SyncView
     ) -> None:
         """Called by the app once a second, and at once when something changes."""
-        self.query_one(StatusHeader).show_time(now, support_hours)
-        self.query_one(StatusHeader).show_sync(sync)
-        self.query_one(TimerBar).show_timer(timer)
+        # query, not query_one: a screen still composing has no bars yet and is skipped.
+        for header in self.query(StatusHeader):
+            header.show_time(now, support_hours)
+            header.show_sync(sync)
+        for bar in self.query(TimerBar):
+            bar.show_timer(timer)
 
     def tick(self, now: datetime) -> None:
         """Once a second: move what counts down on this screen."""

@@ -20,7 +20,7 @@ from tui.widgets.queue_table import STATUS_LABELS
 __all__ = ["CustomerScreen", "customer_summary"]
 
 
-def customer_summary(customer: Customer, included_hours: dict[str, str]) -> str:
+def customer_summary(customer: Customer, included_hours: list[str]) -> str:
     """The contract, entitlements and money of a customer, as lines of text."""
     lines = [customer.name]
     place = ", ".join(p for p in (customer.city, customer.contact) if p)
@@ -40,8 +40,7 @@ def customer_summary(customer: Customer, included_hours: dict[str, str]) -> str:
                 lease=_(" · leased") if contract.leased else "",
             )
         )
-    for channel, text in included_hours.items():
-        lines.append(_("Included {channel}: {text}").format(channel=channel, text=text))
+    lines.extend(_("Included {text}").format(text=text) for text in included_hours)
     entitlements = customer.entitlements
     if contract is not None and contract.premium_pack and entitlements is not None:
         lines.append(
@@ -100,9 +99,7 @@ class CustomerScreen(DeskScreen):
         included = self.app.desk.included_hours(customer)  # type: ignore[attr-defined]
         self.app.call_from_thread(self._show, customer, incidents, included)
 
-    def _show(
-        self, customer: Customer, incidents: list[Incident], included: dict[str, str]
-    ) -> None:
+    def _show(self, customer: Customer, incidents: list[Incident], included: list[str]) -> None:
         self._incidents = incidents
         self.query_one("#customer-summary", Static).update(
             Content(customer_summary(customer, included))

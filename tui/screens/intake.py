@@ -55,8 +55,10 @@ def eligibility_text(assessment: Assessment) -> str:
         )
     else:
         lines.append(_("nothing overdue"))
-    if found.premium_left is not None:
-        lines.append(_("premium incidents left: {n}").format(n=found.premium_left))
+    if assessment.premium_exhausted:
+        lines.append(_("✖ no premium incident left: bill hourly at free rates, or decline"))
+    elif found.premium_left is not None:
+        lines.append(_("premium incidents left after this one: {n}").format(n=found.premium_left))
     lines.extend(assessment.included)
     lines.append(_("prepaid credit: {amount}").format(amount=money(assessment.credit)))
     if found.out_of_scope:
@@ -149,6 +151,18 @@ class IntakeScreen(DeskScreen):
                         id="intake-third-party",
                     ),
                 )
+                yield row(
+                    _("No premium"),
+                    Select(
+                        [(_("bill hourly at free rates"), True), (_("decline it"), False)],
+                        value=True,
+                        allow_blank=False,
+                        compact=True,
+                        id="intake-premium",
+                    ),
+                    row_id="intake-premium-row",
+                )
+                yield Static("", classes="field-error", id="intake-premium-error")
                 yield row(
                     _("Override"),
                     Input(
@@ -253,11 +267,19 @@ class IntakeScreen(DeskScreen):
     def _assess(self) -> None:
         if self.customer is None:
             return
-        self._run_assess(self.customer.id, self._category(), self._via())
+        reason = self.query_one("#intake-scope-reason", Input).value.strip() or None
+        self._run_assess(self.customer.id, self._category(), self._via(), reason)
+
+    @on(Input.Changed, "#intake-scope-reason")
+    def _scope_reason_typed(self) -> None:
+        self._assess()
 
     @work(thread=True, exclusive=True, group="intake-assess", exit_on_error=False)
-    def _run_assess(self, customer_id: str, category: Category, via: Channel) -> None:
-        assessment = self.app.desk.assess(customer_id, category, via)  # type: ignore[attr-defined]
+    def _run_assess(
+        self, customer_id: str, category: Category, via: Channel, reason: str | None
+    ) -> None:
+        desk = self.app.desk  # type: ignore[attr-defined]
+        assessment = desk.assess(customer_id, category, via, reason)
         self.app.call_from_thread(self._assessed, assessment)
 
     def _assessed(self, assessment: Assessment) -> None:
@@ -268,6 +290,7 @@ class IntakeScreen(DeskScreen):
             Content(eligibility_text(assessment))
         )
         self.set_class(assessment.eligibility.blocked, "-blocked")
+        self.set_class(assessment.premium_exhausted, "-no-premium")
 
     def _category(self) -> Category:
         value = self.query_one("#intake-category", Select).value
@@ -293,7 +316,9 @@ class IntakeScreen(DeskScreen):
             "#intake-customer-error": "",
             "#intake-subject-error": "",
             "#intake-override-error": "",
+            "#intake-premium-error": "",
         }
+        bill_hourly = self.query_one("#intake-premium", Select).value is True
         subject = self.query_one("#intake-subject", Input).value.strip()
         override = self.query_one("#intake-override", Input).value.strip()
         if self.customer is None:
@@ -303,6 +328,10 @@ class IntakeScreen(DeskScreen):
         if self.assessment is not None and self.assessment.eligibility.blocked and not override:
             errors["#intake-override-error"] = _(
                 "This customer is blocked for overdue amounts: write why you serve them anyway."
+            )
+        if self.assessment is not None and self.assessment.premium_exhausted and not bill_hourly:
+            errors["#intake-premium-error"] = _(
+                "You chose to decline it: Esc leaves without opening anything."
             )
         for selector, message in errors.items():
             self._error(selector, message)
@@ -319,5 +348,6 @@ class IntakeScreen(DeskScreen):
             override_reason=override or None,
             scope_override_reason=self.query_one("#intake-scope-reason", Input).value.strip()
             or None,
+            bill_without_premium=bill_hourly,
         )
         self.app.open_from_intake(form)  # type: ignore[attr-defined]

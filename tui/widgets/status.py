@@ -82,15 +82,15 @@ class TimerBar(Static):
             return
         self.set_class(not view.running, "-paused")
         self.set_class(view.after_hours and view.running, "-after-hours")
+        # Most important first: on a narrow terminal the customer's name is what gets cut.
         parts = [
-            "⏱" if view.running else _("⏸ PAUSED"),
+            ("⏱ " if view.running else _("⏸ PAUSED ")) + elapsed(view.elapsed),
             view.ref,
-            view.customer,
             view.channel,
-            elapsed(view.elapsed),
         ]
         if view.after_hours and view.running:
-            parts.append(_("[AFTER-HOURS]"))
+            parts.append(_("AFTER-HOURS"))
         if view.net is not None:
             parts.append(_("net {amount}").format(amount=money(view.net)))
+        parts.append(view.customer)
         self.update(Content(" │ ".join(parts)))

@@ -1,0 +1,98 @@
+"""Intake from the keyboard: type-ahead customer, live eligibility, the overdue block."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from tests.tui.data import AppFactory
+from tui.app import VardiaApp
+from tui.screens.incident import IncidentScreen
+from tui.screens.intake import IntakeScreen
+from tui.screens.queue import QueueScreen
+
+
+async def _settle(app: VardiaApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _text(screen: IntakeScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_open_an_incident_through_intake(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        before = len(app.desk.load_queue()[0])
+        await pilot.press("n")
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        await pilot.press(*"delta", "enter")
+        await _settle(app, pilot)
+        assert screen.customer is not None and screen.customer.name == "Delta Clinic"
+        panel = _text(screen, "#intake-eligibility-text")
+        assert "contract in force" in panel and "due" in panel
+        await pilot.press(*"Printer offline")
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, IncidentScreen)
+        incidents, _customers = app.desk.load_queue()
+        assert len(incidents) == before + 1
+        opened = app.desk.incident_detail(app.screen.incident_id).incident
+        assert opened.subject == "Printer offline" and opened.customer_id == "c0003"
+
+
+async def test_blocked_customer_needs_an_override_reason(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("n")
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        await pilot.press(*"c0001", "enter")
+        await _settle(app, pilot)
+        assert "BLOCKED" in _text(screen, "#intake-eligibility-text")
+        await pilot.press(*"Cannot print", "ctrl+s")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert "blocked" in _text(screen, "#intake-override-error")
+
+        screen.query_one("#intake-override", Input).value = "Director promised payment Friday"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, IncidentScreen)
+        opened = app.desk.incident_detail(app.screen.incident_id).incident
+        assert opened.eligibility.blocked
+        assert opened.eligibility.override_reason == "Director promised payment Friday"
+
+
+async def test_escape_leaves_intake_without_saving(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        pending = app.desk.pending_count()
+        await pilot.press("n")
+        await _settle(app, pilot)
+        await pilot.press(*"delta", "enter", *"Something", "escape")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.desk.pending_count() == pending
+
+
+async def test_missing_fields_are_named_next_to_them(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("n")
+        await _settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        assert "Choose a customer" in _text(screen, "#intake-customer-error")
+        assert "few words" in _text(screen, "#intake-subject-error")

@@ -1,0 +1,97 @@
+"""The timer from the keyboard: start, pause, resume, stop and price; it survives a relaunch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import Input, TextArea
+
+from tests.tui.data import AppFactory
+from tui.app import VardiaApp
+from tui.screens.dialogs import StopDialog
+from tui.widgets.status import TimerBar
+
+
+async def _settle(app: VardiaApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _bar(app: VardiaApp) -> str:
+    bar = app.screen.query_one(TimerBar)
+    return "" if bar.has_class("-idle") else str(bar.render())
+
+
+async def test_start_pause_resume_stop_shows_the_priced_session(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        incident_id = app.screen.current_incident_id  # type: ignore[attr-defined]
+        await pilot.press("t", "down", "enter")  # remote
+        await _settle(app, pilot)
+        assert app.timer is not None and app.timer.incident_id == incident_id
+        app.clock.advance(timedelta(minutes=40))
+        app.refresh_status()
+        assert "0:40:00" in _bar(app) and "remote" in _bar(app) and "net" in _bar(app)
+
+        await pilot.press("p")
+        await _settle(app, pilot)
+        assert app.timer is not None and app.timer.running_since is None
+        assert "PAUSED" in _bar(app)
+        app.clock.advance(timedelta(minutes=30))  # paused time is not counted
+        await pilot.press("r")
+        await _settle(app, pilot)
+        app.clock.advance(timedelta(minutes=20))
+        app.refresh_status()
+        assert "1:00:00" in _bar(app)
+
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, StopDialog)
+        app.screen.query_one(TextArea).insert("Rebuilt the index")
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert app.timer is None and _bar(app) == ""
+        session = app.last_session
+        assert session is not None and session.note == "Rebuilt the index"
+        assert session.quote.billable_minutes == 60
+        shown = [n.message for n in app._notifications]
+        assert any(f"net {session.quote.net:.2f} €" in text for text in shown)
+
+
+async def test_a_running_timer_survives_a_relaunch(open_app: AppFactory) -> None:
+    first = open_app()
+    async with first.run_test(size=(80, 24)) as pilot:
+        await _settle(first, pilot)
+        await pilot.press("t", "enter")
+        await _settle(first, pilot)
+        assert first.timer is not None
+    first.desk.store.close()
+
+    first.clock.advance(timedelta(hours=1, minutes=5))
+    again = open_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await _settle(again, pilot)
+        assert again.timer is not None and again.timer.running_since is not None
+        again.refresh_status()
+        assert "1:05:00" in _bar(again)
+
+
+async def test_out_of_town_onsite_stop_asks_for_expenses(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("slash", *"acme", "enter")  # Acme is out of town
+        await pilot.press("t", "down", "down", "down", "enter")  # on site
+        await _settle(app, pilot)
+        app.clock.advance(timedelta(hours=1))
+        await pilot.press("x")
+        await pilot.pause()
+        travel = app.screen.query_one("#stop-travel", Input)
+        travel.value = "12,5"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        session = app.last_session
+        assert session is not None and str(session.expenses.travel) == "12.50"

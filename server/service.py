@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 
 from core.errors import InputError, NotFoundError
 from core.i18n import _
@@ -151,26 +151,32 @@ def push(engine: Engine, caller: Caller, request: PushRequest, now: datetime) ->
                 )
             )
         }
+        batch = _Batch(conn, version)
+        batch.preload([op for op in request.operations if op.op_id not in done])
         results: list[OpResult] = []
+        applied: list[dict[str, Any]] = []
         for op in request.operations:
             if op.op_id in done:
                 earlier = OpResult.model_validate_json(done[op.op_id])
                 results.append(earlier.model_copy(update={"status": OpStatus.DUPLICATE}))
                 continue
-            result = _apply(conn, caller, op, version, offset, now)
+            result = _apply(batch, caller, op, offset, now)
             if result.status is not OpStatus.REJECTED:
-                conn.execute(
-                    insert(applied_ops).values(
-                        op_id=op.op_id,
-                        technician=caller.name,
-                        kind=op.kind,
-                        entity_id=op.entity_id,
-                        applied_at=now,
-                        result=result.model_dump_json(),
-                    )
-                )
                 done[op.op_id] = result.model_dump_json()
+                applied.append(
+                    {
+                        "op_id": op.op_id,
+                        "technician": caller.name,
+                        "kind": op.kind,
+                        "entity_id": op.entity_id,
+                        "applied_at": now,
+                        "result": done[op.op_id],
+                    }
+                )
             results.append(result)
+        batch.flush()
+        if applied:
+            conn.execute(insert(applied_ops), applied)
     return PushResponse(results=results, server_time=now, clock_offset_seconds=offset)
 
 
@@ -185,67 +191,154 @@ def _touch_device(
         conn.execute(insert(devices).values(device_id=device_id, first_seen=now, **values))
 
 
-def _apply(
-    conn: Connection, caller: Caller, op: Operation, version: int, offset: float, now: datetime
-) -> OpResult:
+class _Batch:
+    """The records and sessions one push reads and writes, loaded and saved in bulk.
+
+    Reads see the batch's own earlier writes (an incident opened, then edited).
+    """
+
+    def __init__(self, conn: Connection, version: int) -> None:
+        self.conn = conn
+        self.version = version
+        self.records: dict[tuple[str, str], str | None] = {}
+        self.sessions: dict[str, tuple[str, str] | None] = {}
+        self._new_records: set[tuple[str, str]] = set()
+        self._dirty_records: set[tuple[str, str]] = set()
+        self._session_rows: dict[str, dict[str, Any]] = {}
+        self._new_sessions: set[str] = set()
+
+    def preload(self, ops: Sequence[Operation]) -> None:
+        incident_ids = {op.entity_id for op in ops if op.kind.startswith("incident.")}
+        session_ids = {op.entity_id for op in ops if op.kind.startswith("session.")}
+        incident_ids |= {
+            str(op.payload.get("incident_id"))
+            for op in ops
+            if op.kind.startswith("session.") and isinstance(op.payload, dict)
+        }
+        for chunk in _chunks(sorted(incident_ids)):
+            query = select(records.c.id, records.c.data).where(
+                records.c.kind == INCIDENT, records.c.id.in_(chunk)
+            )
+            found = {row.id: row.data for row in self.conn.execute(query)}
+            self.records.update({(INCIDENT, i): found.get(i) for i in chunk})
+        for chunk in _chunks(sorted(session_ids)):
+            query = select(sessions.c.id, sessions.c.technician, sessions.c.data).where(
+                sessions.c.id.in_(chunk)
+            )
+            rows = {row.id: (row.technician, row.data) for row in self.conn.execute(query)}
+            self.sessions.update({i: rows.get(i) for i in chunk})
+
+    def record(self, kind: str, record_id: str) -> str | None:
+        key = (kind, record_id)
+        if key not in self.records:
+            self.records[key] = _load_record(self.conn, kind, record_id)
+        return self.records[key]
+
+    def put_record(self, kind: str, record_id: str, data: str) -> None:
+        key = (kind, record_id)
+        if self.record(kind, record_id) is None:
+            self._new_records.add(key)
+        else:
+            self._dirty_records.add(key)
+        self.records[key] = data
+
+    def session(self, session_id: str) -> tuple[str, str] | None:
+        if session_id not in self.sessions:
+            row = self.conn.execute(
+                select(sessions.c.technician, sessions.c.data).where(sessions.c.id == session_id)
+            ).first()
+            self.sessions[session_id] = None if row is None else (row.technician, row.data)
+        return self.sessions[session_id]
+
+    def put_session(self, session_id: str, values: dict[str, Any]) -> None:
+        if self.session(session_id) is None and session_id not in self._session_rows:
+            self._new_sessions.add(session_id)
+        self.sessions[session_id] = (values["technician"], values["data"])
+        self._session_rows[session_id] = {"id": session_id, **values}
+
+    def flush(self) -> None:
+        """Write what the batch changed: a few bulk statements instead of one per op."""
+        version = self.version
+        new = [
+            {"kind": k, "id": i, "data": self.records[(k, i)], "version": version}
+            for k, i in sorted(self._new_records)
+        ]
+        dirty = [
+            {"k": k, "i": i, "data": self.records[(k, i)], "version": version}
+            for k, i in sorted(self._dirty_records - self._new_records)
+        ]
+        if new:
+            self.conn.execute(insert(records), new)
+        if dirty:
+            self.conn.execute(
+                update(records).where(
+                    records.c.kind == bindparam("k"), records.c.id == bindparam("i")
+                ),
+                dirty,
+            )
+        added = [row for sid, row in self._session_rows.items() if sid in self._new_sessions]
+        changed = [
+            {**row, "sid": sid}
+            for sid, row in self._session_rows.items()
+            if sid not in self._new_sessions
+        ]
+        if added:
+            self.conn.execute(insert(sessions), added)
+        for row in changed:
+            values = {k: v for k, v in row.items() if k not in ("id", "sid")}
+            self.conn.execute(update(sessions).where(sessions.c.id == row["sid"]).values(values))
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _apply(batch: _Batch, caller: Caller, op: Operation, offset: float, now: datetime) -> OpResult:
     try:
         payload = parse_payload(op)
         conflicts: list[FieldConflict] = []
         match payload:
             case Incident():
-                _open_incident(conn, payload, version)
+                _open_incident(batch, payload)
             case IncidentUpdate():
-                conflicts = _update_incident(conn, op.entity_id, payload, version, now)
+                conflicts = _update_incident(batch, op.entity_id, payload, now)
             case NotePayload():
-                _add_note(conn, caller, payload, version, now)
+                _add_note(batch, caller, payload, now)
             case Session():
-                _save_session(conn, caller, op, payload, version, offset, now)
+                _save_session(batch, caller, op, payload, offset, now)
     except (ValueError, _Rejected) as error:
         return OpResult(op_id=op.op_id, status=OpStatus.REJECTED, reason=str(error))
     status = OpStatus.CONFLICT if conflicts else OpStatus.APPLIED
     return OpResult(op_id=op.op_id, status=status, conflicts=conflicts)
 
 
-def _load_record(conn: Connection, kind: str, record_id: str) -> bytes | None:
+def _load_record(conn: Connection, kind: str, record_id: str) -> str | None:
     row = conn.execute(
         select(records.c.data).where(records.c.kind == kind, records.c.id == record_id)
     ).first()
-    return None if row is None else row.data.encode()
+    return None if row is None else str(row.data)
 
 
-def _write_record(
-    conn: Connection, kind: str, record_id: str, data: str, version: int, *, exists: bool
-) -> None:
-    if exists:
-        conn.execute(
-            update(records)
-            .where(records.c.kind == kind, records.c.id == record_id)
-            .values(data=data, version=version)
-        )
-    else:
-        conn.execute(insert(records).values(kind=kind, id=record_id, data=data, version=version))
-
-
-def _incident(conn: Connection, incident_id: str) -> Incident:
-    data = _load_record(conn, INCIDENT, incident_id)
+def _incident(batch: _Batch, incident_id: str) -> Incident:
+    data = batch.record(INCIDENT, incident_id)
     if data is None:
         raise _Rejected(f"there is no incident {incident_id!r} on the server")
     return Incident.model_validate_json(data)
 
 
-def _open_incident(conn: Connection, incident: Incident, version: int) -> None:
-    existing = _load_record(conn, INCIDENT, incident.id)
+def _open_incident(batch: _Batch, incident: Incident) -> None:
+    existing = batch.record(INCIDENT, incident.id)
     if existing is not None:
         if Incident.model_validate_json(existing) == incident:
             return
         raise _Rejected(f"an incident with id {incident.id!r} already exists")
-    _write_record(conn, INCIDENT, incident.id, incident.model_dump_json(), version, exists=False)
+    batch.put_record(INCIDENT, incident.id, incident.model_dump_json())
 
 
 def _update_incident(
-    conn: Connection, incident_id: str, update_: IncidentUpdate, version: int, now: datetime
+    batch: _Batch, incident_id: str, update_: IncidentUpdate, now: datetime
 ) -> list[FieldConflict]:
-    current = _incident(conn, incident_id)
+    current = _incident(batch, incident_id)
     as_json = current.model_dump(mode="json")
     merged = dict(as_json)
     conflicts: list[FieldConflict] = []
@@ -268,7 +361,7 @@ def _update_incident(
     if merged != as_json:
         merged["updated_at"] = now.isoformat()
         updated = _validated(merged)
-        _write_record(conn, INCIDENT, incident_id, updated.model_dump_json(), version, exists=True)
+        batch.put_record(INCIDENT, incident_id, updated.model_dump_json())
     return conflicts
 
 
@@ -286,57 +379,48 @@ def _validated(incident_json: dict[str, Any]) -> Incident:
         raise _Rejected(f"invalid incident value at {where}: {first['msg']}") from None
 
 
-def _add_note(
-    conn: Connection, caller: Caller, note: NotePayload, version: int, now: datetime
-) -> None:
+def _add_note(batch: _Batch, caller: Caller, note: NotePayload, now: datetime) -> None:
     if note.author != caller.name:
         raise _Rejected("a note can only be added by its author")
-    current = _incident(conn, note.incident_id)
+    current = _incident(batch, note.incident_id)
     if any(existing.id == note.id for existing in current.notes):
         return
     plain = note.model_dump(exclude={"incident_id"})
     notes = (*current.notes, plain)
     updated = _validated({**current.model_dump(), "notes": notes, "updated_at": now})
-    _write_record(conn, INCIDENT, updated.id, updated.model_dump_json(), version, exists=True)
+    batch.put_record(INCIDENT, updated.id, updated.model_dump_json())
 
 
 def _save_session(
-    conn: Connection,
-    caller: Caller,
-    op: Operation,
-    session: Session,
-    version: int,
-    offset: float,
-    now: datetime,
+    batch: _Batch, caller: Caller, op: Operation, session: Session, offset: float, now: datetime
 ) -> None:
     if session.technician != caller.name:
         raise _Rejected("a session can only be recorded or edited by its own technician")
-    _incident(conn, session.incident_id)
-    row = conn.execute(
-        select(sessions.c.technician, sessions.c.data).where(sessions.c.id == session.id)
-    ).first()
+    if batch.record(INCIDENT, session.incident_id) is None:
+        raise _Rejected(f"there is no incident {session.incident_id!r} on the server")
+    row = batch.session(session.id)
     own_offset = session.clock_offset_seconds or 0.0
     values = {
         "technician": session.technician,
         "incident_id": session.incident_id,
         "device_id": session.device_id,
-        "version": version,
+        "version": batch.version,
         "skew_flagged": max(abs(offset), abs(own_offset)) > SKEW_LIMIT_SECONDS,
         "received_at": now,
         "data": session.model_dump_json(),
     }
     if op.kind == "session.record":
         if row is not None:
-            if Session.model_validate_json(row.data) == session:
+            if Session.model_validate_json(row[1]) == session:
                 return
             raise _Rejected(f"session {session.id!r} is already recorded; edit it instead")
-        conn.execute(insert(sessions).values(id=session.id, **values))
+        batch.put_session(session.id, values)
         return
     if row is None:
         raise _Rejected(f"there is no session {session.id!r} on the server to edit")
-    if row.technician != caller.name:
+    if row[0] != caller.name:
         raise _Rejected("a technician cannot alter another technician's session")
-    conn.execute(update(sessions).where(sessions.c.id == session.id).values(**values))
+    batch.put_session(session.id, values)
 
 
 def encode_cursor(version: int, kind: str, record_id: str) -> str:
@@ -465,11 +549,16 @@ def read_customers_csv(path: Path, now: datetime) -> list[Customer]:
 def import_customers(engine: Engine, customers: Sequence[Customer]) -> int:
     """Insert or replace customers in one transaction; pulls then send them to devices."""
     with engine.begin() as conn:
-        version = bump_version(conn)
+        batch = _Batch(conn, bump_version(conn))
+        for chunk in _chunks(sorted({c.id for c in customers})):
+            query = select(records.c.id, records.c.data).where(
+                records.c.kind == CUSTOMER, records.c.id.in_(chunk)
+            )
+            found = {row.id: row.data for row in conn.execute(query)}
+            batch.records.update({(CUSTOMER, i): found.get(i) for i in chunk})
         for customer in customers:
-            exists = _load_record(conn, CUSTOMER, customer.id) is not None
-            data = customer.model_dump_json()
-            _write_record(conn, CUSTOMER, customer.id, data, version, exists=exists)
+            batch.put_record(CUSTOMER, customer.id, customer.model_dump_json())
+        batch.flush()
     return len(customers)
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from core.errors import AuthError
 from core.sync.client import RetryLater, SyncClient
+from core.sync.memory import MemoryStore
 from core.sync.protocol import OperationKind
 from core.sync.state import list_conflicts, list_rejections
 from server.embedded import LocalServer
 from server.service import count_applied
-from tests.core.sync.memory_store import MemoryStore
 from tests.server.sync_factories import incident, op, open_op, record_op, session, update_op
 
 

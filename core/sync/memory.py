@@ -1,4 +1,4 @@
-"""An in-memory SyncStore: the sync client's view of the store, for client tests."""
+"""An in-memory SyncStore: for tests and benchmarks of the sync client without a real store."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 from core.models import Customer, Incident
 from core.sync.protocol import Operation
+
+__all__ = ["MemoryStore"]
 
 
 class MemoryStore:

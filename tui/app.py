@@ -10,24 +10,34 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from core import timer as timer_rules
 from core.clock import Clock
 from core.errors import VardiaError
 from core.i18n import _
-from core.models import Channel, Customer, Incident, IncidentStatus, Session, Timer
+from core.models import Channel, Customer, Incident, IncidentStatus, Session
+from core.models import Timer as WorkTimer
+from core.reports import IsoWeek
 from core.rules import Rules
+from core.statements import Month
+from core.sync.state import Conflict
 from tui.desk import Desk, IntakeForm
 from tui.messages import Changed, ChangeFailed, QueueLoaded, SyncReport, TimerLoaded
 from tui.screens.base import DeskScreen
+from tui.screens.conflicts import ConflictsScreen
 from tui.screens.dialogs import ChoiceDialog, StopDialog, StopRequest, TextDialog
 from tui.screens.intake import IntakeScreen
 from tui.screens.queue import QueueScreen
+from tui.screens.report import ReportScreen
+from tui.screens.statement import StatementScreen
 from tui.widgets.fmt import money
 from tui.widgets.status import SyncView, TimerView
 
 __all__ = ["VardiaApp", "make_app"]
+
+SYNC_DEBOUNCE = 2.0
 
 CHANNEL_LABELS = {
     Channel.PHONE: _("phone"),
@@ -58,6 +68,8 @@ class VardiaApp(App[None]):
         Binding("p", "timer_pause", _("Pause timer"), id="timer.pause"),
         Binding("r", "timer_resume", _("Resume timer"), id="timer.resume"),
         Binding("x", "timer_stop", _("Stop timer"), id="timer.stop"),
+        Binding("S", "statement", _("Statement"), show=False, id="app.statement"),
+        Binding("W", "report", _("Week report"), show=False, id="app.report"),
         Binding("R", "sync_now", _("Sync now"), show=False, id="sync.now"),
         Binding("C", "conflicts", _("Sync conflicts"), show=False, id="sync.conflicts"),
     ]
@@ -79,11 +91,12 @@ class VardiaApp(App[None]):
         self.clock = clock
         self._keymap_overrides = keymap or {}
         self._tick_enabled = tick
-        self.timer: Timer | None = None
+        self.timer: WorkTimer | None = None
         self.timer_incident: Incident | None = None
         self.timer_customer: Customer | None = None
         self.sync_view = SyncView()
         self.last_session: Session | None = None
+        self._sync_timer: Timer | None = None
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -96,6 +109,7 @@ class VardiaApp(App[None]):
         self.load_timer()
         if self._tick_enabled:
             self.set_interval(1, self.refresh_status, name="tick")
+        self.schedule_sync(at_once=True)
 
     def refresh_status(self) -> None:
         """Once a second: header clock, timer bar and countdowns on every desk screen."""
@@ -226,8 +240,6 @@ class VardiaApp(App[None]):
             return timer is not None and timer.running_since is None
         if action == "timer_stop":
             return timer is not None
-        if action == "conflicts":
-            return self.sync_client is not None
         return True
 
     def action_help(self) -> None:
@@ -328,30 +340,99 @@ class VardiaApp(App[None]):
 
         self.push_screen(StopDialog(summary, expenses=expenses), done)
 
+    def action_statement(self) -> None:
+        customer_id = getattr(self.screen, "current_customer_id", None)
+        if customer_id is None:
+            self.notify(_("Select an incident or a customer first."))
+            return
+        month = Month.of(self.clock.now(), self.rules.timezone)
+        self.push_screen(StatementScreen(self.desk.statement, customer_id, month))
+
+    def action_report(self) -> None:
+        week = IsoWeek.of(self.rules.calendar.local_date(self.clock.now()))
+        self.push_screen(ReportScreen(self.desk.week_report, week, self.desk.technician))
+
+    # ---- sync: at start, soon after each change, then as the client's backoff says -----
+
     def action_sync_now(self) -> None:
+        if self.sync_client is None:
+            self.notify(_("Not logged in to a server; run `vardia login` to sync."))
         self.schedule_sync(at_once=True)
 
-    def action_conflicts(self) -> None:
-        self.notify(_("No sync conflicts to review."))
-
     def schedule_sync(self, at_once: bool = False) -> None:
-        """Push and pull soon after a local change (the sync worker lands with the client)."""
-        self.sync_view = SyncView(
-            configured=self.sync_client is not None,
-            online=self.sync_view.online,
-            pending=self.desk.pending_count(),
-            conflicts=self.sync_view.conflicts,
+        """Sync soon: a burst of changes makes one round, two seconds after the last."""
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+            self._sync_timer = None
+        if at_once:
+            self.call_later(self._run_sync)
+        else:
+            self._sync_timer = self.set_timer(SYNC_DEBOUNCE, self._sync_round)
+
+    def _sync_round(self) -> None:
+        self._sync_timer = None
+        self._run_sync()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _run_sync(self) -> None:
+        client = self.sync_client
+        if client is None:
+            self.post_message(
+                SyncReport(
+                    configured=False,
+                    online=False,
+                    pending=self.desk.pending_count(),
+                    conflicts=0,
+                    last_error=None,
+                    next_in=None,
+                )
+            )
+            return
+        delay, status = self.desk.sync_round(client)
+        self.post_message(
+            SyncReport(
+                configured=True,
+                online=status.online,
+                pending=status.pending,
+                conflicts=status.conflicts,
+                last_error=status.last_error,
+                next_in=delay,
+            )
         )
 
     @on(SyncReport)
     def _sync_report(self, message: SyncReport) -> None:
+        was_pending = self.sync_view.pending
         self.sync_view = SyncView(
             configured=message.configured,
             online=message.online,
             pending=message.pending,
             conflicts=message.conflicts,
+            last_error=message.last_error,
         )
         self.refresh_status()
+        if message.configured and message.online and was_pending != message.pending:
+            self.load_queue()
+        if message.next_in is not None and self._sync_timer is None:
+            self._sync_timer = self.set_timer(message.next_in, self._sync_round)
+
+    def action_conflicts(self) -> None:
+        self._load_conflicts()
+
+    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
+    def _load_conflicts(self) -> None:
+        conflicts = self.desk.conflicts()
+        incidents, _customers = self.desk.load_queue()
+        refs = {incident.id: incident.ref for incident in incidents}
+        self.call_from_thread(self.push_screen, ConflictsScreen(conflicts, refs))
+
+    def reapply_conflict(self, conflict: Conflict) -> None:
+        self.change(
+            _("Your value was applied again."), lambda: self.desk.reapply_conflict(conflict)
+        )
+
+    def dismiss_conflict(self, conflict: Conflict) -> None:
+        self.change(_("Conflict dismissed."), lambda: self.desk.dismiss_conflict(conflict))
 
     # ---- command palette: every binding of the screen, by its description -------------
 

@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 from core import incidents, intake, sla
 from core import timer as timer_rules
 from core.clock import Clock
-from core.errors import NoPremiumLeftError, VardiaError
+from core.errors import InputError, NoPremiumLeftError, VardiaError
 from core.i18n import _
 from core.intake import IntakeRequest
 from core.models import (
@@ -33,7 +33,12 @@ from core.models import (
     Session,
     Timer,
 )
+from core.reports import IsoWeek, WeekReport
 from core.rules import Rules
+from core.statements import Month, Statement
+from core.sync.client import SyncClient, SyncStatus
+from core.sync.state import Conflict, dismiss_conflict, list_conflicts
+from tui.commands.reports import load_statement, load_week_report
 
 __all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm"]
 
@@ -88,7 +93,8 @@ class Desk:
         self.clock = clock
         self._lock = threading.Lock()
 
-    def _locked(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    def locked(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run ``fn`` while no other worker uses the store."""
         with self._lock:
             return fn(*args, **kwargs)
 
@@ -105,7 +111,7 @@ class Desk:
         return incidents, customers
 
     def customers(self) -> list[Customer]:
-        return self._locked(self.store.customers)
+        return self.locked(self.store.customers)
 
     def load_timer(self) -> tuple[Timer | None, Incident | None, Customer | None]:
         with self._lock:
@@ -139,7 +145,7 @@ class Desk:
             )
 
     def pending_count(self) -> int:
-        return int(self._locked(self.store.pending_count))
+        return int(self.locked(self.store.pending_count))
 
     def running_net(
         self, timer: Timer, incident: Incident | None, customer: Customer | None, now: datetime
@@ -160,7 +166,7 @@ class Desk:
         self, customer_id: str, category: Category, via: Channel, scope_reason: str | None
     ) -> Assessment:
         """What opening an incident now would give, before the person decides anything."""
-        customer = self._locked(self.store.customer, customer_id)
+        customer = self.locked(self.store.customer, customer_id)
         now = self.clock.now()
         request = IntakeRequest(
             customer_id=customer_id,
@@ -201,7 +207,7 @@ class Desk:
             scope_override_reason=form.scope_override_reason,
             bill_without_premium=form.bill_without_premium,
         )
-        return self._locked(intake.open_incident, self.store, self.rules, request)
+        return self.locked(intake.open_incident, self.store, self.rules, request)
 
     # ---- incidents and the timer ------------------------------------------------------
 
@@ -209,25 +215,62 @@ class Desk:
         return self.set_status(incident_id, IncidentStatus.ACKNOWLEDGED)
 
     def set_status(self, incident_id: str, status: IncidentStatus) -> Incident:
-        return self._locked(incidents.change_status, self.store, incident_id, status)
+        return self.locked(incidents.change_status, self.store, incident_id, status)
 
     def assign_to_me(self, incident_id: str) -> Incident:
-        return self._locked(incidents.assign, self.store, incident_id, self.technician)
+        return self.locked(incidents.assign, self.store, incident_id, self.technician)
 
     def add_note(self, incident_id: str, text: str) -> Note:
-        return self._locked(incidents.add_note, self.store, incident_id, text)
+        return self.locked(incidents.add_note, self.store, incident_id, text)
 
     def start_timer(self, incident_id: str, channel: Channel) -> Timer:
-        return self._locked(timer_rules.start, self.store, self.rules, incident_id, channel)
+        return self.locked(timer_rules.start, self.store, self.rules, incident_id, channel)
 
     def pause_timer(self) -> Timer:
-        return self._locked(timer_rules.pause, self.store)
+        return self.locked(timer_rules.pause, self.store)
 
     def resume_timer(self) -> Timer:
-        return self._locked(timer_rules.resume, self.store)
+        return self.locked(timer_rules.resume, self.store)
 
     def stop_timer(self, note: str, expenses: Expenses) -> Session:
-        return self._locked(timer_rules.stop, self.store, self.rules, note=note, expenses=expenses)
+        return self.locked(timer_rules.stop, self.store, self.rules, note=note, expenses=expenses)
+
+    def statement(self, customer_id: str, month: Month) -> Statement:
+        return self.locked(load_statement, self.store, self.rules, customer_id, month)
+
+    def week_report(self, week: IsoWeek, technician: str | None) -> WeekReport:
+        return self.locked(load_week_report, self.store, self.rules, week, technician)
+
+    # ---- sync -------------------------------------------------------------------------
+
+    def sync_round(self, client: SyncClient) -> tuple[float, SyncStatus]:
+        """One background sync round; never raises a SyncError (the state records it)."""
+        with self._lock:
+            delay = client.run_once()
+            return delay, client.status()
+
+    def conflicts(self) -> list[Conflict]:
+        return self.locked(list_conflicts, self.store)
+
+    def dismiss_conflict(self, conflict: Conflict) -> None:
+        self.locked(dismiss_conflict, self.store, conflict.id)
+
+    def reapply_conflict(self, conflict: Conflict) -> Incident:
+        """Make the rejected local value a new change, then forget the conflict."""
+        if conflict.field == "status":
+            incident = self.set_status(conflict.incident_id, IncidentStatus(conflict.local))
+        elif conflict.field == "assignee":
+            incident = self.locked(
+                incidents.assign, self.store, conflict.incident_id, conflict.local
+            )
+        else:
+            raise InputError(
+                _("A change to {field} cannot be reapplied here; dismiss it instead.").format(
+                    field=conflict.field
+                )
+            )
+        self.dismiss_conflict(conflict)
+        return incident
 
     def included_hours(self, customer: Customer) -> list[str]:
         """Per channel with included hours: used and left this contract year, as text."""

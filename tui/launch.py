@@ -11,26 +11,39 @@ from core.errors import VardiaError
 from core.rules import load_rules
 from core.settings import Paths
 from core.store import Store
+from core.sync.client import SyncClient
+from core.sync.login import load_login
 from tui.cli import EXIT_USAGE
 from tui.keymap import load_keymap
 
 __all__ = ["run_app", "run_demo"]
 
 
-def _run(paths: Paths) -> None:
+def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
+    """Open the store and run the app; ``server`` (url, token) overrides the saved login."""
     from tui.app import make_app
 
     clock = SystemClock()
     try:
         rules = load_rules(paths.config_dir)
         keymap = load_keymap(paths.config_dir)
+        login = load_login(paths.config_dir)
         store = Store.open(paths, clock=clock)
     except VardiaError as error:
         click.echo(f"vardia: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None
+    if server is None and login is not None:
+        server = (login.server, login.token)
+    client = (
+        SyncClient(store, server[0], server[1], device_id=store.device_id, clock=clock)
+        if server is not None
+        else None
+    )
     try:
-        make_app(rules, store, None, clock, keymap=keymap).run()
+        make_app(rules, store, client, clock, keymap=keymap).run()
     finally:
+        if client is not None:
+            client.close()
         store.close()
 
 
@@ -40,5 +53,11 @@ def run_app() -> None:
 
 
 def run_demo(data_dir: Path) -> None:
-    """The TUI on a demo data set written into ``data_dir`` (a throwaway directory)."""
-    _run(Paths(data_dir=data_dir, config_dir=data_dir / "config"))
+    """The TUI on the demo data set in ``data_dir``, syncing with a local server of its own."""
+    from server.embedded import start_local_server  # the server stack loads only for the demo
+
+    url, token, stop = start_local_server(data_dir)
+    try:
+        _run(Paths(data_dir=data_dir, config_dir=data_dir / "config"), server=(url, token))
+    finally:
+        stop()

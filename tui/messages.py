@@ -56,7 +56,7 @@ class ChangeFailed(Message):
 
 
 class SyncReport(Message):
-    """The sync worker's latest view of the server: reachable or not, pending, conflicts."""
+    """The sync worker's latest round: reachable or not, pending, conflicts, next round in."""
 
     def __init__(
         self,
@@ -66,6 +66,7 @@ class SyncReport(Message):
         pending: int,
         conflicts: int,
         last_error: str | None,
+        next_in: float | None,
     ) -> None:
         super().__init__()
         self.configured = configured
@@ -73,3 +74,4 @@ class SyncReport(Message):
         self.pending = pending
         self.conflicts = conflicts
         self.last_error = last_error
+        self.next_in = next_in

@@ -33,6 +33,11 @@ class DeskScreen(Screen[None]):
         """The incident the timer keys act on from this screen, if any."""
         return None
 
+    @property
+    def current_customer_id(self) -> str | None:
+        """The customer a statement opens for from this screen, if any."""
+        return None
+
     def show_status(
         self, now: datetime, support_hours: bool, timer: TimerView | None, sync: SyncView
     ) -> None:

@@ -78,6 +78,10 @@ class CustomerScreen(DeskScreen):
             return None
         return self._incidents[table.cursor_row].id
 
+    @property
+    def current_customer_id(self) -> str | None:
+        return self.customer_id
+
     def compose_body(self) -> ComposeResult:
         with Vertical(id="customer-body"):
             yield Static(_("Loading…"), id="customer-summary")

@@ -91,6 +91,10 @@ class IncidentScreen(DeskScreen):
     def current_incident_id(self) -> str | None:
         return self.incident_id
 
+    @property
+    def current_customer_id(self) -> str | None:
+        return self.detail.incident.customer_id if self.detail else None
+
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="incident-body"):
             yield Static(_("Loading…"), id="incident-title")

@@ -85,6 +85,11 @@ class QueueScreen(DeskScreen):
         row = self.table.selected
         return row.incident.id if row else None
 
+    @property
+    def current_customer_id(self) -> str | None:
+        row = self.table.selected
+        return row.incident.customer_id if row else None
+
     def on_mount(self) -> None:
         self.table.focus()
         self._show_filters()

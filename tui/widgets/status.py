@@ -25,7 +25,7 @@ class SyncView:
     online: bool = False
     pending: int = 0
     conflicts: int = 0
-    syncing: bool = False
+    last_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +60,6 @@ class StatusHeader(Horizontal):
         sync = self.query_one("#header-sync", Static)
         if not view.configured:
             text = _("local only · {pending} pending").format(pending=view.pending)
-        elif view.syncing:
-            text = _("⟳ syncing · {pending} pending").format(pending=view.pending)
         elif view.online:
             text = _("● online · {pending} pending").format(pending=view.pending)
         else:
@@ -69,6 +67,7 @@ class StatusHeader(Horizontal):
         if view.conflicts:
             text += _(" · {n} conflicts").format(n=view.conflicts)
         sync.update(text)
+        sync.tooltip = view.last_error
         sync.set_class(view.configured and not view.online, "-offline")
         sync.set_class(bool(view.conflicts), "-conflicts")
 

@@ -43,7 +43,9 @@ class DeskScreen(Screen[None]):
     ) -> None:
         """Called by the app once a second, and at once when something changes."""
         # query, not query_one: a screen still composing has no bars yet and is skipped.
+        surcharge = round((self.app.rules.billing.after_hours_weight - 1) * 100)  # type: ignore[attr-defined]
         for header in self.query(StatusHeader):
+            header.surcharge = surcharge
             header.show_time(now, support_hours)
             header.show_sync(sync)
         for bar in self.query(TimerBar):

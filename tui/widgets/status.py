@@ -50,10 +50,17 @@ class StatusHeader(Horizontal):
         yield Static("", id="header-hours")
         yield Static("", id="header-sync")
 
+    surcharge = 20
+    """The after-hours surcharge in percent, set by the app from the billing rules."""
+
     def show_time(self, now: datetime, support_hours: bool) -> None:
         self.query_one("#header-clock", Static).update(at_athens(now).strftime("%a %d %b %H:%M:%S"))
         hours = self.query_one("#header-hours", Static)
-        hours.update(_("● support hours") if support_hours else _("◐ AFTER-HOURS +20%"))
+        hours.update(
+            _("● support hours")
+            if support_hours
+            else _("◐ AFTER-HOURS +{pct}%").format(pct=self.surcharge)
+        )
         hours.set_class(not support_hours, "-after-hours")
 
     def show_sync(self, view: SyncView) -> None:

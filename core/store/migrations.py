@@ -1,7 +1,8 @@
 """Brings a data directory written by an older vardia up to the current schema.
 
-Schema 1 kept every session in one ``sessions.json``; schema 2 partitions them by month
-so that saving a session no longer rewrites all of history. Each step is idempotent and
+Schema 1 kept every session in one ``sessions.json`` and the outbox in ``outbox.json``;
+schema 2 partitions sessions by month and the outbox in chunks, so that saving a session
+no longer rewrites all of history nor every pending operation. Each step is idempotent and
 ``meta.json`` is bumped last, so a crash during a migration just runs it again.
 """
 
@@ -40,14 +41,19 @@ def _v1_to_v2(data_dir: Path) -> None:
             existing = read_envelope(target)
             merged = {**(existing["tables"].get("records", {}) if existing else {}), **docs}
             atomic_write(target, _envelope({"records": merged}, envelope.get("header", {})))
+    outbox = read_envelope(data_dir / "outbox.json")
+    if outbox is not None:
+        first = data_dir / "outbox" / f"{1:012d}.json"
+        atomic_write(first, _envelope(outbox["tables"], outbox.get("header", {})))
     for path in sorted(data_dir.rglob("*.json")):
-        if path == legacy or path.name == "meta.json" or path.name.startswith("."):
+        if (path.parent == data_dir and path.name in LEGACY) or path.name.startswith("."):
             continue
         found = read_envelope(path)
         if found is not None and found["schema"] < 2:
             atomic_write(path, _envelope(found["tables"], found.get("header", {})))
 
 
+LEGACY = ("sessions.json", "outbox.json", "meta.json")
 STEPS: dict[int, Callable[[Path], None]] = {1: _v1_to_v2}
 
 
@@ -60,4 +66,5 @@ def migrate(data_dir: Path) -> None:
     for version in range(meta["schema"], SCHEMA_VERSION):
         STEPS[version](data_dir)
     atomic_write(meta_path, _envelope(meta["tables"], meta.get("header", {})))
-    (data_dir / "sessions.json").unlink(missing_ok=True)
+    for name in LEGACY[:2]:
+        (data_dir / name).unlink(missing_ok=True)

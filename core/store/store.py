@@ -4,7 +4,7 @@ Layout of the data directory (every file written by ``AtomicStorage``)::
 
     vardia.lock                      held by the one process that may write
     meta.json                        identity (technician, device id, ref prefix) and counters
-    outbox.json                      the journal: pending Operations, newest first to sync last
+    outbox/NNNNNNNNNNNN.json         the journal: pending Operations, in chunks of 256
     customers.json                   customers and their contracts
     open.json                        open incidents — the queue reads only this file
     history/incidents-YYYY-MM.json   resolved and closed incidents, by month opened
@@ -14,8 +14,8 @@ Layout of the data directory (every file written by ``AtomicStorage``)::
 
 **Why the outbox is the journal.** A change usually touches several files (stopping the
 timer writes a session, the customer's entitlements and the timer), and a rename is
-atomic for one file only. So each change is committed by ONE atomic write of
-``outbox.json`` that appends its Operation together with the record writes it implies
+atomic for one file only. So each change is committed by ONE atomic write of the
+newest outbox chunk, appending its Operation together with the record writes it implies
 (its *effects*). That write is the commit point: before it nothing happened, after it
 the change is durable. The effects are then applied to the record files, each of which
 remembers in its header the last journal sequence it has applied. When vardia starts,
@@ -62,7 +62,8 @@ __all__ = ["Store"]
 ATHENS = ZoneInfo("Europe/Athens")
 TABLE = "records"
 META = "meta.json"
-OUTBOX = "outbox.json"
+OUTBOX = "outbox"
+OUTBOX_CHUNK = 256
 CUSTOMERS = "customers.json"
 OPEN = "open.json"
 TIMER = "timer.json"
@@ -86,6 +87,10 @@ def incident_file(incident: Incident) -> str:
 def session_file(session: Session) -> str:
     began = session.segments[0].start if session.segments else session.recorded_at
     return f"sessions/{month_of(began)}.json"
+
+
+def _chunk_name(first_seq: int) -> str:
+    return f"{OUTBOX}/{first_seq:012d}.json"
 
 
 def _dump(record: BaseModel) -> dict[str, Any]:
@@ -241,9 +246,13 @@ class Store:
         other = history if target == OPEN else OPEN
         return [(target, incident.id, _dump(incident)), (other, incident.id, None)]
 
+    def _chunks(self) -> list[str]:
+        """The outbox's chunk files, oldest first; the newest holds the journal's last seq."""
+        return self._files(OUTBOX) or [_chunk_name(1)]
+
     def _replay(self) -> None:
         """Finish applying the newest journal entry, if a crash interrupted it."""
-        entries = self._table(OUTBOX).raw()
+        entries = self._table(self._chunks()[-1]).raw()
         if not entries:
             return
         newest = max(entries.values(), key=lambda entry: entry["seq"])
@@ -293,10 +302,14 @@ class Store:
         if counter is not None:
             effects.append((META, "counters", {"ref": counter}))
 
-        outbox = self._table(OUTBOX)
-        storage = self._storage(OUTBOX)
+        newest = self._chunks()[-1]
+        self._storage(newest).read()
+        seq = int(self._storage(newest).header.get("last_seq", 0)) + 1
+        # The outbox grows in chunks, so a long time offline never makes commits bigger.
+        chunk = newest if len(self._table(newest).raw()) < OUTBOX_CHUNK else _chunk_name(seq)
+        outbox = self._table(chunk)
+        storage = self._storage(chunk)
         with storage.batch():
-            seq = int(storage.header.get("last_seq", 0)) + 1
             # Older entries were applied in full before this commit: their effects can go.
             stale = {k: {**e, "effects": None} for k, e in outbox.raw().items() if e["effects"]}
             entry = {"seq": seq, "op": op.model_dump(mode="json"), "effects": effects}
@@ -419,23 +432,32 @@ class Store:
 
     # --------------------------------------------------------------------- sync
 
-    def _outbox_entries(self) -> list[dict[str, Any]]:
-        return sorted(self._table(OUTBOX).raw().values(), key=lambda entry: entry["seq"])
-
     def pending_operations(self, limit: int) -> list[Operation]:
         """The oldest ``limit`` operations not yet acknowledged by the server."""
-        return [Operation.model_validate(e["op"]) for e in self._outbox_entries()[:limit]]
+        found: list[Operation] = []
+        for rel in self._chunks():
+            entries = sorted(self._table(rel).raw().values(), key=lambda entry: entry["seq"])
+            found.extend(Operation.model_validate(e["op"]) for e in entries[: limit - len(found)])
+            if len(found) >= limit:
+                break
+        return found
 
     def pending_count(self) -> int:
-        return len(self._table(OUTBOX).raw())
+        return sum(len(self._table(rel).raw()) for rel in self._chunks())
 
     def acknowledge(self, op_ids: Iterable[str]) -> None:
         """Durably drop operations the server has applied; unknown ids are ignored."""
         self._writable()
         done = set(op_ids)
-        outbox = self._table(OUTBOX)
-        keys = [key for key, entry in outbox.raw().items() if entry["op"]["op_id"] in done]
-        outbox.apply(dict.fromkeys(keys))
+        *older, newest = self._chunks()
+        for rel in [*older, newest]:
+            outbox = self._table(rel)
+            outbox.apply({k: None for k, e in outbox.raw().items() if e["op"]["op_id"] in done})
+            if rel != newest and not outbox.raw():
+                # An emptied chunk goes; the newest stays, as it holds the last sequence number.
+                self._dbs.pop(rel)
+                for path in (self.data_dir / rel, self.data_dir / f"{rel}.bak"):
+                    path.unlink(missing_ok=True)
 
     def merge_from_server(
         self, customers: Sequence[Customer], incidents: Sequence[Incident]

@@ -72,7 +72,7 @@ def _newer(raw: bytes) -> bytes:
     ],
     ids=["garbage", "truncated", "foreign", "newer-schema"],
 )
-@pytest.mark.parametrize("name", ["customers.json", "meta.json", "outbox.json"])
+@pytest.mark.parametrize("name", ["customers.json", "meta.json", "outbox/000000000001.json"])
 def test_a_spoilt_file_is_named_explained_and_left_as_it_was(
     open_store: Opener,
     data_dir: Path,

@@ -157,3 +157,29 @@ def test_each_write_keeps_the_previous_version_as_bak(open_store: Opener, data_d
     before = (data_dir / "customers.json").read_bytes()
     store.import_records(customers=[second])
     assert (data_dir / "customers.json.bak").read_bytes() == before
+
+
+def test_the_outbox_grows_in_chunks_and_acknowledged_chunks_go(
+    open_store: Opener, data_dir: Path
+) -> None:
+    store = open_store()
+    ops = [store.operation(OperationKind.INCIDENT_NOTE, str(i), {}) for i in range(600)]
+    for op in ops:
+        store.commit(op)
+    chunks = sorted((data_dir / "outbox").glob("*.json"))
+    assert len(chunks) == 3
+    assert store.pending_operations(1000) == ops
+    assert store.pending_operations(300) == ops[:300]
+
+    store.acknowledge(op.op_id for op in ops[:300])
+    assert not chunks[0].exists()
+    store.acknowledge(op.op_id for op in ops[300:])
+    assert store.pending_count() == 0
+    store.close()
+
+    again = open_store()
+    later = again.operation(OperationKind.INCIDENT_NOTE, "later", {})
+    again.commit(later)
+    assert again.pending_operations(10) == [later]
+    seqs = [entry["seq"] for entry in again._table(again._chunks()[-1]).raw().values()]
+    assert seqs == [601]

@@ -43,7 +43,9 @@ def open_app(data_dir: Path, rules: Rules, clock: FrozenClock) -> Iterator[AppFa
     def build(**kwargs: object) -> VardiaApp:
         store = Store.open(data_dir, clock=clock)
         stores.append(store)
-        return make_app(rules, store, None, clock, **kwargs)  # type: ignore[arg-type]
+        # No wall-clock ticking: tests move the frozen clock and call refresh_status themselves.
+        options: dict[str, object] = {"tick": False, **kwargs}
+        return make_app(rules, store, None, clock, **options)  # type: ignore[arg-type]
 
     yield build
     for store in stores:

@@ -25,7 +25,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from core.errors import SchemaTooNewError, StoreDamagedError
+from core.errors import SchemaTooNewError, StoreDamagedError, StoreError
 from core.i18n import _
 
 __all__ = [
@@ -148,8 +148,12 @@ class AtomicStorage(Storage):
         if not self._loaded:
             envelope = read_envelope(self.path)
             if envelope is not None and envelope["schema"] != SCHEMA_VERSION:
-                raise damaged(
-                    self.path, _("schema {n} was not migrated").format(n=envelope["schema"])
+                raise StoreError(
+                    _(
+                        "The data file {path} is in an older format (schema {found}); start "
+                        "vardia once with write access, with no other vardia running, to "
+                        "upgrade it."
+                    ).format(path=self.path, found=envelope["schema"])
                 )
             self._tables = None if envelope is None else envelope["tables"]
             self.header = {} if envelope is None else dict(envelope.get("header", {}))

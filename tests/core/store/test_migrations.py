@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from core.clock import FrozenClock
+from core.errors import StoreError
 from core.store import Store
 from core.store.migrations import STEPS
 from core.store.storage import SCHEMA_VERSION
@@ -41,3 +42,14 @@ def test_first_schema_directory_is_migrated(tmp_path: Path, interrupted: bool) -
 
     assert not (data_dir / "sessions.json").exists()
     assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION}
+
+
+def test_a_read_only_open_of_an_old_directory_says_how_to_upgrade(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE, tmp_path / "data")
+    before = (tmp_path / "data" / "customers.json").read_bytes()
+    with (
+        pytest.raises(StoreError, match=r"older format.*with write access"),
+        Store.open(tmp_path / "data", read_only=True) as store,
+    ):
+        store.customers()
+    assert (tmp_path / "data" / "customers.json").read_bytes() == before

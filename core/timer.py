@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from core.errors import InputError, TimerError
+from core.errors import InputError, RuleError, TimerError
 from core.i18n import _
 from core.ids import new_id
 from core.intake import current_entitlements
@@ -24,6 +24,7 @@ from core.models import (
     Quote,
     Segment,
     Session,
+    SessionEdit,
     Timer,
 )
 from core.pricing import price_session
@@ -34,6 +35,7 @@ from core.sync.protocol import OperationKind
 __all__ = [
     "IfRunning",
     "debit",
+    "edit_session",
     "elapsed",
     "pause",
     "price_for",
@@ -157,19 +159,22 @@ def price_for(
     )
 
 
-def debit(rules: Rules, customer: Customer, session: Session) -> Customer:
-    """The customer after a session: included hours used and prepaid credit spent."""
+def debit(rules: Rules, customer: Customer, session: Session, sign: int = 1) -> Customer:
+    """The customer after a session: included hours used and prepaid credit spent.
+
+    With ``sign=-1``, the customer as if the session had not happened (to re-price an edit).
+    """
     on = rules.calendar.local_date(session.segments[0].start)
     used = current_entitlements(rules, customer, on)
     hours = dict(used.included_used_hours)
     if session.quote.included_hours_debited:
         hours[session.channel] = (
-            hours.get(session.channel, ZERO) + session.quote.included_hours_debited
+            hours.get(session.channel, ZERO) + sign * session.quote.included_hours_debited
         )
     return customer.model_copy(
         update={
             "entitlements": used.model_copy(update={"included_used_hours": hours}),
-            "prepaid_credit": customer.prepaid_credit - session.quote.credit_debited,
+            "prepaid_credit": customer.prepaid_credit - sign * session.quote.credit_debited,
         }
     )
 
@@ -203,3 +208,55 @@ def stop(
     op = store.operation(OperationKind.SESSION_RECORD, session.id, session.model_dump(mode="json"))
     store.commit(op, sessions=[session], customers=[updated], clear_timer_of=timer.technician)
     return session
+
+
+def edit_session(
+    store: Store,
+    rules: Rules,
+    session_id: str,
+    *,
+    segments: Sequence[Segment],
+    reason: str,
+    channel: Channel | None = None,
+) -> Session:
+    """Change a session's times (or channel) and re-price it, keeping the old values, who and why.
+
+    The vendor's measurement is authoritative (SPEC §5): nothing is overwritten without trace.
+    """
+    why = reason.strip()
+    if not why:
+        raise InputError(_("Say why the session's times change; the reason is kept with it."))
+    if not segments:
+        raise InputError(_("A session needs at least one segment of time."))
+    old = store.session(session_id)
+    if old.technician != store.technician:
+        raise RuleError(
+            _("Only {author} can change this session; sessions belong to their author.").format(
+                author=old.technician
+            )
+        )
+    incident = store.incident(old.incident_id)
+    before = debit(rules, store.customer(old.customer_id), old, sign=-1)
+    new_channel = channel or old.channel
+    ordered = tuple(sorted(segments, key=lambda segment: segment.start))
+    now = store.clock.now()
+    edit = SessionEdit(
+        at=now,
+        by=store.technician,
+        reason=why,
+        old_segments=old.segments,
+        old_channel=old.channel,
+        old_quote=old.quote,
+    )
+    edited = old.model_copy(
+        update={
+            "segments": ordered,
+            "channel": new_channel,
+            "quote": price_for(rules, incident, before, new_channel, ordered, old.expenses),
+            "edits": (*old.edits, edit),
+        }
+    )
+    customer = debit(rules, before, edited).model_copy(update={"updated_at": now})
+    op = store.operation(OperationKind.SESSION_EDIT, edited.id, edited.model_dump(mode="json"))
+    store.commit(op, sessions=[edited], customers=[customer], replacing=[old])
+    return edited

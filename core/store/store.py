@@ -285,8 +285,12 @@ class Store:
         sessions: Sequence[Session] = (),
         customers: Sequence[Customer] = (),
         clear_timer_of: str | None = None,
+        replacing: Sequence[Session] = (),
     ) -> None:
         """Make a change durable together with its Operation (see the module docstring).
+
+        ``replacing`` are the stored versions of edited sessions: one whose month changed
+        leaves its old month's file.
 
         Returns once the change is on disk: a crash after that loses nothing.
         """
@@ -294,6 +298,7 @@ class Store:
         effects: list[Effect] = []
         for incident in incidents:
             effects.extend(self._incident_effects(incident))
+        effects.extend((session_file(s), s.id, None) for s in replacing)
         effects.extend((session_file(s), s.id, _dump(s)) for s in sessions)
         effects.extend((CUSTOMERS, c.id, _dump(c)) for c in customers)
         if clear_timer_of is not None:
@@ -424,6 +429,14 @@ class Store:
                 if all(doc[k] == v for k, v in filters.items()):
                     found.append(Session.model_validate(doc))
         return sorted(found, key=lambda s: s.segments[0].start if s.segments else s.recorded_at)
+
+    def session(self, session_id: str) -> Session:
+        """A session by its id, searched from the newest month back."""
+        for rel in reversed(self._files("sessions")):
+            doc = self._table(rel).doc(session_id)
+            if doc is not None:
+                return Session.model_validate(doc)
+        raise NotFoundError(_("No session with id {id}.").format(id=session_id))
 
     def timer(self, technician: str | None = None) -> Timer | None:
         """The technician's timer (this store's technician by default), running or paused."""

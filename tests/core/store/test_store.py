@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from core.clock import FrozenClock
 from core.errors import NotFoundError, StoreError
 from core.models import Channel, IncidentStatus, Timer
 from core.store import Store
-from core.sync.protocol import OperationKind
+from core.sync.protocol import Operation, OperationKind
 from tests.core.store.store_records import T0, customer, incident, session
 
 Opener = Callable[..., Store]
@@ -183,3 +187,29 @@ def test_the_outbox_grows_in_chunks_and_acknowledged_chunks_go(
     assert again.pending_operations(10) == [later]
     seqs = [entry["seq"] for entry in again._table(again._chunks()[-1]).raw().values()]
     assert seqs == [601]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sets(st.integers(0, 40), max_size=6)), max_size=30))
+def test_pending_operations_are_the_commits_not_yet_acknowledged_in_order(
+    steps: list[set[int] | None],
+) -> None:
+    """``None`` commits an op; a set acknowledges the ops made at those positions."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Store.open(Path(tmp), clock=FrozenClock(T0)) as store,
+    ):
+        made: list[Operation] = []
+        pending: list[Operation] = []
+        for step in steps:
+            if step is None:
+                op = store.operation(OperationKind.INCIDENT_NOTE, str(len(made)), {})
+                store.commit(op)
+                made.append(op)
+                pending.append(op)
+            else:
+                gone = {made[i].op_id for i in step if i < len(made)}
+                store.acknowledge(gone)
+                pending = [op for op in pending if op.op_id not in gone]
+        assert store.pending_operations(1000) == pending
+        assert store.pending_count() == len(pending)

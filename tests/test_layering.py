@@ -1,4 +1,7 @@
-"""The domain stays free of the UI: importing every core module never loads textual or rich."""
+"""The domain stays free of the UI: importing every core module never loads textual or the server.
+
+rich is not on the list: httpx loads it for its own command line whenever it is installed.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import importlib, pkgutil, sys
 import core
 for info in pkgutil.walk_packages(core.__path__, "core."):
     importlib.import_module(info.name)
-print(",".join(m for m in ("textual", "rich", "tui", "server", "fastapi", "sqlalchemy")
+print(",".join(m for m in ("textual", "tui", "server", "fastapi", "sqlalchemy")
                if m in sys.modules))
 """
 

@@ -129,6 +129,9 @@ class SyncClient:
         backoff: Backoff | None = None,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
+        if not 0 < timeout < float("inf"):
+            # httpx reads without a timeout block forever on a server that never answers.
+            raise ValueError(f"the sync timeout must be a finite number of seconds: {timeout}")
         self.store = store
         self.server_url = server_url.rstrip("/")
         self.device_id = device_id

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from core.sync.client import SyncClient
-from core.sync.memory import MemoryStore
 from core.sync.protocol import MAX_BATCH
 from server.embedded import LocalServer
 from server.service import count_applied
+from tests.core.sync.memory_store import MemoryStore
 from tests.server.sync_factories import incident, open_op, record_op, session
 
 __all__ = ["run"]

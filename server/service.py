@@ -210,10 +210,9 @@ class _Batch:
     def preload(self, ops: Sequence[Operation]) -> None:
         incident_ids = {op.entity_id for op in ops if op.kind.startswith("incident.")}
         session_ids = {op.entity_id for op in ops if op.kind.startswith("session.")}
+        # Notes and sessions name their incident in the payload.
         incident_ids |= {
-            str(op.payload.get("incident_id"))
-            for op in ops
-            if op.kind.startswith("session.") and isinstance(op.payload, dict)
+            str(op.payload["incident_id"]) for op in ops if "incident_id" in op.payload
         }
         for chunk in _chunks(sorted(incident_ids)):
             query = select(records.c.id, records.c.data).where(

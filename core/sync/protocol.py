@@ -93,7 +93,7 @@ class Operation(BaseModel):
     - ``incident.open``: the whole Incident, as JSON.
     - ``incident.update``: ``{"changes": {field: {"from": old, "to": new}}}``; ``from`` is
       the value the device last saw, so the server can tell a conflicting edit.
-    - ``incident.note``: the Note, as JSON, with ``incident_id``.
+    - ``incident.note``: the Note, as JSON, with ``incident_id``; ``entity_id`` is the note's.
     - ``session.record``: the whole Session, as JSON.
     - ``session.edit``: the whole edited Session (its ``edits`` hold the old values).
     """
@@ -147,8 +147,12 @@ def parse_payload(op: Operation) -> Payload:
                 return parsed
             case OperationKind.INCIDENT_NOTE:
                 parsed = NotePayload.model_validate(op.payload)
-                if parsed.incident_id != op.entity_id:
-                    raise ValueError("the note's incident_id is not the operation's entity_id")
+                # The store names a note's operation after the note; older clients after
+                # its incident. Either identifies what the operation touches.
+                if op.entity_id not in (parsed.id, parsed.incident_id):
+                    raise ValueError(
+                        "the operation's entity_id is neither the note nor its incident"
+                    )
                 return parsed
             case OperationKind.SESSION_RECORD | OperationKind.SESSION_EDIT:
                 parsed = Session.model_validate(op.payload)

@@ -1,24 +1,38 @@
-"""Client and a real server process, with the server down, killed, or its answer lost."""
+"""A technician's real store and a real server process, with the server down, killed, or its
+answer lost: every change captured by the use cases arrives once."""
 
 from __future__ import annotations
 
 import os
 import signal
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpcore
 import httpx
 import pytest
 
+from core import incidents, intake
+from core import timer as timer_rules
+from core.clock import FrozenClock
 from core.errors import AuthError
+from core.intake import IntakeRequest
+from core.models import Channel, Incident, IncidentStatus
+from core.rules import Rules, load_rules
+from core.store import Store
 from core.sync.client import RetryLater, SyncClient
-from core.sync.memory import MemoryStore
 from core.sync.protocol import API_PREFIX, OperationKind
 from core.sync.state import list_conflicts, list_rejections
 from server.embedded import LocalServer
 from server.service import count_applied
-from tests.server.sync_factories import incident, op, open_op, record_op, session, update_op
+from tests.tui.data import NOW, customers
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules(None)
 
 
 @pytest.fixture
@@ -31,38 +45,93 @@ def server(database_url: str, tmp_path: Path) -> Iterator[LocalServer]:
         local.stop()
 
 
-def _captured(count: int, technician: str = "alice") -> MemoryStore:
-    store = MemoryStore()
-    for n in range(count):
-        store.enqueue(open_op(incident(f"I-{n}", by=technician)))
-        store.enqueue(record_op(session(f"S-{n}", f"I-{n}", technician)))
-    return store
+class Technician:
+    """One technician's machine: a real store in its own VARDIA_HOME, on a clock we move."""
+
+    def __init__(self, home: Path, name: str, rules: Rules, monkeypatch: pytest.MonkeyPatch):
+        monkeypatch.setenv("VARDIA_HOME", str(home))
+        monkeypatch.setenv("VARDIA_TECHNICIAN", name)
+        self.clock = FrozenClock(NOW)
+        self.rules = rules
+        self.store = Store.open(home / "data", clock=self.clock)
+        self.store.import_records(customers=customers(2))
+
+    def capture(self, count: int) -> list[Incident]:
+        """What a day's work makes: incidents opened, moved on, noted, and timed sessions."""
+        opened = []
+        for n in range(count):
+            request = IntakeRequest(customer_id="c0000", subject=f"Printer {n} prints boxes")
+            incident = intake.open_incident(self.store, self.rules, request)
+            incidents.change_status(self.store, incident.id, IncidentStatus.ACKNOWLEDGED)
+            incidents.add_note(self.store, incident.id, f"Called the customer about {n}.")
+            timer_rules.start(self.store, self.rules, incident.id, Channel.PHONE)
+            self.clock.advance(timedelta(minutes=20))
+            timer_rules.stop(self.store, self.rules, note="Reinstalled the driver.")
+            opened.append(self.store.incident(incident.id))
+        return opened
+
+    def pending_ids(self) -> list[str]:
+        return [op.op_id for op in self.store.pending_operations(10**6)]
+
+    def client(self, server: LocalServer, token: str, **options: Any) -> SyncClient:
+        return SyncClient(self.store, server.url, token, device_id=self.store.device_id, **options)
 
 
-def _client(server: LocalServer, store: MemoryStore, token: str, **options: object) -> SyncClient:
-    return SyncClient(store, server.url, token, device_id="dev-a", **options)  # type: ignore[arg-type]
+@pytest.fixture
+def alice(tmp_path: Path, rules: Rules, monkeypatch: pytest.MonkeyPatch) -> Iterator[Technician]:
+    technician = Technician(tmp_path / "alice", "alice", rules, monkeypatch)
+    yield technician
+    technician.store.close()
 
 
-def _ids(store: MemoryStore) -> list[str]:
-    return [o.op_id for o in store.outbox]
+@pytest.fixture
+def bob(tmp_path: Path, rules: Rules, monkeypatch: pytest.MonkeyPatch) -> Iterator[Technician]:
+    technician = Technician(tmp_path / "bob", "bob", rules, monkeypatch)
+    yield technician
+    technician.store.close()
 
 
-def test_captured_offline_then_synced_arrives_once(server: LocalServer) -> None:
+def _admin_get(server: LocalServer, path: str) -> list[dict[str, Any]]:
+    token = server.add_technician(f"admin-{os.urandom(4).hex()}", admin=True)
+    with httpx.Client(base_url=server.url + API_PREFIX, timeout=10.0) as http:
+        response = http.get(
+            path, params={"limit": 1000}, headers={"Authorization": f"Bearer {token}"}
+        )
+    response.raise_for_status()
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+def _assert_arrived_once(server: LocalServer, sent: list[str], opened: list[Incident]) -> None:
+    """Every op applied once, and the server holds what the technician's store holds."""
+    assert count_applied(server.engine, sent) == count_applied(server.engine) == len(sent)
+    on_server = {
+        i["id"]: Incident.model_validate(i) for i in _admin_get(server, "/admin/incidents")
+    }
+    assert sorted(on_server) == sorted(i.id for i in opened)
+    for local in opened:
+        remote = on_server[local.id]
+        assert (remote.status, remote.notes) == (local.status, local.notes)
+    sessions = _admin_get(server, "/admin/sessions")
+    assert sorted(s["session"]["incident_id"] for s in sessions) == sorted(i.id for i in opened)
+
+
+def test_captured_offline_then_synced_arrives_once(server: LocalServer, alice: Technician) -> None:
     token = server.add_technician("alice")
-    store = _captured(60)
-    sent = _ids(store)
+    opened = alice.capture(15)
+    sent = alice.pending_ids()
 
-    with _client(server, store, token, batch_size=50) as client:
+    with alice.client(server, token, batch_size=20) as client:
         with pytest.raises(RetryLater):
             client.sync()
         assert client.status().online is False
         server.start()
         report = client.sync()
 
-    assert report.push.applied == 120
-    assert store.pending_count() == 0
-    assert count_applied(server.engine, sent) == count_applied(server.engine) == 120
-    assert sorted(store.incidents) == sorted(f"I-{n}" for n in range(60))
+    assert list_rejections(alice.store) == []
+    assert report.push.applied == len(sent)
+    assert alice.store.pending_count() == 0
+    _assert_arrived_once(server, sent, opened)
 
 
 class _KillAfterSending(httpx.BaseTransport):
@@ -111,17 +180,19 @@ class _KillAfterSending(httpx.BaseTransport):
         self._connection.close()
 
 
-def test_a_server_killed_mid_push_loses_and_doubles_nothing(server: LocalServer) -> None:
+def test_a_server_killed_mid_push_loses_and_doubles_nothing(
+    server: LocalServer, alice: Technician
+) -> None:
     token = server.add_technician("alice")
-    store = _captured(250)
-    sent = _ids(store)
+    opened = alice.capture(40)
+    sent = alice.pending_ids()
     server.start()
 
     def kill() -> None:
         os.kill(server.pid or 0, signal.SIGKILL)
 
     killing = _KillAfterSending(server.url, kill)
-    with _client(server, store, token, transport=killing) as client:
+    with alice.client(server, token, transport=killing) as client:
         try:
             client.push()
         except RetryLater:
@@ -131,15 +202,15 @@ def test_a_server_killed_mid_push_loses_and_doubles_nothing(server: LocalServer)
             answered = True
     server.kill()
     # The batch was one transaction: it landed whole or not at all.
-    assert count_applied(server.engine) in ((500,) if answered else (0, 500))
-    assert store.pending_count() == (0 if answered else 500)
+    assert count_applied(server.engine) in ((len(sent),) if answered else (0, len(sent)))
+    assert alice.store.pending_count() == (0 if answered else len(sent))
 
     server.start()
-    with _client(server, store, token) as client:
+    with alice.client(server, token) as client:
         client.sync()
 
-    assert store.pending_count() == 0
-    assert count_applied(server.engine, sent) == count_applied(server.engine) == 500
+    assert alice.store.pending_count() == 0
+    _assert_arrived_once(server, sent, opened)
 
 
 class _LoseResponses(httpx.BaseTransport):
@@ -158,71 +229,85 @@ class _LoseResponses(httpx.BaseTransport):
         return response
 
 
-def test_a_lost_answer_then_a_retry_applies_once(server: LocalServer) -> None:
+def test_a_lost_answer_then_a_retry_applies_once(server: LocalServer, alice: Technician) -> None:
     token = server.add_technician("alice")
-    store = _captured(5)
-    sent = _ids(store)
+    opened = alice.capture(3)
+    sent = alice.pending_ids()
     server.start()
 
-    with _client(server, store, token, transport=_LoseResponses(1)) as client:
+    with alice.client(server, token, transport=_LoseResponses(1)) as client:
         with pytest.raises(RetryLater):
             client.sync()
-        assert count_applied(server.engine) == 10
-        assert store.pending_count() == 10
+        assert count_applied(server.engine) == len(sent)
+        assert alice.store.pending_count() == len(sent)
         report = client.sync()
 
-    assert (report.push.duplicate, report.push.applied) == (10, 0)
-    assert store.pending_count() == 0
-    assert count_applied(server.engine, sent) == count_applied(server.engine) == 10
+    assert (report.push.duplicate, report.push.applied) == (len(sent), 0)
+    assert alice.store.pending_count() == 0
+    _assert_arrived_once(server, sent, opened)
 
 
-def test_one_invalid_operation_is_reported_and_the_rest_arrive(server: LocalServer) -> None:
+def test_one_invalid_operation_is_reported_and_the_rest_arrive(
+    server: LocalServer, alice: Technician
+) -> None:
     token = server.add_technician("alice")
-    store = _captured(2)
-    bad = op(OperationKind.INCIDENT_UPDATE, "I-0", {"changes": {"ref": {"from": 1, "to": 2}}})
-    store.outbox.insert(2, bad)
+    [first] = alice.capture(1)
+    store = alice.store
+    bad = store.operation(
+        OperationKind.INCIDENT_UPDATE, first.id, {"changes": {"ref": {"from": 1, "to": 2}}}
+    )
+    store.commit(bad)
+    [second] = alice.capture(1)
     server.start()
 
-    with _client(server, store, token) as client:
+    with alice.client(server, token) as client:
         report = client.sync().push
 
-    assert (report.applied, report.rejected, store.pending_count()) == (4, 1, 0)
+    assert (report.rejected, store.pending_count()) == (1, 0)
+    assert report.applied == count_applied(server.engine) > 0
     [rejection] = list_rejections(store)
     assert rejection.op_id == bad.op_id and "ref" in rejection.reason
+    assert {i["id"] for i in _admin_get(server, "/admin/incidents")} == {first.id, second.id}
 
 
 def test_two_technicians_edit_one_field_offline_and_the_loser_sees_it(
-    server: LocalServer,
+    server: LocalServer, alice: Technician, bob: Technician
 ) -> None:
     alice_token, bob_token = server.add_technician("alice"), server.add_technician("bob")
     server.start()
-    alice, bob = MemoryStore([open_op(incident("I-1"))]), MemoryStore()
-    with _client(server, alice, alice_token) as a, _client(server, bob, bob_token) as b:
+    request = IntakeRequest(customer_id="c0000", subject="Backup job fails at night")
+    shared = intake.open_incident(alice.store, alice.rules, request)
+    incidents.change_status(alice.store, shared.id, IncidentStatus.ACKNOWLEDGED)
+    with alice.client(server, alice_token) as a, bob.client(server, bob_token) as b:
         a.sync()
         b.sync()
-        assert bob.incidents["I-1"].status == "new"
-        alice.enqueue(update_op("I-1", "status", "new", "in_progress"))
-        bob.enqueue(update_op("I-1", "status", "new", "waiting", "dev-b"))
+        assert bob.store.incident(shared.id).status is IncidentStatus.ACKNOWLEDGED
+        # Both offline now, each moving the same incident on.
+        incidents.change_status(alice.store, shared.id, IncidentStatus.IN_PROGRESS)
+        incidents.change_status(bob.store, shared.id, IncidentStatus.WAITING)
         a.sync()
         report = b.sync()
         status = b.status()
 
     assert report.push.conflict == 1
-    assert bob.incidents["I-1"].status == "in_progress"
-    [conflict] = list_conflicts(bob)
+    assert bob.store.incident(shared.id).status is IncidentStatus.IN_PROGRESS
+    [conflict] = list_conflicts(bob.store)
     assert (conflict.field, conflict.local, conflict.server) == ("status", "waiting", "in_progress")
-    assert status.conflicts == 1 and list_conflicts(alice) == []
+    assert status.conflicts == 1 and list_conflicts(alice.store) == []
+    [on_server] = _admin_get(server, "/admin/incidents")
+    assert on_server["status"] == "in_progress"
 
 
-def test_a_revoked_technician_cannot_sync(server: LocalServer) -> None:
+def test_a_revoked_technician_cannot_sync(server: LocalServer, alice: Technician) -> None:
     token = server.add_technician("alice")
     server.start()
-    store = _captured(1)
+    alice.capture(1)
+    pending = alice.store.pending_count()
     from core.clock import SystemClock
     from server.service import revoke_technician
 
     revoke_technician(server.engine, "alice", now=SystemClock().now())
-    with _client(server, store, token) as client, pytest.raises(AuthError, match="revoked"):
+    with alice.client(server, token) as client, pytest.raises(AuthError, match="revoked"):
         client.sync()
 
-    assert store.pending_count() == 2
+    assert alice.store.pending_count() == pending

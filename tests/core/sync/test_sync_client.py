@@ -20,8 +20,8 @@ from core.errors import AuthError, ConfigError
 from core.sync.backoff import Backoff
 from core.sync.client import RetryLater, SyncClient
 from core.sync.login import Login, load_login, save_login
-from core.sync.memory import MemoryStore
 from core.sync.state import list_conflicts, list_rejections, load_state
+from tests.core.sync.memory_store import MemoryStore
 from tests.server.sync_factories import incident, open_op, update_op
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

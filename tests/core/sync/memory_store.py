@@ -1,4 +1,4 @@
-"""An in-memory SyncStore: for tests and benchmarks of the sync client without a real store."""
+"""An in-memory SyncStore: for unit tests and benchmarks of the sync client alone."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from core.rules import load_rules
 from core.settings import Paths
 from core.store import Store
 from core.sync.client import SyncClient
+from core.sync.identity import adopt_technician
 from core.sync.login import load_login
 from tui.cli import EXIT_USAGE
 from tui.keymap import load_keymap
@@ -32,6 +33,7 @@ def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
     except VardiaError as error:
         click.echo(f"vardia: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None
+    demo = server is not None
     if server is None and login is not None:
         server = (login.server, login.token)
     client = (
@@ -39,6 +41,9 @@ def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
         if server is not None
         else None
     )
+    if demo and client is not None:
+        # The demo's own server knows its token by another name than the OS user's.
+        adopt_technician(store, client.whoami().technician)
     try:
         make_app(rules, store, client, clock, keymap=keymap).run()
     finally:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -471,6 +471,34 @@ class Store:
                 self._dbs.pop(rel)
                 for path in (self.data_dir / rel, self.data_dir / f"{rel}.bak"):
                     path.unlink(missing_ok=True)
+
+    def rewrite_pending(self, change: Callable[[Operation], Operation]) -> int:
+        """Replace each pending operation by ``change(op)``, in place; returns how many changed.
+
+        One atomic write per outbox chunk; ``change`` must be idempotent, so an interrupted
+        rewrite is finished by running it again.
+        """
+        self._writable()
+        changed = 0
+        for rel in self._chunks():
+            outbox = self._table(rel)
+            updates: dict[str, dict[str, Any] | None] = {}
+            for key, entry in outbox.raw().items():
+                op = Operation.model_validate(entry["op"])
+                new = change(op)
+                if new != op:
+                    updates[key] = {**entry, "op": new.model_dump(mode="json")}
+            if updates:
+                outbox.apply(updates)
+                changed += len(updates)
+        return changed
+
+    def set_technician(self, name: str) -> None:
+        """From now on this store records its changes as ``name`` (after a login)."""
+        self._writable()
+        meta = self._table(META)
+        meta.put("identity", {**(meta.doc("identity") or {}), "technician": name})
+        self.technician = name
 
     def merge_from_server(
         self, customers: Sequence[Customer], incidents: Sequence[Incident]

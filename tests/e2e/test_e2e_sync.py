@@ -23,6 +23,7 @@ from core.models import Channel, Incident, IncidentStatus
 from core.rules import Rules, load_rules
 from core.store import Store
 from core.sync.client import RetryLater, SyncClient
+from core.sync.identity import adopt_technician
 from core.sync.protocol import API_PREFIX, OperationKind
 from core.sync.state import list_conflicts, list_rejections
 from server.embedded import LocalServer
@@ -311,3 +312,42 @@ def test_a_revoked_technician_cannot_sync(server: LocalServer, alice: Technician
         client.sync()
 
     assert alice.store.pending_count() == pending
+
+
+def test_work_captured_before_login_is_sent_as_the_logged_in_technician(
+    server: LocalServer, tmp_path: Path, rules: Rules, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OS user's unsent work becomes the token owner's; what was already sent stays."""
+    token = server.add_technician("alice")
+    server.start()
+    nikos = Technician(tmp_path / "nikos", "nikos", rules, monkeypatch)
+    try:
+        [sent_before] = nikos.capture(1)
+        pushed_as_nikos = nikos.pending_ids()
+        with nikos.client(server, token) as client:
+            client.sync()  # Refused: the server knows this token as alice, not nikos.
+        refused = {r.op_id for r in list_rejections(nikos.store)}
+        opened = nikos.capture(2)
+        timer_rules.start(nikos.store, rules, opened[0].id, Channel.PHONE)
+        queued = nikos.pending_ids()
+
+        moved = adopt_technician(nikos.store, "alice")
+        with nikos.client(server, token) as client:
+            report = client.sync()
+        store = nikos.store
+        local_sessions = store.sessions(incident_id=opened[1].id)
+        timer = store.timer()
+    finally:
+        nikos.store.close()
+
+    assert refused and refused <= set(pushed_as_nikos)
+    assert moved == len(queued) - 2  # the two status changes name nobody
+    assert report.push.rejected == 0 and report.push.applied == len(queued)
+    assert store.technician == "alice" and timer is not None and timer.technician == "alice"
+    assert [s.technician for s in local_sessions] == ["alice"]
+    sessions = _admin_get(server, "/admin/sessions")
+    assert sorted(s["session"]["incident_id"] for s in sessions) == sorted(i.id for i in opened)
+    on_server = {i["id"]: i for i in _admin_get(server, "/admin/incidents")}
+    assert {on_server[i.id]["opened_by"] for i in opened} == {"alice"}
+    assert on_server[sent_before.id]["opened_by"] == "nikos"
+    assert [n["author"] for i in opened for n in on_server[i.id]["notes"]] == ["alice", "alice"]

@@ -12,6 +12,7 @@ from core.i18n import _
 from core.settings import Paths
 from core.store import Store
 from core.sync.client import SyncClient, SyncStatus, status_of
+from core.sync.identity import adopt_technician
 from core.sync.login import Login, load_login, save_login
 from core.sync.state import load_state
 from tui.cli import emit, json_option, reports_errors
@@ -34,14 +35,26 @@ def login(url: str, token: str, as_json: bool) -> None:
     paths = Paths.from_env()
     with Store.open(paths) as store, SyncClient(store, url, token, device_id="login") as client:
         who = client.whoami()
+        previous = store.technician
+        moved = adopt_technician(store, who.technician)
     saved = Login(server=url.rstrip("/"), token=token, technician=who.technician)
     path = save_login(paths.config_dir, saved)
     data = {"server": saved.server, "technician": who.technician, "role": who.role}
     emit(
-        {**data, "saved_to": str(path)},
+        {**data, "saved_to": str(path), "previous_name": previous, "reattributed": moved},
         as_json,
-        lambda: _("Logged in to {server} as {technician}.").format(**data),
+        lambda: _login_text(data, previous, moved),
     )
+
+
+def _login_text(data: dict[str, str], previous: str, moved: int) -> str:
+    text = _("Logged in to {server} as {technician}.").format(**data)
+    if previous != data["technician"]:
+        text += " " + _(
+            "Changes are now recorded as {technician} instead of {previous}; "
+            "{moved} not yet sent were moved to {technician}."
+        ).format(previous=previous, moved=moved, **data)
+    return text
 
 
 def _required_login(paths: Paths) -> Login:

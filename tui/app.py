@@ -64,10 +64,10 @@ class VardiaApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", _("Help"), id="app.help"),
-        Binding("t", "timer_start", _("Start timer"), id="timer.start"),
-        Binding("p", "timer_pause", _("Pause timer"), id="timer.pause"),
-        Binding("r", "timer_resume", _("Resume timer"), id="timer.resume"),
-        Binding("x", "timer_stop", _("Stop timer"), id="timer.stop"),
+        Binding("t", "timer_start", _("Timer"), id="timer.start"),
+        Binding("p", "timer_pause", _("Pause timer"), show=False, id="timer.pause"),
+        Binding("r", "timer_resume", _("Resume timer"), show=False, id="timer.resume"),
+        Binding("x", "timer_stop", _("Stop timer"), show=False, id="timer.stop"),
         Binding("S", "statement", _("Statement"), show=False, id="app.statement"),
         Binding("W", "report", _("Week report"), show=False, id="app.report"),
         Binding("R", "sync_now", _("Sync now"), show=False, id="sync.now"),
@@ -135,7 +135,21 @@ class VardiaApp(App[None]):
             running=running,
             after_hours=running and not self.rules.calendar.is_support_time(now),
             net=self.desk.running_net(timer, incident, customer, now),
+            keys=" · ".join(
+                f"{self._key_for(binding_id)} {label}"
+                for binding_id, label in (
+                    ("timer.pause", _("pause")) if running else ("timer.resume", _("resume")),
+                    ("timer.stop", _("stop")),
+                )
+            ),
         )
+
+    def _key_for(self, binding_id: str) -> str:
+        """The key that runs a binding now, after the person's keymap."""
+        for active in self.screen.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.get_key_display(active.binding)
+        return "?"
 
     # ---- reading (workers post messages; handlers update screens) --------------------
 
@@ -232,13 +246,7 @@ class VardiaApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         timer = self.timer
-        if action == "timer_start":
-            return timer is None
-        if action == "timer_pause":
-            return timer is not None and timer.running_since is not None
-        if action == "timer_resume":
-            return timer is not None and timer.running_since is None
-        if action == "timer_stop":
+        if action in {"timer_pause", "timer_resume", "timer_stop"}:
             return timer is not None
         return True
 
@@ -294,21 +302,57 @@ class VardiaApp(App[None]):
         if incident_id is None:
             self.notify(_("Select an incident first, in the queue or on its page."))
             return
+        running = self.timer
+        if running is None:
+            self._choose_channel(incident_id, None)
+            return
+        if running.incident_id == incident_id:
+            self.notify(_("The timer already runs on this incident."))
+            return
+        ref = self.timer_incident.ref if self.timer_incident else running.incident_id
+        choices: list[tuple[str, timer_rules.IfRunning | None]] = [
+            (_("Stop it and save the session"), timer_rules.IfRunning.STOP),
+            (_("Discard it"), timer_rules.IfRunning.DISCARD),
+            (_("Cancel: keep it running"), None),
+        ]
+
+        def decided(if_running: timer_rules.IfRunning | None) -> None:
+            if if_running is not None:
+                self._choose_channel(incident_id, if_running)
+
+        self.push_screen(
+            ChoiceDialog(
+                _("A timer runs on {ref}. What should happen to it?").format(ref=ref), choices
+            ),
+            decided,
+        )
+
+    def _choose_channel(self, incident_id: str, if_running: timer_rules.IfRunning | None) -> None:
         choices = [(label, channel) for channel, label in CHANNEL_LABELS.items()]
 
         def chosen(channel: Channel | None) -> None:
             if channel is not None:
                 self.change(
                     _("Timer started ({channel}).").format(channel=CHANNEL_LABELS[channel]),
-                    lambda: self.desk.start_timer(incident_id, channel),
+                    lambda: self.desk.start_timer(incident_id, channel, if_running),
                 )
 
         self.push_screen(ChoiceDialog(_("Start the timer: which channel?"), choices), chosen)
 
     def action_timer_pause(self) -> None:
+        if self.timer is not None and self.timer.running_since is None:
+            self.notify(
+                _("The timer is already paused; {key} resumes it.").format(
+                    key=self._key_for("timer.resume")
+                )
+            )
+            return
         self.change(_("Timer paused."), self.desk.pause_timer)
 
     def action_timer_resume(self) -> None:
+        if self.timer is not None and self.timer.running_since is not None:
+            self.notify(_("The timer is already running."))
+            return
         self.change(_("Timer resumed."), self.desk.resume_timer)
 
     def action_timer_stop(self) -> None:

@@ -223,8 +223,12 @@ class Desk:
     def add_note(self, incident_id: str, text: str) -> Note:
         return self.locked(incidents.add_note, self.store, incident_id, text)
 
-    def start_timer(self, incident_id: str, channel: Channel) -> Timer:
-        return self.locked(timer_rules.start, self.store, self.rules, incident_id, channel)
+    def start_timer(
+        self, incident_id: str, channel: Channel, if_running: timer_rules.IfRunning | None = None
+    ) -> Timer:
+        return self.locked(
+            timer_rules.start, self.store, self.rules, incident_id, channel, if_running=if_running
+        )
 
     def pause_timer(self) -> Timer:
         return self.locked(timer_rules.pause, self.store)

@@ -93,3 +93,20 @@ async def test_countdowns_move_on_each_tick(open_app: AppFactory) -> None:
         app.refresh_status()
         await pilot.pause()
         assert [screen.table.render_line(y).text for y in range(10)] != lines
+
+
+async def test_an_empty_filter_says_so_and_the_table_keeps_the_keys(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        screen.technician = "nobody"
+        await pilot.press("f")  # mine: nothing
+        assert screen.table.rows == []
+        empty = str(screen.query_one("#queue-empty").render())
+        assert "No incident matches" in empty and "Esc" in empty
+        await pilot.press("f", "f")  # unassigned, then all
+        assert len(screen.table.rows) == 12
+        assert isinstance(app.focused, QueueTable)
+        await pilot.press("G")
+        assert screen.table.cursor == 11
+        assert not screen.query_one("#queue-empty").display

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import Input, TextArea
+from textual.widgets._footer import FooterKey
 
 from tests.tui.data import AppFactory
 from tui.app import VardiaApp
-from tui.screens.dialogs import StopDialog
+from tui.screens.dialogs import ChoiceDialog, StopDialog
 from tui.widgets.status import TimerBar
 
 
@@ -95,3 +97,74 @@ async def test_out_of_town_onsite_stop_asks_for_expenses(open_app: AppFactory) -
         await _settle(app, pilot)
         session = app.last_session
         assert session is not None and str(session.expenses.travel) == "12.50"
+
+
+def _footer(app: VardiaApp) -> dict[str, tuple[int, int]]:
+    """What the footer shows: description → (left, right) column on screen."""
+    return {
+        key.description: (key.region.x, key.region.right)
+        for key in app.screen.query(FooterKey)
+        if key.region.width
+    }
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_footer_fits_and_the_timer_bar_names_the_timer_keys(
+    open_app: AppFactory, size: tuple[int, int]
+) -> None:
+    app = open_app()
+    async with app.run_test(size=size) as pilot:
+        await _settle(app, pilot)
+        shown = _footer(app)
+        for wanted in ("Open", "New incident", "Search", "Filter", "Timer", "Help"):
+            assert wanted in shown
+        assert max(right for _left, right in shown.values()) <= size[0]
+        await pilot.press("t", "enter")
+        await _settle(app, pilot)
+        assert "p pause · x stop" in _bar(app)
+        await pilot.press("p")
+        await _settle(app, pilot)
+        assert "r resume · x stop" in _bar(app)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app._notifications and "already paused" in list(app._notifications)[-1].message
+
+
+@pytest.mark.parametrize(
+    ("choice", "saved"), [(0, True), (1, False)], ids=["stop-and-save", "discard"]
+)
+async def test_starting_on_another_incident_asks_about_the_running_timer(
+    open_app: AppFactory, choice: int, saved: bool
+) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        first = app.screen.current_incident_id  # type: ignore[attr-defined]
+        await pilot.press("t", "enter")
+        await _settle(app, pilot)
+        app.clock.advance(timedelta(minutes=10))
+        await pilot.press("j")
+        second = app.screen.current_incident_id  # type: ignore[attr-defined]
+        assert second != first
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press(*["down"] * choice, "enter")
+        await pilot.pause()
+        await pilot.press("enter")  # channel: phone
+        await _settle(app, pilot)
+        assert app.timer is not None and app.timer.incident_id == second
+        sessions = app.desk.incident_detail(first).sessions
+        assert bool(sessions) is saved
+
+
+async def test_cancel_keeps_the_running_timer(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        first = app.screen.current_incident_id  # type: ignore[attr-defined]
+        await pilot.press("t", "enter")
+        await _settle(app, pilot)
+        await pilot.press("j", "t", "down", "down", "enter")
+        await _settle(app, pilot)
+        assert app.timer is not None and app.timer.incident_id == first

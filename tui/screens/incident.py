@@ -78,8 +78,8 @@ class IncidentScreen(DeskScreen):
         Binding("a", "acknowledge", _("Acknowledge"), id="incident.acknowledge"),
         Binding("s", "status", _("Status"), id="incident.status"),
         Binding("n", "note", _("Note"), id="incident.note"),
-        Binding("m", "assign", _("Assign to me"), id="incident.assign"),
-        Binding("c", "customer", _("Customer"), id="incident.customer"),
+        Binding("m", "assign", _("Assign to me"), show=False, id="incident.assign"),
+        Binding("c", "customer", _("Customer"), show=False, id="incident.customer"),
     ]
 
     def __init__(self, incident_id: str) -> None:

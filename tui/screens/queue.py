@@ -42,15 +42,15 @@ class QueueScreen(DeskScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", _("Search"), id="queue.search"),
-        Binding("f", "scope", _("Mine/unassigned/all"), id="queue.scope"),
-        Binding("b", "breached", _("Breached only"), id="queue.breached"),
-        Binding("P", "plan", _("Plan filter"), id="queue.plan"),
+        Binding("f", "scope", _("Filter"), tooltip=_("Mine, unassigned or all"), id="queue.scope"),
+        Binding("b", "breached", _("Breached only"), show=False, id="queue.breached"),
+        Binding("P", "plan", _("Plan filter"), show=False, id="queue.plan"),
         Binding("escape", "clear", _("Clear filters"), show=False, id="queue.clear"),
         Binding("n", "app.intake", _("New incident"), id="queue.intake"),
-        Binding("a", "acknowledge", _("Acknowledge"), id="queue.acknowledge"),
-        Binding("m", "assign", _("Assign to me"), id="queue.assign"),
-        Binding("c", "customer", _("Customer"), id="queue.customer"),
-        Binding("q", "app.quit", _("Quit"), id="queue.quit"),
+        Binding("a", "acknowledge", _("Acknowledge"), show=False, id="queue.acknowledge"),
+        Binding("m", "assign", _("Assign to me"), show=False, id="queue.assign"),
+        Binding("c", "customer", _("Customer"), show=False, id="queue.customer"),
+        Binding("q", "app.quit", _("Quit"), show=False, id="queue.quit"),
     ]
 
     def __init__(self, technician: str) -> None:
@@ -154,9 +154,15 @@ class QueueScreen(DeskScreen):
         )
         empty = self.query_one("#queue-empty", Static)
         if self._loaded:
-            empty.update(_("No open incident matches. Esc clears the filters; n opens one."))
+            empty.update(
+                _("No incident matches — Esc clears the filters.")
+                if self._ordered
+                else _("No open incident — n opens one.")
+            )
         empty.display = self._loaded is False or not rows
-        self.table.display = bool(rows)
+        # The table stays displayed (and focused) when empty: hiding it would drop the focus,
+        # and its keys with it, until the person pressed Tab.
+        self.table.set_class(not rows, "-empty")
         self._show_filters()
 
     def _show_filters(self) -> None:

@@ -39,6 +39,8 @@ class TimerView:
     running: bool
     after_hours: bool
     net: Decimal | None
+    keys: str = ""
+    """The keys that act on the timer now, e.g. "p pause · x stop"."""
 
 
 class StatusHeader(Horizontal):
@@ -94,6 +96,8 @@ class TimerBar(Static):
             view.ref,
             view.channel,
         ]
+        if view.keys:
+            parts.insert(1, view.keys)
         if view.after_hours and view.running:
             parts.append(_("AFTER-HOURS"))
         if view.net is not None:

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from core import incidents
 from core import timer as timer_rules
 from core.clock import Clock
 from core.errors import VardiaError
@@ -278,8 +279,18 @@ class VardiaApp(App[None]):
     def action_assign_to_me(self, incident_id: str) -> None:
         self.change(_("Assigned to you."), lambda: self.desk.assign_to_me(incident_id))
 
-    def action_set_status(self, incident_id: str) -> None:
-        choices = [(status.value.replace("_", " "), status) for status in IncidentStatus]
+    def action_set_status(self, incident_id: str, current: str) -> None:
+        allowed = incidents.ALLOWED[IncidentStatus(current)]
+        choices = [
+            (status.value.replace("_", " "), status)
+            for status in IncidentStatus
+            if status in allowed
+        ]
+        if not choices:
+            self.notify(
+                _("This incident is {status}; its status cannot change.").format(status=current)
+            )
+            return
 
         def chosen(status: IncidentStatus | None) -> None:
             if status is not None:
@@ -510,4 +521,6 @@ def make_app(
     tick: bool = True,
 ) -> VardiaApp:
     """Build the app; the CLI, the tests and the screenshots all come through here."""
-    return VardiaApp(rules, Desk(store, rules, clock), sync_client, clock, keymap=keymap, tick=tick)
+    lock = sync_client.store_lock if sync_client is not None else None
+    desk = Desk(store, rules, clock, lock)
+    return VardiaApp(rules, desk, sync_client, clock, keymap=keymap, tick=tick)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from textual.widgets import OptionList
+
 from core.models import IncidentStatus
 from tests.tui.data import AppFactory
 from tui.app import VardiaApp
@@ -44,19 +47,50 @@ async def test_actions_on_an_incident(open_app: AppFactory) -> None:
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceDialog)
-        await pilot.press("down", "down", "enter")  # new, acknowledged, in progress
+        await pilot.press("enter")  # in progress, the first move from acknowledged
         await _settle(app, pilot)
         incident = app.desk.incident_detail(screen.incident_id).incident
         assert incident.status is IncidentStatus.IN_PROGRESS
 
 
-async def test_a_refused_change_is_one_sentence(open_app: AppFactory) -> None:
+@pytest.mark.parametrize(
+    ("keys", "offered"),
+    [
+        ((), ["acknowledged", "in progress", "waiting", "resolved", "closed"]),
+        (("a",), ["in progress", "waiting", "resolved", "closed"]),
+    ],
+    ids=["from-new", "from-acknowledged"],
+)
+async def test_the_status_dialog_offers_only_allowed_moves(
+    open_app: AppFactory, keys: tuple[str, ...], offered: list[str]
+) -> None:
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(app, pilot)
         await pilot.press("enter")
         await _settle(app, pilot)
-        await pilot.press("s", "enter")  # new → new is not allowed
+        await pilot.press(*keys)
         await _settle(app, pilot)
-        errors = [n.message for n in app._notifications if n.severity == "error"]
-        assert errors and "cannot go from new to new" in errors[-1]
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert labels == offered
+
+
+async def test_hourly_billing_chosen_at_intake_shows_on_the_incident(
+    open_app: AppFactory,
+) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        incident = app.desk.load_queue()[0][0]
+        hourly = incident.eligibility.model_copy(update={"premium_used": False, "premium_left": 0})
+        app.desk.store.import_records(
+            incidents=[incident.model_copy(update={"eligibility": hourly})]
+        )
+        await app.run_action(f"open_incident('{incident.id}')")
+        await _settle(app, pilot)
+        text = str(app.screen.query_one("#incident-eligibility").render())
+        assert "billed hourly" in text

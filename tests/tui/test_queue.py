@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from textual.widgets import Input
+
 from core import sla
 from tests.tui.data import AppFactory
 from tui.screens.queue import QueueScreen
@@ -110,3 +113,15 @@ async def test_an_empty_filter_says_so_and_the_table_keeps_the_keys(open_app: Ap
         await pilot.press("G")
         assert screen.table.cursor == 11
         assert not screen.query_one("#queue-empty").display
+
+
+@pytest.mark.parametrize("typed", ["βητα", "ΒΗΤΑ", "Βήτα", "λογιστικη"])
+async def test_search_ignores_accents_and_case(open_app: AppFactory, typed: str) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        await pilot.press("slash")
+        screen.query_one("#queue-search", Input).value = typed
+        await pilot.pause()
+        names = {r.customer_name for r in screen.table.rows}
+        assert names == {"Βήτα Λογιστική"}

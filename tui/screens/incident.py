@@ -175,7 +175,9 @@ class IncidentScreen(DeskScreen):
             flags.append(_("scope override: {reason}").format(reason=found.scope_override_reason))
         if found.premium_used:
             flags.append(_("premium incident used"))
-        if found.premium_left is not None:
+        if found.premium_left == 0 and not found.premium_used:
+            flags.append(_("no premium incident left: billed hourly at free rates, as chosen"))
+        elif found.premium_left is not None:
             flags.append(_("premium incidents left: {n}").format(n=found.premium_left))
         return "\n".join(flags)
 
@@ -189,7 +191,9 @@ class IncidentScreen(DeskScreen):
         await self.app.run_action(f"acknowledge('{self.incident_id}')")
 
     async def action_status(self) -> None:
-        await self.app.run_action(f"set_status('{self.incident_id}')")
+        if self.detail is not None:
+            status = self.detail.incident.status.value
+            await self.app.run_action(f"set_status('{self.incident_id}', '{status}')")
 
     async def action_note(self) -> None:
         await self.app.run_action(f"add_note('{self.incident_id}')")

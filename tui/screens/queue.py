@@ -17,6 +17,7 @@ from core import sla
 from core.i18n import _
 from core.models import Customer, Incident
 from tui.screens.base import DeskScreen
+from tui.widgets.fmt import fold
 from tui.widgets.queue_table import QueueRow, QueueTable
 
 __all__ = ["QueueScreen", "Scope"]
@@ -137,14 +138,14 @@ class QueueScreen(DeskScreen):
             rows = [r for r in rows if r.incident.plan == self.plan]
         if self.breached_only:
             rows = [r for r in rows if _state(r.incident, now) == "breached"]
-        needle = self.search.casefold().strip()
+        needle = fold(self.search.strip())
         if needle:
             rows = [
                 r
                 for r in rows
-                if needle in r.customer_name.casefold()
-                or needle in r.incident.ref.casefold()
-                or needle in r.incident.subject.casefold()
+                if needle in fold(r.customer_name)
+                or needle in fold(r.incident.ref)
+                or needle in fold(r.incident.subject)
             ]
         self._now = now
         self.table.set_rows(rows, now)

@@ -20,6 +20,21 @@ from tui.keymap import load_keymap
 __all__ = ["run_app", "run_demo"]
 
 
+def _first_read(store: Store) -> None:
+    """Read what the first screen shows, closing the store if a data file is damaged.
+
+    Store.open reads lazily: without this a damaged file surfaced only inside the running app,
+    as a queue that never loaded.
+    """
+    try:
+        store.open_incidents()
+        store.customers()
+        store.timer()
+    except VardiaError:
+        store.close()
+        raise
+
+
 def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
     """Open the store and run the app; ``server`` (url, token) overrides the saved login."""
     from tui.app import make_app
@@ -30,6 +45,7 @@ def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
         keymap = load_keymap(paths.config_dir)
         login = load_login(paths.config_dir)
         store = Store.open(paths, clock=clock)
+        _first_read(store)
     except VardiaError as error:
         click.echo(f"vardia: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None

@@ -2,7 +2,9 @@
 
 About 40 customers on every plan (some expired, some overdue, some out of town, packs
 nearly used up), 60 open incidents at every SLA state, and a few weeks of closed
-incidents with priced sessions — Greek names included, so UTF-8 must survive.
+incidents with priced sessions — Greek names included, so UTF-8 must survive. Customers
+get short ids ``C-001``…``C-040`` a person can type: customer ids come from the vendor
+(CSV import, the server), so they need not be UUIDs.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ class _Maker:
                 premium_used = allowance - rng.choice([0, 1, 1, 2])
             found.append(
                 Customer(
-                    id=self.id_at(self.now - timedelta(days=400 - n)),
+                    id=f"C-{n + 1:03d}",
                     name=name,
                     contact=f"210 {rng.randrange(1000000, 9999999)}",
                     city=rng.choice(FAR_TOWNS if far else TOWNS),
@@ -187,7 +189,7 @@ class _Maker:
 
     def session(self, incident: Incident, customer: Customer, start: datetime) -> Session:
         rng = self.rng
-        plan = self.rules.plans.plan(incident.plan)
+        plan = self.rules.plans.plan(incident.eligibility.served_as)
         offered = [c for c, terms in plan.channels.items() if terms.offered]
         channel = incident.requested_via if incident.requested_via in offered else offered[0]
         if customer.out_of_town and Channel.ONSITE in offered and rng.random() < 0.3:

@@ -9,10 +9,12 @@ premium pack is used up: bill hourly at free rates, or decline).
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from core.errors import BlockedError, InputError, NoPremiumLeftError
+from core.errors import BlockedError, InputError, NoPremiumLeftError, NotFoundError
 from core.i18n import _
 from core.ids import new_id
 from core.models import (
@@ -36,8 +38,11 @@ __all__ = [
     "assess",
     "build_incident",
     "contract_in_force",
+    "contract_in_force_at",
     "current_entitlements",
+    "find_customer",
     "open_incident",
+    "plan_in_force",
 ]
 
 FREE_PLAN = "free"
@@ -63,8 +68,57 @@ class IntakeRequest:
 
 
 def contract_in_force(customer: Customer, on: date) -> bool:
+    """Whether the customer's contract covers the local day ``on`` (both ends included)."""
     contract = customer.contract
     return contract is not None and contract.valid_from <= on <= contract.valid_until
+
+
+def contract_in_force_at(rules: Rules, customer: Customer, at: datetime) -> bool:
+    """Whether the customer's contract is in force at an instant, read on the local calendar."""
+    return contract_in_force(customer, rules.calendar.local_date(at))
+
+
+def plan_in_force(rules: Rules, customer: Customer, at: datetime) -> str:
+    """The plan whose SLA an incident opened at ``at`` gets: the contract's, else free."""
+    contract = customer.contract
+    if contract is not None and contract_in_force_at(rules, customer, at):
+        return contract.plan
+    return FREE_PLAN
+
+
+def _folded(text: str) -> str:
+    """Case- and accent-insensitive form, so "ηλιοπουλος" finds "Ηλιόπουλος"."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def find_customer(customers: Sequence[Customer], wanted: str) -> Customer:
+    """The one customer ``wanted`` names: its id, a unique id prefix or a unique name fragment.
+
+    An exact id wins; otherwise the id prefixes are tried, then the name fragments (case and
+    accents ignored). None or several matches are an InputError naming what to type instead.
+    """
+    text = wanted.strip()
+    if not text:
+        raise InputError(_("Give a customer: its id, the start of its id or part of its name."))
+    exact = [c for c in customers if c.id == text]
+    by_id = [c for c in customers if c.id.casefold().startswith(text.casefold())]
+    fragment = _folded(text)
+    by_name = [c for c in customers if fragment in _folded(c.name)]
+    for found in (exact, by_id, by_name):
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            shown = ", ".join(f"{c.id} {c.name}" for c in found[:5])
+            more = "…" if len(found) > 5 else ""
+            raise InputError(
+                _(
+                    "“{text}” matches {n} customers: {shown}{more}; give more of the id or name."
+                ).format(text=text, n=len(found), shown=shown, more=more)
+            )
+    raise NotFoundError(
+        _("No customer matches “{text}”; `vardia customer list` shows them.").format(text=text)
+    )
 
 
 def current_entitlements(rules: Rules, customer: Customer, on: date) -> Entitlements:
@@ -84,7 +138,7 @@ def _reason(text: str | None) -> str | None:
 def assess(rules: Rules, customer: Customer, request: IntakeRequest, at: datetime) -> Eligibility:
     """Apply the intake rules to a customer at an instant; raises when a person must decide."""
     today = rules.calendar.local_date(at)
-    in_force = contract_in_force(customer, today)
+    in_force = contract_in_force_at(rules, customer, at)
     override = _reason(request.override_reason)
     blocked = customer.overdue_amount > 0
     if blocked and override is None:
@@ -97,7 +151,7 @@ def assess(rules: Rules, customer: Customer, request: IntakeRequest, at: datetim
     out_of_scope = request.category in OUT_OF_SCOPE
     scope_override = _reason(request.scope_override_reason) if out_of_scope else None
     contract = customer.contract
-    served_as = contract.plan if in_force and contract is not None else FREE_PLAN
+    served_as = plan_in_force(rules, customer, at)
     if out_of_scope and scope_override is None:
         served_as = FREE_PLAN
 
@@ -139,12 +193,17 @@ def build_incident(
     ref: str,
     by: str,
 ) -> Incident:
-    """A new incident under the intake rules, its SLA fixed from the plan it is served as."""
+    """A new incident under the intake rules.
+
+    Its ``plan`` and SLA come from the plan in force at opening (SPEC §4); being out of
+    scope only changes billing, which follows ``eligibility.served_as`` (SPEC §3).
+    """
     subject = request.subject.strip()
     if not subject:
         raise InputError(_("An incident needs a subject; say in a few words what is wrong."))
     eligibility = assess(rules, customer, request, at)
-    due = targets(rules, eligibility.served_as, at)
+    plan = plan_in_force(rules, customer, at)
+    due = targets(rules, plan, at)
     return Incident(
         id=incident_id,
         ref=ref,
@@ -155,7 +214,7 @@ def build_incident(
         requested_via=request.requested_via,
         opened_at=at,
         opened_by=by,
-        plan=eligibility.served_as,
+        plan=plan,
         warn_at=due.warn_at,
         deadline=due.deadline,
         resolve_by=due.resolve_by,

@@ -26,10 +26,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TextIO
+from typing import Annotated, TextIO
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from core.calendar import month_day
 from core.errors import InputError
@@ -39,6 +39,7 @@ from core.plans import Billing, PriceList
 
 __all__ = [
     "ATHENS",
+    "CSV_ENCODING",
     "EXPENSE_KINDS",
     "Allowance",
     "EditNote",
@@ -49,7 +50,9 @@ __all__ = [
     "StatementTerms",
     "StatementTotals",
     "build_statement",
+    "minutes_text",
     "money",
+    "number",
     "session_day",
     "write_statement_csv",
 ]
@@ -67,6 +70,20 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def money(value: Decimal) -> Decimal:
     """Round half-up to cents, the way every amount on a statement is shown."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def number(value: Decimal) -> int | float:
+    """Minutes and hours as JSON numbers, whole when they are whole (as ``vardia quote``)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def minutes_text(value: Decimal) -> str:
+    """Minutes the way a person reads them: ``15``, ``7.5``, never ``15.00``."""
+    return f"{number(value)}"
+
+
+Time = Annotated[Decimal, PlainSerializer(number, when_used="json")]
+"""Minutes or hours: a Decimal in Python, a JSON number (money stays a string)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -170,7 +187,7 @@ class EditNote(_Out):
     at: datetime
     by: str
     reason: str
-    old_effective_minutes: Decimal
+    old_effective_minutes: Time
     old_amount: Decimal
 
 
@@ -185,12 +202,12 @@ class StatementLine(_Out):
     technician: str
     channel: Channel
     plan: str
-    in_hours_minutes: Decimal
-    after_hours_minutes: Decimal
-    billable_minutes: Decimal
-    effective_minutes: Decimal
+    in_hours_minutes: Time
+    after_hours_minutes: Time
+    billable_minutes: Time
+    effective_minutes: Time
     after_hours: bool
-    included_hours_debited: Decimal
+    included_hours_debited: Time
     credit_debited: Decimal
     amount: Decimal
     expenses: Decimal
@@ -202,10 +219,10 @@ class Allowance(_Out):
     """A channel's included hours in the contract year, as of the month's end."""
 
     channel: Channel
-    included_hours: Decimal
-    used_before_month: Decimal
-    used_in_month: Decimal
-    used_to_date: Decimal
+    included_hours: Time
+    used_before_month: Time
+    used_in_month: Time
+    used_to_date: Time
     left: Decimal
 
 
@@ -223,10 +240,11 @@ class StatementTotals(_Out):
     """The sums at the foot of a statement."""
 
     sessions: int
-    in_hours_minutes: Decimal
-    after_hours_minutes: Decimal
-    effective_minutes: Decimal
-    included_hours_debited: Decimal
+    in_hours_minutes: Time
+    after_hours_minutes: Time
+    billable_minutes: Time
+    effective_minutes: Time
+    included_hours_debited: Time
     time_charges: Decimal
     expenses: Decimal
     net: Decimal
@@ -400,6 +418,7 @@ def build_statement(
         sessions=len(lines),
         in_hours_minutes=sum((ln.in_hours_minutes for ln in lines), ZERO),
         after_hours_minutes=sum((ln.after_hours_minutes for ln in lines), ZERO),
+        billable_minutes=sum((ln.billable_minutes for ln in lines), ZERO),
         effective_minutes=sum((ln.effective_minutes for ln in lines), ZERO),
         included_hours_debited=sum((ln.included_hours_debited for ln in lines), ZERO),
         time_charges=money(time_charges),
@@ -429,6 +448,12 @@ def build_statement(
     )
 
 
+CSV_ENCODING = "utf-8-sig"
+"""Statement files are written with a byte-order mark: Excel, opened by double-click on a
+Greek Windows, reads a CSV without one as cp1253 and garbles every Greek letter; with it,
+Excel, LibreOffice and Python's ``csv`` (reading with ``utf-8-sig``) all read UTF-8. Standard
+output gets no mark, since a pipe feeds programs, not Excel."""
+
 CSV_HEADER = (
     "line",
     "date",
@@ -439,6 +464,7 @@ CSV_HEADER = (
     "channel",
     "in_hours_minutes",
     "after_hours_minutes",
+    "billable_minutes",
     "effective_minutes",
     "included_hours_drawn",
     "credit_debited",
@@ -470,6 +496,7 @@ def write_statement_csv(statement: Statement, out: TextIO) -> None:
                 ln.channel.value,
                 ln.in_hours_minutes,
                 ln.after_hours_minutes,
+                ln.billable_minutes,
                 ln.effective_minutes,
                 ln.included_hours_debited,
                 ln.credit_debited,
@@ -488,6 +515,7 @@ def write_statement_csv(statement: Statement, out: TextIO) -> None:
             *blank,
             t.in_hours_minutes,
             t.after_hours_minutes,
+            t.billable_minutes,
             t.effective_minutes,
             t.included_hours_debited,
             t.credit_applied,
@@ -499,7 +527,7 @@ def write_statement_csv(statement: Statement, out: TextIO) -> None:
     for allowance in statement.allowances:
         for what, hours in (("used", allowance.used_to_date), ("left", allowance.left)):
             writer.writerow(
-                (f"{allowance.channel.value} included hours {what}", *blank, "", "", "", hours)
+                (f"{allowance.channel.value} included hours {what}", *blank, "", "", "", "", hours)
                 + ("",) * 4
             )
     if statement.premium is not None:
@@ -507,7 +535,9 @@ def write_statement_csv(statement: Statement, out: TextIO) -> None:
             ("used", statement.premium.used_to_date),
             ("left", statement.premium.left),
         ):
-            writer.writerow((f"premium incidents {what}", "", "", count) + ("",) * 11)
+            writer.writerow(
+                (f"premium incidents {what}", "", "", count) + ("",) * (len(CSV_HEADER) - 4)
+            )
     pad = ("",) * (len(CSV_HEADER) - 3)
     for label, value in (
         ("net", t.net),

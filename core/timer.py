@@ -90,7 +90,7 @@ def start(
                 ref=incident.ref, status=incident.status.value
             )
         )
-    rules.plans.plan(incident.plan).terms(channel)
+    rules.plans.plan(incident.eligibility.served_as).terms(channel)
     running = store.timer()
     if running is not None:
         if if_running is None:
@@ -144,11 +144,11 @@ def price_for(
     expenses: Expenses | None = None,
 ) -> Quote:
     """Price work on an incident with what the customer has left this contract year."""
-    plan = rules.plans.plan(incident.plan)
+    plan = rules.plans.plan(incident.eligibility.served_as)
     used = current_entitlements(rules, customer, rules.calendar.local_date(segments[0].start))
     return price_session(
         rules,
-        incident.plan,
+        plan.id,
         channel,
         segments,
         included_used_hours=used.included_used_hours.get(channel, ZERO),

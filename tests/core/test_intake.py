@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,12 +11,28 @@ import pytest
 
 from core.clock import FrozenClock
 from core.errors import BlockedError, InputError, NoPremiumLeftError
-from core.intake import IntakeRequest, assess, open_incident
-from core.models import Answer, Category, Channel, Customer, Entitlements, Prerequisites
+from core.intake import (
+    IntakeRequest,
+    assess,
+    build_incident,
+    contract_in_force_at,
+    open_incident,
+    plan_in_force,
+)
+from core.models import (
+    Answer,
+    Category,
+    Channel,
+    Customer,
+    Entitlements,
+    Prerequisites,
+    Segment,
+)
 from core.rules import load_rules
 from core.sla import targets
 from core.store import Store
 from core.sync.protocol import OperationKind
+from core.timer import price_for
 from tests.core.store.store_records import contracted
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 10:00 in Athens
@@ -183,3 +199,59 @@ def test_an_incident_needs_a_subject(store: Store) -> None:
     store.import_records(customers=[customer])
     with pytest.raises(InputError, match="subject"):
         open_incident(store, RULES, IntakeRequest(customer_id=customer.id, subject="  "))
+
+
+@pytest.mark.parametrize(
+    ("customer", "fields", "plan", "priced_as", "charged"),
+    [
+        (contracted("business"), {"category": Category.NETWORK_STORAGE}, "business", "free", True),
+        (
+            contracted("business"),
+            {"category": Category.NETWORK_STORAGE, "scope_override_reason": "agreed"},
+            "business",
+            "business",
+            False,
+        ),
+        (contracted("business"), {}, "business", "business", False),
+        (contracted("business", until=date(2026, 6, 30)), {}, "free", "free", True),
+        (
+            contracted("maintenance", pack="premium-2"),
+            {"category": Category.VIRUS},
+            "maintenance",
+            "free",
+            True,
+        ),
+    ],
+    ids=["out-of-scope", "out-of-scope-overridden", "in-scope", "expired", "out-of-scope-premium"],
+)
+def test_sla_follows_the_plan_in_force_and_only_billing_the_scope(
+    customer: Customer, fields: dict[str, object], plan: str, priced_as: str, charged: bool
+) -> None:
+    incident = build_incident(
+        RULES, customer, _ask(customer, **fields), at=NOW, incident_id="i", ref="R-1", by="t"
+    )
+    due = targets(RULES, plan, NOW)
+    assert (incident.plan, incident.warn_at, incident.deadline) == (plan, due.warn_at, due.deadline)
+    assert incident.eligibility.served_as == priced_as
+    segment = Segment(start=NOW, end=NOW + timedelta(seconds=18))
+    quote = price_for(RULES, incident, customer, Channel.REMOTE, [segment])
+    assert quote.plan == priced_as
+    assert (quote.net > 0) is charged
+    assert not incident.eligibility.premium_used
+
+
+@pytest.mark.parametrize(
+    ("until", "at", "in_force"),
+    [
+        (date(2026, 11, 22), datetime(2026, 11, 22, 21, 59, tzinfo=UTC), True),
+        (date(2026, 11, 22), datetime(2026, 11, 22, 22, 0, tzinfo=UTC), False),
+        (date(2026, 12, 31), NOW, True),
+    ],
+    ids=["last-athens-minute", "first-athens-minute-after", "mid-contract"],
+)
+def test_a_contract_is_in_force_through_its_last_local_day(
+    until: date, at: datetime, in_force: bool
+) -> None:
+    customer = contracted("basic", until=until)
+    assert contract_in_force_at(RULES, customer, at) is in_force
+    assert plan_in_force(RULES, customer, at) == ("basic" if in_force else "free")

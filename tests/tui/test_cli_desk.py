@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,125 @@ def test_customers_import_from_csv(home: Path, tmp_path: Path) -> None:
     sheet.write_text("name,plan,valid_from,valid_until\nΧ,basic,2026-01-01,soon\n")
     bad = run("customer", "import", str(sheet))
     assert bad.exit_code == 2 and "line 2" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "says"),
+    [
+        ("name\nΚαφενείο Η Πλατεία\n", "cp1253", "is not UTF-8: save it as “CSV UTF-8”"),
+        ("name,overdue_amount\nΧ,-5\nΨ,1\n", "utf-8", "line 2: overdue_amount is negative"),
+        ("name,prepaid_credit\nΧ,1\nΨ,-0.5\n", "utf-8", "line 3: prepaid_credit is negative"),
+        ("name,plan,valid_from\nΧ,basic,2026-01-01\n", "utf-8", "line 2: a plan needs valid_until"),
+        ("name,plan,valid_until\nΧ,basic,\n", "utf-8", "line 2: a plan needs valid_from"),
+        (
+            "name,plan,valid_from,valid_until\nΧ,gold,2026-01-01,2026-12-31\n",
+            "utf-8",
+            "line 2: plan",
+        ),
+        (
+            "name,overdue_amount\nΧ,lots\n",
+            "utf-8",
+            "line 2: overdue_amount “lots” is not an amount",
+        ),
+    ],
+    ids=["cp1253", "negative-overdue", "negative-credit", "no-until", "no-from", "plan", "amount"],
+)
+def test_a_bad_customers_csv_imports_nothing_and_says_why_in_one_sentence(
+    home: Path, tmp_path: Path, content: str, encoding: str, says: str
+) -> None:
+    sheet = tmp_path / "customers.csv"
+    sheet.write_bytes(content.encode(encoding))
+    before = run_json("customer", "list")
+    refused = vardia(home, "customer", "import", str(sheet))
+    assert refused.returncode == 2
+    assert says in refused.stderr
+    assert "Traceback" not in refused.stderr and "isoformat" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert run_json("customer", "list") == before
+
+
+def test_a_customers_csv_with_a_bom_imports(home: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "customers.csv"
+    sheet.write_text("id,name\nc-9,Καφενείο Η Πλατεία\n", encoding="utf-8-sig")
+    assert run_json("customer", "import", str(sheet)) == {"imported": 1}
+    assert run_json("customer", "show", "c-9")["customer"]["name"] == "Καφενείο Η Πλατεία"
+
+
+def test_expired_contracts_are_flagged_in_list_and_show(home: Path) -> None:
+    listed = run_json("customer", "list")
+    expired = [c for c in listed if c["contract"] and not c["contract_in_force"]]
+    assert expired and all(isinstance(c["contract_in_force"], bool) for c in listed)
+    text = run("customer", "list").stdout.splitlines()
+    for c in listed:
+        [row] = [line for line in text if line.startswith(c["id"] + " ")]
+        assert ("expired" in row) is (c in expired)
+    shown = run("customer", "show", expired[0]["id"])
+    assert "expired" in shown.stdout
+    assert run_json("customer", "show", expired[0]["id"])["customer"]["contract_in_force"] is False
+
+
+def test_demo_customers_have_short_ids_and_any_unique_fragment_finds_one(home: Path) -> None:
+    ids = [c["id"] for c in run_json("customer", "list")]
+    assert sorted(ids) == [f"C-{n:03d}" for n in range(1, 41)]
+    for wanted in ("C-001", "c-001", "ζαχαροπλαστεια", "ΗΛΙΌΠΟΥΛΟΣ"):
+        assert run_json("customer", "show", wanted)["customer"]["name"] == (
+            "Ζαχαροπλαστεία Ηλιόπουλος"
+        )
+    ambiguous = run("incident", "open", "--customer", "Γραφείο", "--subject", "x")
+    assert ambiguous.exit_code == 2
+    assert "matches 5 customers" in ambiguous.stderr and "Traceback" not in ambiguous.stderr
+    unknown = run("statement", "--customer", "Κανένας", "--month", "2026-11")
+    assert unknown.exit_code == 2 and "No customer matches" in unknown.stderr
+
+
+def test_out_of_scope_keeps_the_plans_sla_and_is_billed_free(home: Path) -> None:
+    customer = _customer(home, "business")
+    base = ["incident", "open", "--customer", customer, "--subject", "x", "--channel", "remote"]
+    in_scope = run_json(*base)
+    out = run_json(*base, "--category", "network_storage")
+    assert (out["plan"], out["eligibility"]["served_as"]) == ("business", "free")
+    assert abs(
+        datetime.fromisoformat(out["deadline"]) - datetime.fromisoformat(in_scope["deadline"])
+    ) < timedelta(minutes=1)
+    assert {r["plan"] for r in run_json("queue") if r["ref"] == out["ref"]} == {"business"}
+    assert run("timer", "start", out["ref"], "--channel", "remote").exit_code == 0
+    session = run_json("timer", "stop")
+    assert session["quote"]["plan"] == "free"
+    shown = run("incident", "show", out["ref"]).stdout
+    assert "min billed" in shown and session["quote"]["total"] in shown
+    assert [s["id"] for s in run_json("incident", "show", out["ref"])["sessions"]] == [
+        session["id"]
+    ]
+
+
+def test_no_premium_left_names_the_option_that_bills_hourly(home: Path) -> None:
+    def used_up(c: dict[str, Any]) -> bool:
+        contract, used = c["contract"], c["entitlements"]
+        return bool(
+            c["contract_in_force"]
+            and contract["premium_pack"]
+            and c["overdue_amount"] == "0"
+            and used["premium_incidents_used"] >= int(contract["premium_pack"].split("-")[1])
+        )
+
+    customer = next(c for c in run_json("customer", "list") if used_up(c))
+    refused = run("incident", "open", "--customer", customer["id"], "--subject", "x")
+    assert refused.exit_code == 2 and "--bill-without-premium" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["incident", "open", "--subject", "x"], "Missing option '--customer'"),
+        (["timer", "start", "D-101", "--channel", "fax"], "'fax' is not one of"),
+        (["incident", "frobnicate"], "No such command"),
+    ],
+    ids=["missing-option", "bad-choice", "no-such-command"],
+)
+def test_click_usage_errors_are_one_sentence_with_status_2(
+    home: Path, args: list[str], says: str
+) -> None:
+    done = vardia(home, *args)
+    assert done.returncode == 2
+    assert done.stderr.startswith("vardia: ") and says in done.stderr
+    assert "--help)" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -16,7 +16,9 @@ import pytest
 
 from bench.statement import History, priced_history
 from core.rules import load_rules
+from core.statements import Month
 from core.store import Store
+from tui.commands.reports import slug, statement_file
 
 RULES = load_rules(None)
 HISTORY: History = priced_history(
@@ -87,7 +89,10 @@ def test_statement_csv_goes_to_stdout_or_a_file_with_greek_intact(
         str(target),
     )
     assert written.returncode == 0, written.stderr
-    assert target.read_text(encoding="utf-8") == out.stdout
+    assert target.read_bytes().startswith("\ufeff".encode())
+    assert target.read_text(encoding="utf-8-sig") == out.stdout
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        assert next(csv.reader(handle))[:2] == ["line", "date"]
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     sessions = [r for r in rows if r["line"] == "session"]
     assert len(sessions) == len(month_sessions(customer.id, "2026-02"))
@@ -100,7 +105,8 @@ def test_statements_for_every_customer_as_files(home: Path, tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == sorted(f"statement-2026-03-{c.id}.json" for c in HISTORY.customers)
+    assert files == sorted(statement_file(c, Month(2026, 3), "json") for c in HISTORY.customers)
+    assert all(f.endswith("-2026-03.json") and not f.startswith("statement") for f in files)
 
 
 def test_statement_text_names_the_customer_and_the_total(home: Path) -> None:
@@ -117,7 +123,7 @@ def test_statement_text_names_the_customer_and_the_total(home: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--customer", "nobody", "--month", "2026-03"], "No customer with id nobody"),
+        (["--customer", "nobody", "--month", "2026-03"], "No customer matches “nobody”"),
         (["--customer", "c0000", "--month", "2026-3"], "YYYY-MM"),
         (["--month", "2026-03"], "--customer ID"),
         (["--customer", "c0000", "--month", "2026-03", "--json", "--csv"], "one of --json"),
@@ -156,3 +162,58 @@ def test_week_report_text_and_a_bad_week(home: Path) -> None:
     bad = vardia(home, "report", "--week", "2026-10")
     assert bad.returncode == 2
     assert "YYYY-Www" in bad.stderr
+
+
+def test_statement_lines_show_the_billed_minutes_in_text_json_and_csv(home: Path) -> None:
+    customer = HISTORY.customers[0]
+    args = ("statement", "--customer", customer.id, "--month", "2026-03")
+    data = json.loads(vardia(home, *args, "--json").stdout)
+    mine = month_sessions(customer.id, "2026-03")
+    billed = [s.quote.billable_minutes for s in mine]
+    assert [Decimal(str(ln["billable_minutes"])) for ln in data["lines"]] == billed
+    minute_fields = ("in_hours_minutes", "after_hours_minutes", "billable_minutes")
+    assert all(isinstance(ln[f], int | float) for ln in data["lines"] for f in minute_fields)
+    assert all(isinstance(ln["amount"], str) for ln in data["lines"])
+    assert data["totals"]["billable_minutes"] == sum(int(b) for b in billed)
+    text = vardia(home, *args).stdout
+    assert "Billed" in text and f"{int(billed[0])} min" in text
+    rows = list(csv.DictReader(io.StringIO(vardia(home, *args, "--csv").stdout)))
+    assert [Decimal(r["billable_minutes"]) for r in rows if r["line"] == "session"] == billed
+
+
+def test_statement_and_quote_minutes_are_the_same_json_type(home: Path) -> None:
+    quote = json.loads(
+        vardia(
+            home, "quote", "--plan", "free", "--channel", "phone", "--json",
+            "--segment", "2026-11-23T10:00+02:00/2026-11-23T10:00:18+02:00",
+        ).stdout
+    )  # fmt: skip
+    line = json.loads(
+        vardia(
+            home, "statement", "--customer", HISTORY.customers[0].id, "--month", "2026-03",
+            "--json",
+        ).stdout
+    )["lines"][0]  # fmt: skip
+    assert type(quote["billable_minutes"]) is type(line["billable_minutes"]) is int
+    assert vardia(
+        home, "quote", "--plan", "free", "--channel", "phone",
+        "--segment", "2026-11-23T10:00+02:00/2026-11-23T10:00:18+02:00",
+    ).stdout.splitlines()[0].endswith("15 min billed")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Ζαχαροπλαστεία Ηλιόπουλος", "ζαχαροπλαστεια-ηλιοπουλος"),
+        ("A/B  & Co.", "a-b-co"),
+        ("", "customer"),
+    ],
+)
+def test_statement_file_names_are_readable_slugs(name: str, expected: str) -> None:
+    assert slug(name) == expected
+
+
+def test_a_technician_without_sessions_is_said_so(home: Path) -> None:
+    done = vardia(home, "report", "--week", "2026-W10", "--technician", "nobody")
+    assert done.returncode == 0
+    assert "No sessions for nobody in 2026-W10" in done.stderr and done.stdout == ""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -17,11 +18,11 @@ from pydantic import ValidationError
 
 from core.clock import SystemClock
 from core.demo import seed_store
-from core.errors import InputError, VardiaError
+from core.errors import InputError, NoPremiumLeftError, VardiaError
 from core.i18n import _
 from core.ids import new_id
 from core.incidents import add_note, assign, change_status
-from core.intake import IntakeRequest, open_incident
+from core.intake import IntakeRequest, contract_in_force_at, find_customer, open_incident
 from core.models import (
     Answer,
     Category,
@@ -31,11 +32,13 @@ from core.models import (
     Incident,
     IncidentStatus,
     Prerequisites,
+    Session,
     Timer,
 )
 from core.rules import Rules, load_rules
 from core.settings import Paths
 from core.sla import due_at, queue_order, state
+from core.statements import minutes_text
 from core.store import Store
 from core.timer import IfRunning, elapsed, pause, resume, start, stop
 from tui.cli import emit, json_option, reports_errors
@@ -72,7 +75,9 @@ def incident() -> None:
     pass
 
 
-def _render_incident(rules: Rules, found: Incident, customer: str) -> str:
+def _render_incident(
+    rules: Rules, found: Incident, customer: str, sessions: Sequence[Session] = ()
+) -> str:
     e = found.eligibility
     lines = [
         f"{found.ref}  {found.subject}",
@@ -104,6 +109,29 @@ def _render_incident(rules: Rules, found: Incident, customer: str) -> str:
     if e.premium_used:
         lines.append(_("premium    one incident used, {left} left").format(left=e.premium_left))
     lines.extend(f"  {_local(rules, note.at)}  {note.author}: {note.text}" for note in found.notes)
+    if sessions:
+        lines.append(_("sessions"))
+        lines.extend(
+            _(
+                "  {at}  {who:<10} {channel:<8} {worked} worked, {billed} min billed, "
+                "net {net} €, total {total} €"
+            ).format(
+                at=_local(rules, s.segments[0].start if s.segments else s.recorded_at),
+                who=s.technician,
+                channel=s.channel.value,
+                worked=_hms(sum((g.end - g.start for g in s.segments), timedelta())),
+                billed=minutes_text(s.quote.billable_minutes),
+                net=f"{s.quote.net:.2f}",
+                total=f"{s.quote.total:.2f}",
+            )
+            for s in sessions
+        )
+        lines.append(
+            _("  total    net {net:.2f} €, total {total:.2f} €").format(
+                net=sum((s.quote.net for s in sessions), Decimal(0)),
+                total=sum((s.quote.total for s in sessions), Decimal(0)),
+            )
+        )
     return "\n".join(lines)
 
 
@@ -115,7 +143,12 @@ def _customer_name(store: Store, customer_id: str) -> str:
 
 
 @incident.command("open", help=_("Open an incident for a customer under the intake rules."))
-@click.option("--customer", "customer_id", required=True, help=_("The customer's id."))
+@click.option(
+    "--customer",
+    "customer_id",
+    required=True,
+    help=_("The customer: its id, the start of its id or part of its name."),
+)
 @click.option("--subject", required=True, help=_("What is wrong, in a few words."))
 @click.option("--description", default="", help=_("More detail."))
 @click.option("--channel", type=_choice(Channel), default="phone", help=_("How it was requested."))
@@ -156,19 +189,27 @@ def incident_open(
     bill_without_premium: bool,
     as_json: bool,
 ) -> None:
-    request = IntakeRequest(
-        customer_id=customer_id,
-        subject=subject,
-        description=description,
-        category=Category(category.lower()),
-        requested_via=Channel(channel.lower()),
-        prerequisites=Prerequisites(backups=Answer(backups), no_third_party=Answer(no_third_party)),
-        override_reason=override_reason,
-        scope_override_reason=scope_override_reason,
-        bill_without_premium=bill_without_premium,
-    )
     with _desk() as (store, rules):
-        opened = open_incident(store, rules, request)
+        request = IntakeRequest(
+            customer_id=find_customer(store.customers(), customer_id).id,
+            subject=subject,
+            description=description,
+            category=Category(category.lower()),
+            requested_via=Channel(channel.lower()),
+            prerequisites=Prerequisites(
+                backups=Answer(backups), no_third_party=Answer(no_third_party)
+            ),
+            override_reason=override_reason,
+            scope_override_reason=scope_override_reason,
+            bill_without_premium=bill_without_premium,
+        )
+        try:
+            opened = open_incident(store, rules, request)
+        except NoPremiumLeftError as error:
+            raise NoPremiumLeftError(
+                str(error).rstrip(".")
+                + _(" (add --bill-without-premium to bill it hourly at free rates).")
+            ) from None
         name = _customer_name(store, opened.customer_id)
     emit(opened, as_json, lambda: _render_incident(rules, opened, name))
 
@@ -181,7 +222,12 @@ def incident_show(ref: str, as_json: bool) -> None:
     with _desk(read_only=True) as (store, rules):
         found = store.incident(ref)
         name = _customer_name(store, found.customer_id)
-    emit(found, as_json, lambda: _render_incident(rules, found, name))
+        sessions = store.sessions(incident_id=found.id)
+    emit(
+        {**found.model_dump(mode="json"), "sessions": sessions},
+        as_json,
+        lambda: _render_incident(rules, found, name, sessions),
+    )
 
 
 @incident.command("status", help=_("Move an incident to another status."))
@@ -336,8 +382,8 @@ def timer_stop(note: str, as_json: bool) -> None:
         session,
         as_json,
         lambda: _(
-            "Saved a session on {ref}: {minutes} billable minutes, net {net} €, total {total} €."
-        ).format(ref=ref, minutes=q.billable_minutes, net=q.net, total=q.total),
+            "Saved a session on {ref}: {minutes} min billed, net {net} €, total {total} €."
+        ).format(ref=ref, minutes=minutes_text(q.billable_minutes), net=q.net, total=q.total),
     )
 
 
@@ -358,13 +404,21 @@ def customer() -> None:
     pass
 
 
-def _customer_row(c: Customer) -> str:
+def _customer_view(rules: Rules, c: Customer, now: datetime) -> dict[str, Any]:
+    return {
+        **c.model_dump(mode="json"),
+        "contract_in_force": contract_in_force_at(rules, c, now),
+    }
+
+
+def _customer_row(c: Customer, in_force: bool) -> str:
     plan = c.contract.plan if c.contract else _("no contract")
     if c.contract and c.contract.premium_pack:
         plan += f"+{c.contract.premium_pack}"
     flags = " ".join(
         flag
         for flag, on in (
+            (_("expired"), c.contract is not None and not in_force),
             (_("overdue"), c.overdue_amount > 0),
             (_("out-of-town"), c.out_of_town),
         )
@@ -377,30 +431,43 @@ def _customer_row(c: Customer) -> str:
 @json_option
 @reports_errors
 def customer_list(as_json: bool) -> None:
-    with _desk(read_only=True) as (store, _rules):
-        found = store.customers()
+    with _desk(read_only=True) as (store, rules):
+        now = store.clock.now()
+        customers = store.customers()
+        found = [_customer_view(rules, c, now) for c in customers]
     emit(
-        found, as_json, lambda: "\n".join(_customer_row(c) for c in found) or _("No customers yet.")
+        found,
+        as_json,
+        lambda: (
+            "\n".join(
+                _customer_row(c, v["contract_in_force"])
+                for c, v in zip(customers, found, strict=True)
+            )
+            or _("No customers yet.")
+        ),
     )
 
 
 @customer.command("show", help=_("A customer's contract, entitlements and incidents."))
-@click.argument("customer_id")
+@click.argument("customer")
 @json_option
 @reports_errors
-def customer_show(customer_id: str, as_json: bool) -> None:
+def customer_show(customer: str, as_json: bool) -> None:
     with _desk(read_only=True) as (store, rules):
-        found = store.customer(customer_id)
-        incidents = store.incidents_for_customer(customer_id)
+        found = find_customer(store.customers(), customer)
+        incidents = store.incidents_for_customer(found.id)
+        view = _customer_view(rules, found, store.clock.now())
+    in_force = bool(view["contract_in_force"])
 
     def render() -> str:
-        lines = [_customer_row(found)]
+        lines = [_customer_row(found, in_force)]
         if found.contract:
             lines.append(
-                _("contract {plan} valid {start} to {end}").format(
+                _("contract {plan} valid {start} to {end}{expired}").format(
                     plan=found.contract.plan,
                     start=found.contract.valid_from,
                     end=found.contract.valid_until,
+                    expired="" if in_force else _(" — not in force (expired), served as free"),
                 )
             )
         if found.entitlements:
@@ -425,7 +492,7 @@ def customer_show(customer_id: str, as_json: bool) -> None:
         )
         return "\n".join(lines)
 
-    emit({"customer": found, "incidents": incidents}, as_json, render)
+    emit({"customer": view, "incidents": incidents}, as_json, render)
 
 
 CSV_COLUMNS = (
@@ -434,23 +501,56 @@ CSV_COLUMNS = (
 )
 
 
-def _csv_customer(row: dict[str, str]) -> Customer:
+def _csv_customer(rules: Rules, row: dict[str, str]) -> Customer:
+    """One CSV row as a customer; an InputError names the column that is wrong."""
+
     def text(name: str) -> str:
         return (row.get(name) or "").strip()
 
     def money(name: str) -> Decimal:
         try:
-            return Decimal(text(name) or "0")
+            value = Decimal(text(name) or "0")
         except InvalidOperation:
-            raise InputError(_("{column} is not an amount").format(column=name)) from None
+            value = Decimal("NaN")
+        if not value.is_finite():
+            raise InputError(
+                _("{column} “{value}” is not an amount").format(column=name, value=text(name))
+            )
+        if value < 0:
+            raise InputError(_("{column} is negative").format(column=name))
+        return value
 
+    def day(name: str) -> date:
+        if not text(name):
+            raise InputError(_("a plan needs {column} (YYYY-MM-DD)").format(column=name))
+        try:
+            return date.fromisoformat(text(name))
+        except ValueError:
+            raise InputError(
+                _("{column} “{value}” is not a date; write YYYY-MM-DD").format(
+                    column=name, value=text(name)
+                )
+            ) from None
+
+    if not text("name"):
+        raise InputError(_("the name is empty"))
     contract = None
     if text("plan"):
+        for column in ("plan", "premium_pack"):
+            if text(column) and text(column) not in rules.plans:
+                raise InputError(
+                    _("{column} “{value}” is not in the price list").format(
+                        column=column, value=text(column)
+                    )
+                )
+        valid_from, valid_until = day("valid_from"), day("valid_until")
+        if valid_until < valid_from:
+            raise InputError(_("valid_until is before valid_from"))
         contract = Contract(
             plan=text("plan"),
             premium_pack=text("premium_pack") or None,
-            valid_from=date.fromisoformat(text("valid_from")),
-            valid_until=date.fromisoformat(text("valid_until")),
+            valid_from=valid_from,
+            valid_until=valid_until,
             program_value=money("program_value"),
         )
     return Customer(
@@ -465,6 +565,37 @@ def _csv_customer(row: dict[str, str]) -> Customer:
     )
 
 
+def read_customers_csv(rules: Rules, file: Path) -> list[Customer]:
+    """Every row of a customers CSV (UTF-8, with or without BOM), or an InputError naming the
+    bad rows by line number — so an import writes all the rows or none."""
+    try:
+        content = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(
+            _("{file} is not UTF-8: save it as “CSV UTF-8” and try again.").format(file=file)
+        ) from None
+    except OSError as error:
+        raise InputError(
+            _("{file} cannot be read ({reason}).").format(file=file, reason=error.strerror)
+        ) from None
+    customers: list[Customer] = []
+    problems: list[str] = []
+    for line, row in enumerate(csv.DictReader(io.StringIO(content, newline="")), start=2):
+        try:
+            customers.append(_csv_customer(rules, row))
+        except (ValidationError, VardiaError) as error:
+            reason = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error
+            problems.append(_("line {line}: {reason}").format(line=line, reason=reason))
+    if problems:
+        shown = "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
+        raise InputError(
+            _("{file}: {problems}; nothing was imported, fix the rows and import again.").format(
+                file=file, problems=shown
+            )
+        )
+    return customers
+
+
 @customer.command(
     "import", help=_("Import customers from a CSV file (UTF-8) with columns: ") + CSV_COLUMNS
 )
@@ -472,25 +603,8 @@ def _csv_customer(row: dict[str, str]) -> Customer:
 @json_option
 @reports_errors
 def customer_import(file: Path, as_json: bool) -> None:
-    customers = []
-    with file.open(newline="", encoding="utf-8-sig") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                found = _csv_customer(row)
-                if not found.name:
-                    raise InputError(_("the name is empty"))
-            except (ValueError, ValidationError, VardiaError) as error:
-                reason = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error
-                raise InputError(
-                    _("{file} line {line}: {reason}; fix it and import again.").format(
-                        file=file, line=line, reason=reason
-                    )
-                ) from None
-            customers.append(found)
     with _desk() as (store, rules):
-        for c in customers:
-            if c.contract is not None:
-                rules.plans.plan(c.contract.plan)
+        customers = read_customers_csv(rules, file)
         store.import_records(customers=customers)
     emit(
         {"imported": len(customers)},

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import shutil
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
@@ -20,15 +22,19 @@ from rich.table import Table
 from core.clock import SystemClock
 from core.errors import InputError, NotFoundError
 from core.i18n import _
+from core.intake import find_customer
+from core.models import Customer
 from core.reports import IsoWeek, WeekReport, build_week_report
 from core.rules import Rules, load_rules
 from core.settings import Paths
 from core.statements import (
     ATHENS,
+    CSV_ENCODING,
     Month,
     Statement,
     StatementTerms,
     build_statement,
+    minutes_text,
     write_statement_csv,
 )
 from core.store import Store
@@ -42,7 +48,9 @@ __all__ = [
     "render_report",
     "render_statement",
     "report",
+    "slug",
     "statement",
+    "statement_file",
 ]
 
 
@@ -93,6 +101,18 @@ def _months(first: Month, last: Month) -> Iterator[Month]:
         first = first.next
 
 
+def statement_file(customer: Customer, month: Month, suffix: str) -> str:
+    """``<name slug>-<id prefix>-YYYY-MM.<suffix>``: readable, and unique by the id prefix."""
+    return f"{slug(customer.name)}-{customer.id[:8]}-{month}.{suffix}"
+
+
+def slug(text: str) -> str:
+    """Lower-case words joined by dashes, accents dropped, Greek letters kept."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^\w]+", "-", bare).strip("-_") or "customer"
+
+
 def load_week_report(
     store: Store, rules: Rules, week: IsoWeek, technician: str | None
 ) -> WeekReport:
@@ -137,6 +157,7 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
         (_("Channel"), "left"),
         (_("In hours"), "right"),
         (_("After"), "right"),
+        (_("Billed"), "right"),
         (_("Effective"), "right"),
         (_("Incl. h"), "right"),
         (_("Expenses"), "right"),
@@ -162,6 +183,7 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
             ln.channel.value + (" ☾" if ln.after_hours else ""),
             hours(ln.in_hours_minutes),
             hours(ln.after_hours_minutes),
+            _("{minutes} min").format(minutes=minutes_text(ln.billable_minutes)),
             hours(ln.effective_minutes),
             f"{ln.included_hours_debited:.2f}",
             f"{ln.expenses}",
@@ -261,12 +283,12 @@ def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
 
 
 @contextmanager
-def _output(path: Path | None) -> Iterator[TextIO]:
+def _output(path: Path | None, encoding: str = "utf-8") -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
     try:
-        with path.open("w", encoding="utf-8", newline="") as handle:
+        with path.open("w", encoding=encoding, newline="") as handle:
             yield handle
     except OSError as error:
         raise InputError(
@@ -286,7 +308,11 @@ def _write(st: Statement, as_json: bool, as_csv: bool, out: TextIO, tz: tzinfo) 
 
 
 @click.command(help=_("A customer's statement for a month: sessions, included hours, VAT, total."))
-@click.option("--customer", "customer_id", help=_("The customer's id."))
+@click.option(
+    "--customer",
+    "customer_id",
+    help=_("The customer: its id, the start of its id or part of its name."),
+)
 @click.option(
     "--all", "every", is_flag=True, help=_("Every customer, one file each in --output (a folder).")
 )
@@ -314,18 +340,25 @@ def statement(
     the_month = Month.parse(month)
     paths = Paths.from_env()
     rules = load_rules(paths.config_dir)
+    encoding = CSV_ENCODING if as_csv else "utf-8"
     with Store.open(paths, clock=SystemClock(), read_only=True) as store:
         if customer_id is not None:
-            st = load_statement(store, rules, customer_id, the_month)
-            with _output(output) as out:
+            wanted = find_customer(store.customers(), customer_id).id
+            st = load_statement(store, rules, wanted, the_month)
+            with _output(output, encoding) as out:
                 _write(st, as_json, as_csv, out, rules.timezone)
             return
         assert output is not None  # checked above, with a sentence for the person
         output.mkdir(parents=True, exist_ok=True)
         suffix = "csv" if as_csv else "json" if as_json else "txt"
+        taken: set[str] = set()
         for customer in store.customers():
             st = load_statement(store, rules, customer.id, the_month)
-            with _output(output / f"statement-{the_month}-{customer.id}.{suffix}") as out:
+            name = statement_file(customer, the_month, suffix)
+            if name in taken:
+                name = f"{slug(customer.name)}-{customer.id}-{the_month}.{suffix}"
+            taken.add(name)
+            with _output(output / name, encoding) as out:
                 _write(st, as_json, as_csv, out, rules.timezone)
         click.echo(
             _("Wrote {n} statements to {folder}.").format(n=len(store.customers()), folder=output)
@@ -347,6 +380,14 @@ def report(week: str | None, technician: str | None, as_json: bool) -> None:
             else IsoWeek.of(rules.calendar.local_date(store.clock.now()))
         )
         rep = load_week_report(store, rules, the_week, technician)
+    if technician is not None and rep.sessions == 0 and not as_json:
+        click.echo(
+            _("No sessions for {who} in {week}; `vardia report` shows the whole team.").format(
+                who=technician, week=the_week
+            ),
+            err=True,
+        )
+        return
     emit(rep, as_json, lambda: render_report(rep, rules.timezone))
 
 

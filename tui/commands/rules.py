@@ -15,6 +15,7 @@ from core.pricing import price_session
 from core.rules import Rules, load_rules
 from core.settings import Paths
 from core.sla import SlaTargets, targets
+from core.statements import number
 from tui.cli import emit, json_option, reports_errors
 
 __all__ = ["COMMANDS", "quote_json", "sla_json"]
@@ -74,11 +75,6 @@ def _decimal(text: str, option: str) -> Decimal:
     return value
 
 
-def _number(value: Decimal) -> int | float:
-    """Minutes and hours as JSON numbers: whole when they are whole."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _cents(value: Decimal) -> str:
     return f"{value:.2f}"
 
@@ -88,17 +84,17 @@ def quote_json(quote: Quote) -> dict[str, Any]:
     return {
         "plan": quote.plan,
         "channel": quote.channel.value,
-        "in_hours_minutes": _number(quote.in_hours_minutes),
-        "after_hours_minutes": _number(quote.after_hours_minutes),
-        "billable_minutes": _number(quote.billable_minutes),
-        "effective_minutes": _number(quote.effective_minutes),
-        "included_hours_debited": _number(quote.included_hours_debited),
+        "in_hours_minutes": number(quote.in_hours_minutes),
+        "after_hours_minutes": number(quote.after_hours_minutes),
+        "billable_minutes": number(quote.billable_minutes),
+        "effective_minutes": number(quote.effective_minutes),
+        "included_hours_debited": number(quote.included_hours_debited),
         "after_hours": quote.after_hours,
         "lines": [
             {
                 "kind": line.kind,
                 "label": line.label,
-                "minutes": None if line.minutes is None else _number(line.minutes),
+                "minutes": None if line.minutes is None else number(line.minutes),
                 "rate": None if line.rate is None else _cents(line.rate),
                 "amount": _cents(line.amount),
             }
@@ -116,23 +112,23 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
     rows = [
         _(
             "{plan}, {channel}: {inside} min in hours, {after} min after hours,"
-            " {billable} min billable"
+            " {billable} min billed"
         ).format(
             plan=quote.plan,
             channel=quote.channel.value,
-            inside=_number(quote.in_hours_minutes),
-            after=_number(quote.after_hours_minutes),
-            billable=_number(quote.billable_minutes),
+            inside=number(quote.in_hours_minutes),
+            after=number(quote.after_hours_minutes),
+            billable=number(quote.billable_minutes),
         ),
         "",
     ]
     for line in quote.lines:
-        minutes = "" if line.minutes is None else f"{_number(line.minutes)} min"
+        minutes = "" if line.minutes is None else f"{number(line.minutes)} min"
         rate = "" if line.rate is None else f"× {_cents(line.rate)}/h"
         rows.append(f"  {line.label:<44} {minutes:>9} {rate:>12} {_cents(line.amount):>10}")
     money = [
         (_("Net"), quote.net),
-        (_("VAT {rate}%").format(rate=_number(vat_rate * 100)), quote.vat),
+        (_("VAT {rate}%").format(rate=number(vat_rate * 100)), quote.vat),
         (_("Total"), quote.total),
     ]
     if quote.credit_debited:
@@ -142,7 +138,7 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
     if quote.included_hours_debited:
         rows.append(
             _("  Included hours debited: {hours}").format(
-                hours=_number(quote.included_hours_debited)
+                hours=number(quote.included_hours_debited)
             )
         )
     return "\n".join(rows)

@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 
 from core.errors import VardiaError
 from core.i18n import _
-from core.statements import Month, Statement, write_statement_csv
+from core.statements import Month, Statement, minutes_text, write_statement_csv
 from tui.commands.reports import hours
 
 __all__ = ["StatementLoader", "StatementScreen", "statement_summary"]
@@ -102,6 +102,7 @@ class StatementScreen(Screen[None]):
             _("Incident"),
             _("Channel"),
             _("Amount"),
+            _("Billed"),
             _("Eff."),
             _("In"),
             _("After"),
@@ -153,6 +154,7 @@ class StatementScreen(Screen[None]):
                 f"{ln.incident_ref}{mark}",
                 ln.channel.value + (" ☾" if ln.after_hours else ""),
                 str(ln.amount),
+                _("{minutes} min").format(minutes=minutes_text(ln.billable_minutes)),
                 hours(ln.effective_minutes),
                 hours(ln.in_hours_minutes),
                 hours(ln.after_hours_minutes),

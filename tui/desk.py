@@ -279,10 +279,15 @@ class Desk:
     def included_hours(self, customer: Customer) -> list[str]:
         """Per channel with included hours: used and left this contract year, as text."""
         contract = customer.contract
-        if contract is None or contract.plan not in self.rules.plans:
-            return {}
-        plan = self.rules.plans.plan(contract.plan)
         today = self.rules.calendar.local_date(self.clock.now())
+        # A plan not in force includes nothing: the customer is served as free.
+        if (
+            contract is None
+            or contract.plan not in self.rules.plans
+            or not intake.contract_in_force(customer, today)
+        ):
+            return []
+        plan = self.rules.plans.plan(contract.plan)
         used = intake.current_entitlements(self.rules, customer, today).included_used_hours
         found: list[str] = []
         for channel, terms in plan.channels.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from textual.widgets import Input, Static
 
 from tests.tui.data import AppFactory
@@ -96,3 +98,64 @@ async def test_missing_fields_are_named_next_to_them(open_app: AppFactory) -> No
         assert isinstance(screen, IntakeScreen)
         assert "Choose a customer" in _text(screen, "#intake-customer-error")
         assert "few words" in _text(screen, "#intake-subject-error")
+
+
+async def test_a_failed_save_focuses_the_first_bad_field_and_says_why(
+    open_app: AppFactory,
+) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("n")
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        await pilot.press(*"c0001", "enter")
+        await _settle(app, pilot)
+        await pilot.press(*"Cannot print", "ctrl+s")
+        await _settle(app, pilot)
+        override = screen.query_one("#intake-override", Input)
+        assert app.focused is override
+        assert screen.query_one("#intake-override-error").region.bottom <= 24 - 1
+        assert override.region.height and override.region.y >= 1
+        warned = [n.message for n in app._notifications]
+        assert warned and "blocked" in warned[-1] and "\n" not in warned[-1]
+
+
+async def test_an_error_goes_when_its_field_is_right(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("n")
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.focused is screen.query_one("#intake-customer", Input)
+        screen.query_one("#intake-subject", Input).value = "Printer offline"
+        await pilot.pause()
+        assert _text(screen, "#intake-subject-error") == ""
+        assert "Choose a customer" in _text(screen, "#intake-customer-error")
+
+
+async def test_an_expired_contract_shows_no_included_hours(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        customer = app.desk.store.customer("c0001")
+        assert customer.contract is not None
+        expired = customer.contract.model_copy(
+            update={"valid_from": date(2025, 1, 1), "valid_until": date(2025, 12, 31)}
+        )
+        app.desk.store.import_records(customers=[customer.model_copy(update={"contract": expired})])
+        await app.run_action("open_customer('c0001')")
+        await _settle(app, pilot)
+        summary = str(app.screen.query_one("#customer-summary", Static).render())
+        assert "EXPIRED (served as free)" in summary and "Included" not in summary
+        await pilot.press("n")
+        await _settle(app, pilot)
+        await pilot.press(*"c0001", "enter")
+        await _settle(app, pilot)
+        panel = _text(app.screen, "#intake-eligibility-text")  # type: ignore[arg-type]
+        assert "expired" in panel and "h used" not in panel

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from core.i18n import _
+from core.intake import contract_in_force_at
 from core.models import Customer, Incident
 from tui.screens.base import DeskScreen
 from tui.widgets.fmt import money, short_at
@@ -20,7 +21,7 @@ from tui.widgets.queue_table import STATUS_LABELS
 __all__ = ["CustomerScreen", "customer_summary"]
 
 
-def customer_summary(customer: Customer, included_hours: list[str]) -> str:
+def customer_summary(customer: Customer, included_hours: list[str], *, in_force: bool) -> str:
     """The contract, entitlements and money of a customer, as lines of text."""
     lines = [customer.name]
     place = ", ".join(p for p in (customer.city, customer.contact) if p)
@@ -32,12 +33,13 @@ def customer_summary(customer: Customer, included_hours: list[str]) -> str:
     else:
         pack = f" + {contract.premium_pack}" if contract.premium_pack else ""
         lines.append(
-            _("Plan {plan}{pack} · {start} → {end}{lease}").format(
+            _("Plan {plan}{pack} · {start} → {end}{lease}{expired}").format(
                 plan=contract.plan,
                 pack=pack,
                 start=contract.valid_from.isoformat(),
                 end=contract.valid_until.isoformat(),
                 lease=_(" · leased") if contract.leased else "",
+                expired="" if in_force else _(" · ! EXPIRED (served as free)"),
             )
         )
     lines.extend(_("Included {text}").format(text=text) for text in included_hours)
@@ -101,13 +103,13 @@ class CustomerScreen(DeskScreen):
     def _load(self) -> None:
         customer, incidents = self.app.desk.customer_detail(self.customer_id)  # type: ignore[attr-defined]
         included = self.app.desk.included_hours(customer)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show, customer, incidents, included)
+        in_force = contract_in_force_at(self.app.rules, customer, self.app.clock.now())  # type: ignore[attr-defined]
+        summary = customer_summary(customer, included, in_force=in_force)
+        self.app.call_from_thread(self._show, summary, incidents)
 
-    def _show(self, customer: Customer, incidents: list[Incident], included: list[str]) -> None:
+    def _show(self, summary: str, incidents: list[Incident]) -> None:
         self._incidents = incidents
-        self.query_one("#customer-summary", Static).update(
-            Content(customer_summary(customer, included))
-        )
+        self.query_one("#customer-summary", Static).update(Content(summary))
         table = self.query_one(DataTable)
         table.clear()
         for incident in incidents:

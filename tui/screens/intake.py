@@ -38,6 +38,8 @@ CATEGORY_LABELS = {
 
 _ANSWERS = [(_("unknown"), Answer.UNKNOWN), (_("yes"), Answer.YES), (_("no"), Answer.NO)]
 _MATCHES = 6
+_FIELDS = ("customer", "subject", "override", "premium")
+"""The fields that can stop a save, in form order; each has an ``#intake-<field>-error``."""
 
 
 def eligibility_text(assessment: Assessment) -> str:
@@ -311,32 +313,55 @@ class IntakeScreen(DeskScreen):
 
     # ---- saving -----------------------------------------------------------------------
 
+    def _problems(self) -> dict[str, str]:
+        """What stops the save, by field (in form order); empty when the form can be saved."""
+        found: dict[str, str] = {}
+        if self.customer is None:
+            found["customer"] = _("Choose a customer from the list.")
+        if not self.query_one("#intake-subject", Input).value.strip():
+            found["subject"] = _("Say in a few words what the problem is.")
+        assessment = self.assessment
+        if assessment is not None:
+            override = self.query_one("#intake-override", Input).value.strip()
+            if assessment.eligibility.blocked and not override:
+                found["override"] = _(
+                    "This customer is blocked for overdue amounts: write why you serve them anyway."
+                )
+            if assessment.premium_exhausted and self._bill_hourly() is False:
+                found["premium"] = _(
+                    "You chose to decline it: Esc leaves without opening anything."
+                )
+        return found
+
+    def _bill_hourly(self) -> bool:
+        return self.query_one("#intake-premium", Select).value is True
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _recheck(self) -> None:
+        """A field's error goes as soon as the field is right; new errors wait for the save."""
+        problems = self._problems()
+        for field in _FIELDS:
+            if field not in problems:
+                self._error(f"#intake-{field}-error", "")
+
     def action_save(self) -> None:
-        errors = {
-            "#intake-customer-error": "",
-            "#intake-subject-error": "",
-            "#intake-override-error": "",
-            "#intake-premium-error": "",
-        }
-        bill_hourly = self.query_one("#intake-premium", Select).value is True
+        problems = self._problems()
+        for field in _FIELDS:
+            self._error(f"#intake-{field}-error", problems.get(field, ""))
+        if problems or self.customer is None:
+            first = next(iter(problems), "customer")
+            widget = self.query_one(f"#intake-{first}")
+            widget.focus()
+            widget.scroll_visible(animate=False)
+            self.notify(
+                _("Not opened: {problem}").format(problem=problems.get(first, "")),
+                severity="warning",
+            )
+            return
+        bill_hourly = self._bill_hourly()
         subject = self.query_one("#intake-subject", Input).value.strip()
         override = self.query_one("#intake-override", Input).value.strip()
-        if self.customer is None:
-            errors["#intake-customer-error"] = _("Choose a customer from the list.")
-        if not subject:
-            errors["#intake-subject-error"] = _("Say in a few words what the problem is.")
-        if self.assessment is not None and self.assessment.eligibility.blocked and not override:
-            errors["#intake-override-error"] = _(
-                "This customer is blocked for overdue amounts: write why you serve them anyway."
-            )
-        if self.assessment is not None and self.assessment.premium_exhausted and not bill_hourly:
-            errors["#intake-premium-error"] = _(
-                "You chose to decline it: Esc leaves without opening anything."
-            )
-        for selector, message in errors.items():
-            self._error(selector, message)
-        if any(errors.values()) or self.customer is None:
-            return
         form = IntakeForm(
             customer_id=self.customer.id,
             subject=subject,

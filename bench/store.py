@@ -129,8 +129,9 @@ def _ours(home: Path, rules: Rules, history: Any, open_incidents: list[Incident]
         start(store, rules, ref, Channel.PHONE, if_running=IfRunning.DISCARD)
         hot_files = {
             name: (home / name).stat().st_size
-            for name in ("timer.json", "outbox.json", "customers.json", "open.json")
+            for name in ("timer.json", "customers.json", "open.json")
         }
+        hot_files["newest outbox chunk"] = max((home / "outbox").glob("*.json")).stat().st_size
         month = max((home / "sessions").glob("*.json"), key=lambda p: p.stat().st_size)
         hot_files["largest sessions month"] = month.stat().st_size
     return {

@@ -349,6 +349,20 @@ class SupportCalendar:
         after_hours = sum((p.duration for p in pieces if not p.in_hours), timedelta())
         return Split(in_hours, after_hours, last_in_hours=bool(pieces) and pieces[-1].in_hours)
 
+    def counted(self, clock: SlaClock, start: datetime, end: datetime) -> timedelta:
+        """How much time the clock counts between two instants (none if ``end`` is earlier)."""
+        start, end = _utc(start), _utc(end)
+        total = timedelta()
+        d, last = self.local_date(start), self.local_date(end)
+        while d <= last:
+            window = self._window(clock, d)
+            if window is not None:
+                opens, closes = max(window[0], start), min(window[1], end)
+                if opens < closes:
+                    total += closes - opens
+            d += _DAY
+        return total
+
     def advance(self, clock: SlaClock, start: datetime, duration: timedelta) -> datetime:
         """The instant at which the clock, started at ``start``, has counted ``duration``."""
         if duration < timedelta():

@@ -24,7 +24,7 @@ from enum import StrEnum
 from core.models import Incident
 from core.rules import Rules
 
-__all__ = ["SlaState", "SlaTargets", "due_at", "queue_order", "state", "targets"]
+__all__ = ["SlaState", "SlaTargets", "due_at", "progress", "queue_order", "state", "targets"]
 
 
 class SlaState(StrEnum):
@@ -64,6 +64,20 @@ def due_at(incident: Incident) -> datetime | None:
     if incident.first_response_at is None:
         return incident.deadline
     return incident.resolve_by
+
+
+def progress(rules: Rules, incident: Incident, now: datetime) -> float | None:
+    """The share (0 to 1) of the time to the due instant used, counted on the plan's SLA clock."""
+    due = due_at(incident)
+    if due is None:
+        return None
+    clock = rules.plans.plan(incident.plan).sla.clock
+    calendar = rules.calendar
+    total = calendar.counted(clock, incident.opened_at, due)
+    if not total:
+        return 1.0 if now >= due else 0.0
+    used = calendar.counted(clock, incident.opened_at, min(now, due))
+    return used / total
 
 
 def state(incident: Incident, now: datetime) -> SlaState:

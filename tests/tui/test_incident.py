@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from textual.widgets import OptionList
 
+from core import sla
 from core.models import IncidentStatus
-from tests.tui.data import AppFactory
+from core.rules import Rules
+from tests.tui.data import AppFactory, customers, incidents
 from tui.app import VardiaApp
 from tui.screens.dialogs import ChoiceDialog, TextDialog
-from tui.screens.incident import IncidentScreen
+from tui.screens.incident import IncidentScreen, sla_bar
 
 
 async def _settle(app: VardiaApp, pilot) -> None:  # type: ignore[no-untyped-def]
@@ -94,3 +98,36 @@ async def test_hourly_billing_chosen_at_intake_shows_on_the_incident(
         await _settle(app, pilot)
         text = str(app.screen.query_one("#incident-eligibility").render())
         assert "billed hourly" in text
+
+
+@pytest.mark.parametrize(
+    ("plan", "now", "percent"),
+    [
+        # Free: 40 support hours (10:00-18:00 on weekdays) from Monday 10:00 Athens.
+        ("free", datetime(2026, 11, 23, 8, 0, tzinfo=UTC), 0),
+        ("free", datetime(2026, 11, 23, 20, 0, tzinfo=UTC), 20),  # Monday 22:00: 8 of 40 h
+        ("free", datetime(2026, 11, 26, 16, 0, tzinfo=UTC), 80),  # Thursday 18:00: 32 of 40 h
+        ("free", datetime(2026, 11, 28, 10, 0, tzinfo=UTC), 100),  # Saturday, past due
+        # Basic: 48 h of working days; the weekend does not count.
+        ("basic", datetime(2026, 11, 27, 8, 0, tzinfo=UTC), 0),  # Friday 10:00 Athens
+        ("basic", datetime(2026, 11, 30, 8, 0, tzinfo=UTC), 50),  # Monday 10:00: 24 of 48 h
+    ],
+)
+def test_the_sla_bar_counts_on_the_plan_clock(
+    rules: Rules, plan: str, now: datetime, percent: int
+) -> None:
+    opened = (
+        datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+        if plan == "free"
+        else datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    )
+    targets = sla.targets(rules, plan, opened)
+    incident = incidents(rules, customers(), count=1)[0].model_copy(
+        update={
+            "plan": plan,
+            "opened_at": opened,
+            "warn_at": targets.warn_at,
+            "deadline": targets.deadline,
+        }
+    )
+    assert f"{percent:>3}%" in sla_bar(rules, incident, now)

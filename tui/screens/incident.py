@@ -15,6 +15,7 @@ from textual.widgets import Static
 from core import sla
 from core.i18n import _
 from core.models import Answer, Incident, Session
+from core.rules import Rules
 from tui.desk import IncidentDetail
 from tui.screens.base import DeskScreen
 from tui.widgets.fmt import countdown, elapsed, money, short_at
@@ -25,14 +26,13 @@ __all__ = ["IncidentScreen", "sla_bar"]
 _ANSWERS = {Answer.YES: _("yes"), Answer.NO: _("NO"), Answer.UNKNOWN: _("unknown")}
 
 
-def sla_bar(incident: Incident, now: datetime, width: int = 24) -> str:
-    """How much of the time to the due instant is used, as a bar with its state in words."""
+def sla_bar(rules: Rules, incident: Incident, now: datetime, width: int = 24) -> str:
+    """How much of the time to the due instant is used (on the plan's SLA clock), as a bar."""
     due = sla.due_at(incident)
+    used = sla.progress(rules, incident, now)
     state = sla.state(incident, now)
-    if due is None:
+    if due is None or used is None:
         return _("no target after the first response")
-    total = (due - incident.opened_at).total_seconds() or 1.0
-    used = min(1.0, max(0.0, (now - incident.opened_at).total_seconds() / total))
     filled = round(used * width)
     words = {"breached": _("BREACHED"), "warned": _("WARNING"), "on_time": _("on time")}
     return "{mark} [{bar}] {pct:>3}% {state} · {left} · due {due}".format(
@@ -184,7 +184,7 @@ class IncidentScreen(DeskScreen):
     def tick(self, now: datetime) -> None:
         if self.detail is not None:
             self.query_one("#incident-sla", Static).update(
-                Content(sla_bar(self.detail.incident, now))
+                Content(sla_bar(self.app.rules, self.detail.incident, now))  # type: ignore[attr-defined]
             )
 
     async def action_acknowledge(self) -> None:

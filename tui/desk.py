@@ -87,11 +87,14 @@ class IncidentDetail:
 class Desk:
     """The store and the use cases, as the screens need them."""
 
-    def __init__(self, store: Any, rules: Rules, clock: Clock) -> None:
+    def __init__(
+        self, store: Any, rules: Rules, clock: Clock, lock: threading.Lock | None = None
+    ) -> None:
         self.store = store
         self.rules = rules
         self.clock = clock
-        self._lock = threading.Lock()
+        # Shared with the sync client, which takes it only around its own store calls.
+        self._lock = lock or threading.Lock()
 
     def locked(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run ``fn`` while no other worker uses the store."""
@@ -248,10 +251,13 @@ class Desk:
     # ---- sync -------------------------------------------------------------------------
 
     def sync_round(self, client: SyncClient) -> tuple[float, SyncStatus]:
-        """One background sync round; never raises a SyncError (the state records it)."""
-        with self._lock:
-            delay = client.run_once()
-            return delay, client.status()
+        """One background sync round; never raises a SyncError (the state records it).
+
+        Not under the desk's lock: the client takes it (shared) only around store calls,
+        so screens reload while a request waits on the network.
+        """
+        delay = client.run_once()
+        return delay, client.status()
 
     def conflicts(self) -> list[Conflict]:
         return self.locked(list_conflicts, self.store)

@@ -8,10 +8,12 @@ response means a re-push, which the server answers with ``duplicate``.
 from __future__ import annotations
 
 import email.utils
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 from pydantic import ValidationError
@@ -45,6 +47,9 @@ from core.sync.state import (
 __all__ = ["PushReport", "RetryLater", "SyncClient", "SyncReport", "SyncStatus"]
 
 POLL_SECONDS = 30.0
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class RetryLater(SyncError):
@@ -112,6 +117,9 @@ class SyncClient:
     ``sync()`` pushes then pulls and raises on failure; ``run_once()`` is what a
     background worker calls in a loop: it never raises a SyncError, records the
     outcome in the store and returns how long to wait before the next round.
+
+    Every store access holds ``store_lock`` and no network call does: an app sharing the
+    lock reads and saves while a request waits on a slow server.
     """
 
     def __init__(
@@ -128,11 +136,13 @@ class SyncClient:
         timeout: float = 15.0,
         backoff: Backoff | None = None,
         poll_seconds: float = POLL_SECONDS,
+        store_lock: threading.Lock | None = None,
     ) -> None:
         if not 0 < timeout < float("inf"):
             # httpx reads without a timeout block forever on a server that never answers.
             raise ValueError(f"the sync timeout must be a finite number of seconds: {timeout}")
         self.store = store
+        self.store_lock = store_lock or threading.Lock()
         self.server_url = server_url.rstrip("/")
         self.device_id = device_id
         self.clock = clock or SystemClock()
@@ -224,7 +234,7 @@ class SyncClient:
         report = PushReport()
         size = self.batch_size
         acknowledged: set[str] = set()
-        while ops := self.store.pending_operations(size):
+        while ops := self._locked(self.store.pending_operations, size):
             if acknowledged & {op.op_id for op in ops}:
                 raise SyncError(_("The local store kept operations the server acknowledged."))
             request = PushRequest(
@@ -283,11 +293,12 @@ class SyncClient:
             for r in response.results
             if r.status is OpStatus.REJECTED
         ]
-        # Kept before the acknowledgement: a crash in between re-pushes, and the server's
-        # duplicate answer carries the same conflicts, which are not added twice.
-        add_conflicts(self.store, conflicts)
-        add_rejections(self.store, rejections)
-        self.store.acknowledge(by_id)
+        with self.store_lock:
+            # Kept before the acknowledgement: a crash in between re-pushes, and the server's
+            # duplicate answer carries the same conflicts, which are not added twice.
+            add_conflicts(self.store, conflicts)
+            add_rejections(self.store, rejections)
+            self.store.acknowledge(by_id)
         counts = {status: 0 for status in OpStatus}
         for result in response.results:
             counts[result.status] += 1
@@ -304,13 +315,14 @@ class SyncClient:
         rejection = Rejection(
             op_id=op_id, kind=kind, entity_id=entity_id, reason=str(error), at=self.clock.now()
         )
-        add_rejections(self.store, [rejection])
-        self.store.acknowledge([op_id])
+        with self.store_lock:
+            add_rejections(self.store, [rejection])
+            self.store.acknowledge([op_id])
         return PushReport(rejected=1)
 
     def pull(self) -> int:
         """Pull every page since the saved cursor; the cursor is saved after each page."""
-        state = load_state(self.store)
+        state = self._locked(load_state, self.store)
         cursor, pulled = state.cursor, 0
         while True:
             params = {"cursor": cursor, "limit": self.page_size}
@@ -319,11 +331,13 @@ class SyncClient:
                 page = PullResponse.model_validate_json(response.content)
             except ValidationError:
                 raise SyncError(_("The server sent a page this vardia cannot read.")) from None
-            self.store.merge_from_server(page.customers, page.incidents)
-            pulled += len(page.customers) + len(page.incidents)
             cursor = page.cursor
-            state = state.model_copy(update={"cursor": cursor})
-            save_state(self.store, state)
+            with self.store_lock:
+                self.store.merge_from_server(page.customers, page.incidents)
+                # Re-read: the state may have been saved since (a status change elsewhere).
+                state = load_state(self.store).model_copy(update={"cursor": cursor})
+                save_state(self.store, state)
+            pulled += len(page.customers) + len(page.incidents)
             if not page.has_more:
                 return pulled
 
@@ -352,9 +366,10 @@ class SyncClient:
 
     def status(self, *, probe: bool = False) -> SyncStatus:
         """The sync state for display; ``probe`` asks the server now instead of the last round."""
-        state = load_state(self.store)
-        online = self.is_online() if probe else state.online
-        return status_of(self.store, state, online)
+        online = self.is_online() if probe else None
+        with self.store_lock:
+            state = load_state(self.store)
+            return status_of(self.store, state, state.online if online is None else online)
 
     def _record(self, error: SyncError) -> None:
         self._save(
@@ -366,7 +381,12 @@ class SyncClient:
     def _save(self, **changes: Any) -> None:
         if self._offset is not None:
             changes["clock_offset_seconds"] = self._offset
-        save_state(self.store, load_state(self.store).model_copy(update=changes))
+        with self.store_lock:
+            save_state(self.store, load_state(self.store).model_copy(update=changes))
+
+    def _locked(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.store_lock:
+            return fn(*args, **kwargs)
 
 
 def status_of(store: SyncStore, state: SyncState, online: bool) -> SyncStatus:

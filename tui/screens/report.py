@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from typing import ClassVar
@@ -16,14 +17,26 @@ from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from core.errors import VardiaError
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.reports import Breakdown, IsoWeek, WeekReport
 from tui.commands.reports import hours
 
-__all__ = ["ReportLoader", "ReportScreen"]
+__all__ = ["ReportLoader", "ReportScreen", "hour_axis"]
+
+_NUMBER_COLUMNS = 3
+_NUMBER_WIDTH = 8
+"""Each of In, After and Total as DataTable draws it: up to ``999.99`` and a cell's padding."""
 
 ReportLoader = Callable[[IsoWeek, str | None], WeekReport]
 """Reads a week's report for a technician, or the team with None; called in a worker thread."""
+
+
+def hour_axis(top_hours: float) -> tuple[list[float], list[str]]:
+    """Whole-hour ticks from 0 to at least the busiest day (1 h for an empty week), as labels."""
+    top = max(1, math.ceil(top_hours))
+    step = max(1, math.ceil(top / 6))
+    ticks = [float(t) for t in range(0, top + step, step)]
+    return ticks, [_("{n} h").format(n=int(t)) for t in ticks]
 
 
 class ReportScreen(Screen[None]):
@@ -86,12 +99,14 @@ class ReportScreen(Screen[None]):
         """Fill the screen with a week's report."""
         self.report = rep
         self.query_one("#report-title", Static).update(
-            _("Week {week} — {who} · {total} h ({after} after hours) · {n} sessions").format(
+            _("Week {week} — {who} · {total} h ({after} after hours) · {sessions}").format(
                 week=rep.week,
                 who=rep.technician or _("the team"),
                 total=hours(rep.total_minutes),
                 after=hours(rep.after_hours_minutes),
-                n=rep.sessions,
+                sessions=ngettext("{n} session", "{n} sessions", rep.sessions).format(
+                    n=rep.sessions
+                ),
             )
         )
         chart = self.query_one(PlotextPlot)
@@ -108,7 +123,11 @@ class ReportScreen(Screen[None]):
             # plotext takes `labels` here; the stub textual-plotext ships names it `label`.
             labels=[_("in hours"), _("after hours")],  # type: ignore[call-arg]
         )
-        plt.ylabel(_("hours"))
+        ticks, tick_labels = hour_axis(
+            max((float(d.total_minutes / 60) for d in rep.days), default=0)
+        )
+        plt.ylim(0, ticks[-1])
+        plt.yticks(ticks, tick_labels)
         chart.refresh()
         self._fill("#report-customers", rep.customers)
         self._fill("#report-channels", rep.channels)
@@ -125,9 +144,13 @@ class ReportScreen(Screen[None]):
     def _fill(self, selector: str, parts: tuple[Breakdown, ...]) -> None:
         table = self.query_one(selector, DataTable)
         table.clear()
+        # Long customer names are cut so that Total stays on screen at 80 columns.
+        room = table.size.width - 2 - _NUMBER_COLUMNS * _NUMBER_WIDTH
+        width = max(8, room)
         for b in parts:
+            label = b.label if len(b.label) <= width else b.label[: width - 1] + "…"
             table.add_row(
-                b.label,
+                label,
                 hours(b.in_hours_minutes),
                 hours(b.after_hours_minutes),
                 hours(b.total_minutes),

@@ -9,7 +9,6 @@ premium pack is used up: bill hourly at free rates, or decline).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,6 +30,7 @@ from core.rules import Rules
 from core.sla import targets
 from core.store import Store
 from core.sync.protocol import OperationKind
+from core.text import fold
 
 __all__ = [
     "FREE_PLAN",
@@ -86,12 +86,6 @@ def plan_in_force(rules: Rules, customer: Customer, at: datetime) -> str:
     return FREE_PLAN
 
 
-def _folded(text: str) -> str:
-    """Case- and accent-insensitive form, so "ηλιοπουλος" finds "Ηλιόπουλος"."""
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def find_customer(customers: Sequence[Customer], wanted: str) -> Customer:
     """The one customer ``wanted`` names: its id, a unique id prefix or a unique name fragment.
 
@@ -103,8 +97,8 @@ def find_customer(customers: Sequence[Customer], wanted: str) -> Customer:
         raise InputError(_("Give a customer: its id, the start of its id or part of its name."))
     exact = [c for c in customers if c.id == text]
     by_id = [c for c in customers if c.id.casefold().startswith(text.casefold())]
-    fragment = _folded(text)
-    by_name = [c for c in customers if fragment in _folded(c.name)]
+    fragment = fold(text)
+    by_name = [c for c in customers if fragment in fold(c.name)]
     for found in (exact, by_id, by_name):
         if len(found) == 1:
             return found[0]

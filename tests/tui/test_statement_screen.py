@@ -74,7 +74,7 @@ async def test_the_statement_shows_the_months_sessions_and_total(tmp_path: Path)
 
         await pilot.press("s")
         saved = tmp_path / f"statement-2026-01-{customer.id}.csv"
-        rows = list(csv.DictReader(saved.open(encoding="utf-8")))
+        rows = list(csv.DictReader(saved.open(encoding="utf-8-sig")))
         expected = load_statement(customer.id, Month(2026, 1))
         assert sum(r["line"] == "session" for r in rows) == len(expected.lines)
 

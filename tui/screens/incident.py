@@ -16,6 +16,7 @@ from core import sla
 from core.i18n import _
 from core.models import Answer, Incident, Session
 from core.rules import Rules
+from core.statements import minutes_text
 from tui.desk import IncidentDetail
 from tui.screens.base import DeskScreen
 from tui.widgets.fmt import countdown, elapsed, money, short_at
@@ -48,12 +49,12 @@ def sla_bar(rules: Rules, incident: Incident, now: datetime, width: int = 24) ->
 def _session_text(session: Session) -> str:
     quote = session.quote
     span = sum((s.end - s.start for s in session.segments), timedelta())
-    head = _("{when} · {channel} · {tech} · worked {worked} · billed {minutes} min{after}").format(
+    head = _("{when} · {channel} · {tech} · worked {worked} · {minutes} min billed{after}").format(
         when=short_at(session.segments[0].start if session.segments else session.recorded_at),
         channel=session.channel.value,
         tech=session.technician,
         worked=elapsed(span),
-        minutes=quote.billable_minutes,
+        minutes=minutes_text(quote.billable_minutes),
         after=_(" · after-hours") if quote.after_hours else "",
     )
     lines = [head]

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from core.i18n import _
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
+from core.text import fold
 from tui.desk import Assessment, IntakeForm
 from tui.screens.base import DeskScreen
 from tui.widgets.fmt import money, short_at
@@ -199,10 +200,8 @@ class IntakeScreen(DeskScreen):
     # ---- the customer picker ----------------------------------------------------------
 
     def _show_matches(self, text: str) -> None:
-        needle = text.casefold().strip()
-        matches = [
-            c for c in self._customers if needle in c.name.casefold() or needle in c.id.casefold()
-        ]
+        needle = fold(text.strip())
+        matches = [c for c in self._customers if needle in fold(c.name) or needle in fold(c.id)]
         self._matches = matches[:_MATCHES]
         options = self.query_one("#intake-matches", OptionList)
         options.clear_options()

@@ -16,8 +16,8 @@ from textual.widgets import Input, Static
 from core import sla
 from core.i18n import _
 from core.models import Customer, Incident
+from core.text import fold
 from tui.screens.base import DeskScreen
-from tui.widgets.fmt import fold
 from tui.widgets.queue_table import QueueRow, QueueTable
 
 __all__ = ["QueueScreen", "Scope"]

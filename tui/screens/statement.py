@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 
 from core.errors import VardiaError
 from core.i18n import _
-from core.statements import Month, Statement, minutes_text, write_statement_csv
+from core.statements import CSV_ENCODING, Month, Statement, minutes_text, write_statement_csv
 from tui.commands.reports import hours
 
 __all__ = ["StatementLoader", "StatementScreen", "statement_summary"]
@@ -181,7 +181,7 @@ class StatementScreen(Screen[None]):
         folder = self.export_dir or Path.cwd()
         target = folder / f"statement-{self.statement.month}-{self.statement.customer_id}.csv"
         try:
-            with target.open("w", encoding="utf-8", newline="") as out:
+            with target.open("w", encoding=CSV_ENCODING, newline="") as out:
                 write_statement_csv(self.statement, out)
         except OSError as error:
             self.notify(

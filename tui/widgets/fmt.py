@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from core.i18n import _
 
-__all__ = ["ATHENS", "at_athens", "countdown", "elapsed", "fold", "money", "short_at"]
+__all__ = ["ATHENS", "at_athens", "countdown", "elapsed", "money", "short_at"]
 
 ATHENS = ZoneInfo("Europe/Athens")
-
-
-def fold(text: str) -> str:
-    """``Φαρμακείο`` → ``φαρμακειο``: searches ignore case and accents on both sides."""
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def countdown(delta: timedelta) -> str:

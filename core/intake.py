@@ -27,7 +27,7 @@ from core.models import (
     Prerequisites,
 )
 from core.rules import Rules
-from core.sla import targets
+from core.sla import SlaTargets, targets
 from core.store import Store
 from core.sync.protocol import OperationKind
 from core.text import fold
@@ -84,6 +84,11 @@ def plan_in_force(rules: Rules, customer: Customer, at: datetime) -> str:
     if contract is not None and contract_in_force_at(rules, customer, at):
         return contract.plan
     return FREE_PLAN
+
+
+def sla_at_opening(rules: Rules, customer: Customer, at: datetime) -> SlaTargets:
+    """The SLA an incident opened at ``at`` gets, whatever its category: the plan in force's."""
+    return targets(rules, plan_in_force(rules, customer, at), at)
 
 
 def find_customer(customers: Sequence[Customer], wanted: str) -> Customer:
@@ -197,7 +202,7 @@ def build_incident(
         raise InputError(_("An incident needs a subject; say in a few words what is wrong."))
     eligibility = assess(rules, customer, request, at)
     plan = plan_in_force(rules, customer, at)
-    due = targets(rules, plan, at)
+    due = sla_at_opening(rules, customer, at)
     return Incident(
         id=incident_id,
         ref=ref,

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
-from core import incidents, intake, sla
+from core import incidents, intake
 from core import timer as timer_rules
 from core.clock import Clock
 from core.errors import InputError, NoPremiumLeftError, VardiaError
@@ -187,7 +187,7 @@ class Desk:
             exhausted = True
             request = replace(request, bill_without_premium=True)
             eligibility = intake.assess(self.rules, customer, request, now)
-        due = sla.targets(self.rules, eligibility.served_as, now)
+        due = intake.sla_at_opening(self.rules, customer, now)
         return Assessment(
             customer_id=customer_id,
             eligibility=eligibility,

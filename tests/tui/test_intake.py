@@ -6,6 +6,7 @@ from datetime import date
 
 from textual.widgets import Input, Static
 
+from core.models import Category, Channel
 from tests.tui.data import AppFactory
 from tui.app import VardiaApp
 from tui.screens.incident import IncidentScreen
@@ -159,3 +160,14 @@ async def test_an_expired_contract_shows_no_included_hours(open_app: AppFactory)
         await _settle(app, pilot)
         panel = _text(app.screen, "#intake-eligibility-text")  # type: ignore[arg-type]
         assert "expired" in panel and "h used" not in panel
+
+
+async def test_an_out_of_scope_category_keeps_the_plans_deadline(open_app: AppFactory) -> None:
+    """Out of scope changes what the work costs, not when it is due (SPEC §3, §4)."""
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        in_scope = app.desk.assess("c0000", Category.SOFTWARE, Channel.PHONE, None)
+        out = app.desk.assess("c0000", Category.NETWORK_STORAGE, Channel.PHONE, None)
+        assert out.eligibility.out_of_scope and out.eligibility.served_as == "free"
+        assert (out.warn_at, out.deadline) == (in_scope.warn_at, in_scope.deadline)

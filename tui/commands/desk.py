@@ -637,6 +637,12 @@ def demo(seed_only: bool, seed: int) -> None:
     from tui.launch import run_demo
 
     run_demo(data_dir)
+    click.echo(
+        _(
+            "The demo's data stays in {dir}: VARDIA_HOME={dir} vardia opens it again "
+            "(a running timer included); delete the folder when you are done."
+        ).format(dir=data_dir)
+    )
 
 
 COMMANDS: list[click.Command] = [incident, queue, timer, customer, demo]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -146,10 +147,14 @@ class VardiaApp(App[None]):
         )
 
     def _key_for(self, binding_id: str) -> str:
-        """The key that runs a binding now, after the person's keymap."""
-        for active in self.screen.active_bindings.values():
-            if active.binding.id == binding_id:
-                return self.get_key_display(active.binding)
+        """The key that runs a binding, after the person's keymap.
+
+        A dialog on top hides the app's bindings, so the screens below are asked too.
+        """
+        for screen in reversed(self.screen_stack):
+            for active in screen.active_bindings.values():
+                if active.binding.id == binding_id:
+                    return self.get_key_display(active.binding)
         return "?"
 
     # ---- reading (workers post messages; handlers update screens) --------------------
@@ -203,13 +208,27 @@ class VardiaApp(App[None]):
         if isinstance(result, Incident) and isinstance(self.screen, IntakeScreen):
             self.pop_screen()
             self.action_open_incident(result.id)
-        self.load_queue()
         self.load_timer()
+        self._reload_screens()
+        self._count_pending()
+        self.schedule_sync()
+
+    def _reload_screens(self) -> None:
+        """The queue and every open screen read the store again."""
+        self.load_queue()
         for screen in self.screen_stack:
             reload = getattr(screen, "reload", None)
             if reload is not None:
                 reload()
-        self.schedule_sync()
+
+    @work(thread=True, exclusive=True, group="pending", exit_on_error=False)
+    def _count_pending(self) -> None:
+        # The header counts a change at once, not at the next sync round seconds later.
+        self.call_from_thread(self._show_pending, self.desk.pending_count())
+
+    def _show_pending(self, pending: int) -> None:
+        self.sync_view = replace(self.sync_view, pending=pending)
+        self.refresh_status()
 
     @on(ChangeFailed)
     def _change_failed(self, message: ChangeFailed) -> None:
@@ -457,7 +476,6 @@ class VardiaApp(App[None]):
 
     @on(SyncReport)
     def _sync_report(self, message: SyncReport) -> None:
-        was_pending = self.sync_view.pending
         self.sync_view = SyncView(
             configured=message.configured,
             online=message.online,
@@ -466,8 +484,9 @@ class VardiaApp(App[None]):
             last_error=message.last_error,
         )
         self.refresh_status()
-        if message.configured and message.online and was_pending != message.pending:
-            self.load_queue()
+        if message.configured and message.online:
+            # The round may have pulled other technicians' changes.
+            self._reload_screens()
         if message.next_in is not None and self._sync_timer is None:
             self._sync_timer = self.set_timer(message.next_in, self._sync_round)
 

@@ -128,6 +128,12 @@ async def test_the_footer_fits_and_the_timer_bar_names_the_timer_keys(
         await pilot.press("p")
         await pilot.pause()
         assert app._notifications and "already paused" in list(app._notifications)[-1].message
+        await pilot.press("r", "x")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, StopDialog)
+        app.refresh_status()
+        bar = app.screen_stack[-2].query_one(TimerBar)
+        assert "p pause · x stop" in str(bar.render())
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,10 @@ SCREENS = {
     "intake": ("n",),
     "intake_blocked": ("n", *"c0001", "enter"),
     "help": ("question_mark",),
+    "timer": ("down", "enter", "t", "enter"),
+    "timer_stop": ("down", "enter", "t", "enter", "x"),
+    "statement": ("S",),
+    "report": ("W",),
 }
 
 

@@ -468,7 +468,8 @@ class VardiaApp(App[None]):
                 configured=True,
                 online=status.online,
                 pending=status.pending,
-                conflicts=status.conflicts,
+                # As the conflicts view counts them: one per decision, not per field.
+                conflicts=len(self.desk.conflicts()),
                 last_error=status.last_error,
                 next_in=delay,
             )
@@ -491,14 +492,8 @@ class VardiaApp(App[None]):
             self._sync_timer = self.set_timer(message.next_in, self._sync_round)
 
     def action_conflicts(self) -> None:
-        self._load_conflicts()
-
-    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
-    def _load_conflicts(self) -> None:
-        conflicts = self.desk.conflicts()
-        incidents, _customers = self.desk.load_queue()
-        refs = {incident.id: incident.ref for incident in incidents}
-        self.call_from_thread(self.push_screen, ConflictsScreen(conflicts, refs))
+        if not isinstance(self.screen, ConflictsScreen):
+            self.push_screen(ConflictsScreen())
 
     def reapply_conflict(self, conflict: Conflict) -> None:
         self.change(

@@ -42,6 +42,9 @@ from tui.commands.reports import load_statement, load_week_report
 
 __all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm"]
 
+# Set by the status change that carries it: the server's value stands, the status is decided.
+FOLLOWING = frozenset({"first_response_at"})
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -260,10 +263,17 @@ class Desk:
         return delay, client.status()
 
     def conflicts(self) -> list[Conflict]:
-        return self.locked(list_conflicts, self.store)
+        """The conflicts to decide on; one on a field that follows another is settled with it."""
+        return [c for c in self.locked(list_conflicts, self.store) if c.field not in FOLLOWING]
 
     def dismiss_conflict(self, conflict: Conflict) -> None:
-        self.locked(dismiss_conflict, self.store, conflict.id)
+        """Forget the conflict and those its change brought along (a first response time)."""
+        with self._lock:
+            for kept in list_conflicts(self.store):
+                if kept.id == conflict.id or (
+                    kept.op_id == conflict.op_id and kept.field in FOLLOWING
+                ):
+                    dismiss_conflict(self.store, kept.id)
 
     def reapply_conflict(self, conflict: Conflict) -> Incident:
         """Make the rejected local value a new change, then forget the conflict."""

@@ -10,6 +10,7 @@ import pytest
 from core.clock import FrozenClock
 from core.rules import Rules, load_rules
 from core.store import Store
+from server.embedded import LocalServer
 from tests.tui.data import NOW, AppFactory, customers, incidents
 from tui.app import VardiaApp, make_app
 
@@ -50,3 +51,13 @@ def open_app(data_dir: Path, rules: Rules, clock: FrozenClock) -> Iterator[AppFa
     yield build
     for store in stores:
         store.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LocalServer]:
+    """A vardia-server address and database; ``start()`` runs a real server process on it."""
+    local = LocalServer(tmp_path / "server-home")
+    try:
+        yield local
+    finally:
+        local.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -30,7 +31,11 @@ def _describe(conflict: Conflict, refs: dict[str, str]) -> str:
 
 
 class ConflictsScreen(ModalScreen[None]):
-    """The conflicts kept by sync; each can be reapplied as a new change or dismissed."""
+    """The conflicts kept by sync; each can be reapplied as a new change or dismissed.
+
+    The list is read from the store on opening and again after every change and sync
+    round, so a refused reapply leaves its conflict listed.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", _("Close"), id="conflicts.close"),
@@ -38,38 +43,52 @@ class ConflictsScreen(ModalScreen[None]):
         Binding("d", "forget", _("Dismiss"), id="conflicts.dismiss"),
     ]
 
-    def __init__(self, conflicts: list[Conflict], refs: dict[str, str]) -> None:
+    def __init__(self) -> None:
         super().__init__(classes="dialog")
-        self.conflicts = conflicts
-        self._refs = refs
+        self.conflicts: list[Conflict] = []
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="conflicts-box"):
             yield Label(_("Sync conflicts"), classes="dialog-title")
-            yield OptionList(
-                *(Option(Content(_describe(c, self._refs)), id=c.id) for c in self.conflicts)
-            )
-            yield Static(_("No conflict to review.") if not self.conflicts else "", classes="muted")
+            yield OptionList()
+            yield Static("", id="conflicts-empty", classes="muted")
             yield Static(_("a reapply my value · d dismiss · Esc close"), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
+    def _load(self) -> None:
+        desk = self.app.desk  # type: ignore[attr-defined]
+        conflicts = desk.conflicts()
+        incidents, _customers = desk.load_queue()
+        refs = {incident.id: incident.ref for incident in incidents}
+        self.app.call_from_thread(self._show, conflicts, refs)
+
+    def _show(self, conflicts: list[Conflict], refs: dict[str, str]) -> None:
+        options = self.query_one(OptionList)
+        index = options.highlighted or 0
+        self.conflicts = conflicts
+        options.clear_options()
+        options.add_options(Option(Content(_describe(c, refs)), id=c.id) for c in conflicts)
+        if conflicts:
+            options.highlighted = min(index, len(conflicts) - 1)
+        empty = _("No conflict to review.") if not conflicts else ""
+        self.query_one("#conflicts-empty", Static).update(empty)
+        self.loaded = True
 
     def _selected(self) -> Conflict | None:
         index = self.query_one(OptionList).highlighted
         return self.conflicts[index] if index is not None and self.conflicts else None
 
-    def _drop(self, conflict: Conflict) -> None:
-        options = self.query_one(OptionList)
-        index = self.conflicts.index(conflict)
-        self.conflicts.remove(conflict)
-        options.remove_option_at_index(index)
-
     def action_reapply(self) -> None:
-        conflict = self._selected()
-        if conflict is not None:
+        if (conflict := self._selected()) is not None:
             self.app.reapply_conflict(conflict)  # type: ignore[attr-defined]
-            self._drop(conflict)
 
     def action_forget(self) -> None:
-        conflict = self._selected()
-        if conflict is not None:
+        if (conflict := self._selected()) is not None:
             self.app.dismiss_conflict(conflict)  # type: ignore[attr-defined]
-            self._drop(conflict)

@@ -1,9 +1,10 @@
 """Loads the business rules — calendar, price list, billing — into one ``Rules`` value.
 
 The shipped defaults (``core/defaults/*.toml``) are deep-merged with ``calendar.toml`` and
-``plans.toml`` from the vendor's configuration directory when they exist: tables merge key
-by key, any other value replaces the default. A broken file is a :class:`ConfigError`
-naming the file, the plan and the field, never a traceback.
+``plans.toml`` from the configuration directory when they exist: tables merge key by key,
+any other value replaces the default. Between the shipped plans and the local ``plans.toml``
+sits the price list synced from the vendor's server, when there is one. A broken file is a
+:class:`ConfigError` naming the file, the plan and the field, never a traceback.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from core.errors import ConfigError
 from core.i18n import _
 from core.plans import Billing, FieldError, PlansConfig, PriceList, build_price_list
 
-__all__ = ["Rules", "load_rules"]
+__all__ = ["Rules", "load_rules", "plans_document"]
 
 CALENDAR_FILE = "calendar.toml"
 PLANS_FILE = "plans.toml"
@@ -44,36 +45,78 @@ class Rules:
         return self.calendar.tz
 
 
-def load_rules(config_dir: Path | None = None) -> Rules:
-    """The shipped defaults, overridden by the vendor's files in ``config_dir``."""
-    calendar = _load(CalendarConfig, CALENDAR_FILE, config_dir)
-    plans_config = _load(PlansConfig, PLANS_FILE, config_dir)
-    try:
-        plans = build_price_list(plans_config)
-    except FieldError as error:
-        raise _config_error(PLANS_FILE, config_dir, error.loc, error.message) from None
+def load_rules(
+    config_dir: Path | None = None, synced_plans: Mapping[str, Any] | None = None
+) -> Rules:
+    """The shipped defaults, overridden by the server's price list, then by ``config_dir``'s files.
+
+    ``synced_plans`` is the plans document the vendor's server sent (see ``core.sync``); the
+    technician's own ``plans.toml`` is laid over it, since a local file is that person's
+    explicit choice. An invalid synced document is a ConfigError naming it.
+    """
+    calendar = _validated(
+        CalendarConfig,
+        _with_file(_shipped(CALENDAR_FILE), CALENDAR_FILE, config_dir),
+        _origin(CALENDAR_FILE, config_dir),
+    )
+    data = _shipped(PLANS_FILE)
+    if synced_plans is not None:
+        data = _merge(data, synced_plans)
+        # Checked before the local file is laid over it, so an error blames the right source.
+        _price_list(
+            data,
+            _("the price list synced from the server"),
+            _("update vardia, or ask your vendor to fix the server's plans.toml"),
+        )
+    plans_config, plans = _price_list(
+        _with_file(data, PLANS_FILE, config_dir), _origin(PLANS_FILE, config_dir)
+    )
     return Rules(SupportCalendar(calendar), plans, plans_config.billing)
 
 
-def _load(model: type[M], name: str, config_dir: Path | None) -> M:
-    data = _read_toml(files("core").joinpath("defaults", name).read_text("utf-8"), name)
+def plans_document(config_dir: Path | None = None) -> dict[str, Any]:
+    """The shipped plans merged with ``config_dir``'s ``plans.toml``, validated: a server's list."""
+    data = _with_file(_shipped(PLANS_FILE), PLANS_FILE, config_dir)
+    _price_list(data, _origin(PLANS_FILE, config_dir))
+    return data
+
+
+def _price_list(
+    data: dict[str, Any], origin: str, remedy: str | None = None
+) -> tuple[PlansConfig, PriceList]:
+    config = _validated(PlansConfig, data, origin, remedy)
+    try:
+        return config, build_price_list(config)
+    except FieldError as error:
+        raise _config_error(origin, error.loc, error.message, remedy) from None
+
+
+def _shipped(name: str) -> dict[str, Any]:
+    return _read_toml(files("core").joinpath("defaults", name).read_text("utf-8"), name)
+
+
+def _with_file(data: dict[str, Any], name: str, config_dir: Path | None) -> dict[str, Any]:
     user = config_dir / name if config_dir is not None else None
-    if user is not None and user.exists():
-        try:
-            text = user.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(
-                _("{file} cannot be read ({reason}); fix its permissions or remove it.").format(
-                    file=user, reason=error
-                )
-            ) from None
-        data = _merge(data, _read_toml(text, str(user)))
+    if user is None or not user.exists():
+        return data
+    try:
+        text = user.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(
+            _("{file} cannot be read ({reason}); fix its permissions or remove it.").format(
+                file=user, reason=error
+            )
+        ) from None
+    return _merge(data, _read_toml(text, str(user)))
+
+
+def _validated(model: type[M], data: dict[str, Any], origin: str, remedy: str | None = None) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(str(part) for part in first["loc"])
-        raise _config_error(name, config_dir, loc, first["msg"]) from None
+        raise _config_error(origin, loc, first["msg"], remedy) from None
 
 
 def _read_toml(text: str, file: str) -> dict[str, Any]:
@@ -98,16 +141,18 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
 
 
 def _config_error(
-    name: str, config_dir: Path | None, loc: tuple[str, ...], message: str
+    origin: str, loc: tuple[str, ...], message: str, remedy: str | None = None
 ) -> ConfigError:
-    file = _origin(name, config_dir)
     if len(loc) >= 2 and loc[0] == "plans":
         where = _("plan {plan!r}, field {field!r}").format(plan=loc[1], field=".".join(loc[2:]))
     else:
         where = _("field {field!r}").format(field=".".join(loc))
     return ConfigError(
-        _("{file}: {where}: {message}; fix it or remove it to use the default.").format(
-            file=file, where=where, message=_sentence_part(message)
+        _("{file}: {where}: {message}; {remedy}.").format(
+            file=origin,
+            where=where,
+            message=_sentence_part(message),
+            remedy=remedy or _("fix it or remove it to use the default"),
         )
     )
 

@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 from core.clock import SystemClock
 from core.errors import ConfigError, VardiaError
 from core.i18n import _
+from core.rules import plans_document
+from core.sync.protocol import SyncedPriceList
 from server.app import Limits, create_app
 from server.db import make_engine, migrate
 from server.service import add_technician, import_customers, list_devices, read_customers_csv
@@ -28,6 +30,8 @@ __all__ = ["cli", "main"]
 P = ParamSpec("P")
 R = TypeVar("R")
 CONFIG_FILE = "server.json"
+# The vendor's price list: plans.toml in this folder of the server's home, over the defaults.
+PRICE_LIST_DIR = "config"
 
 
 def _reports_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -97,7 +101,7 @@ def init(ctx: click.Context, url: str | None) -> None:
     click.echo(_("Database ready (schema upgraded from version {v}).").format(v=before))
 
 
-@cli.command(help=_("Serve the API."))
+@cli.command(help=_("Serve the API, and the price list in HOME/config/plans.toml (read at start)."))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--fd", default=None, type=int, help=_("Serve on this already-bound TCP socket."))
@@ -110,9 +114,11 @@ def serve(
 ) -> None:
     import uvicorn
 
+    price_list = SyncedPriceList.of(plans_document(ctx.obj["home"] / PRICE_LIST_DIR))
     engine = _engine(ctx)
     migrate(engine)
-    app = create_app(engine, clock=SystemClock(), limits=Limits(rate, burst))
+    limits = Limits(rate, burst)
+    app = create_app(engine, clock=SystemClock(), limits=limits, price_list=price_list)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     sockets = None
     if fd is not None:

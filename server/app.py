@@ -18,6 +18,7 @@ import server
 from core.clock import Clock, SystemClock
 from core.errors import InputError
 from core.models import Incident
+from core.rules import plans_document
 from core.sync.protocol import (
     API_PREFIX,
     MAX_BODY_BYTES,
@@ -26,6 +27,7 @@ from core.sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    SyncedPriceList,
     WhoAmI,
 )
 from server import service
@@ -157,14 +159,22 @@ AdminDep = Annotated[Caller, Depends(_admin)]
 
 
 def create_app(
-    engine: Engine, *, clock: Clock | None = None, limits: Limits | None = None
+    engine: Engine,
+    *,
+    clock: Clock | None = None,
+    limits: Limits | None = None,
+    price_list: SyncedPriceList | None = None,
 ) -> FastAPI:
-    """The ASGI application over ``engine``; the schema must already be migrated."""
+    """The ASGI application over ``engine``; the schema must already be migrated.
+
+    ``price_list`` is what pulls hand technicians; the shipped plans when left out.
+    """
     clock = clock or SystemClock()
+    served = price_list or SyncedPriceList.of(plans_document(None))
     app = FastAPI(
         title="vardia sync server",
         version=server.__version__,
-        description="Push local changes, pull the desk's customers and incidents.",
+        description="Push local changes, pull the desk's customers, incidents and price list.",
     )
     app.state.engine = engine
 
@@ -195,8 +205,12 @@ def create_app(
         who: CallerDep,
         cursor: Annotated[str, Query(max_length=512)] = "",
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
+        known: Annotated[str | None, Query(alias="price_list", max_length=64)] = None,
     ) -> PullResponse:
-        return service.pull(engine, cursor, limit, clock.now())
+        page = service.pull(engine, cursor, limit, clock.now())
+        if known is None or known == served.version:
+            return page
+        return page.model_copy(update={"price_list": served})
 
     @app.get(f"{API_PREFIX}/admin/incidents")
     def admin_incidents(

@@ -8,31 +8,34 @@ import click
 
 from core.clock import SystemClock
 from core.errors import VardiaError
-from core.rules import load_rules
+from core.rules import Rules
 from core.settings import Paths
 from core.store import Store
 from core.sync.client import SyncClient
 from core.sync.identity import adopt_technician
 from core.sync.login import load_login
+from core.sync.price_list import load_rules_for
 from tui.cli import EXIT_USAGE
 from tui.keymap import load_keymap
 
 __all__ = ["run_app", "run_demo"]
 
 
-def _first_read(store: Store) -> None:
-    """Read what the first screen shows, closing the store if a data file is damaged.
+def _first_read(store: Store, config_dir: Path) -> Rules:
+    """The store's rules, and what the first screen shows; the store is closed on damage.
 
     Store.open reads lazily: without this a damaged file surfaced only inside the running app,
     as a queue that never loaded.
     """
     try:
+        rules = load_rules_for(config_dir, store)
         store.open_incidents()
         store.customers()
         store.timer()
     except VardiaError:
         store.close()
         raise
+    return rules
 
 
 def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
@@ -41,11 +44,10 @@ def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
 
     clock = SystemClock()
     try:
-        rules = load_rules(paths.config_dir)
         keymap = load_keymap(paths.config_dir)
         login = load_login(paths.config_dir)
         store = Store.open(paths, clock=clock)
-        _first_read(store)
+        rules = _first_read(store, paths.config_dir)
     except VardiaError as error:
         click.echo(f"vardia: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None

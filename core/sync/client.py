@@ -22,6 +22,7 @@ from core.clock import Clock, SystemClock
 from core.errors import AuthError, SyncError
 from core.i18n import _
 from core.sync.backoff import Backoff
+from core.sync.price_list import held_version, save_price_list
 from core.sync.protocol import (
     API_PREFIX,
     MAX_BATCH,
@@ -321,11 +322,19 @@ class SyncClient:
         return PushReport(rejected=1)
 
     def pull(self) -> int:
-        """Pull every page since the saved cursor; the cursor is saved after each page."""
+        """Pull every page since the saved cursor; the cursor is saved after each page.
+
+        The vendor's price list comes along when the server's differs from the one held.
+        """
         state = self._locked(load_state, self.store)
         cursor, pulled = state.cursor, 0
+        known = self._locked(held_version, self.store)
         while True:
-            params = {"cursor": cursor, "limit": self.page_size}
+            params: dict[str, str | int] = {
+                "cursor": cursor,
+                "limit": self.page_size,
+                "price_list": known,
+            }
             response = self._request("GET", "/pull", params=params)
             try:
                 page = PullResponse.model_validate_json(response.content)
@@ -333,6 +342,9 @@ class SyncClient:
                 raise SyncError(_("The server sent a page this vardia cannot read.")) from None
             cursor = page.cursor
             with self.store_lock:
+                if page.price_list is not None:
+                    save_price_list(self.store, page.price_list)
+                    known = page.price_list.version
                 self.store.merge_from_server(page.customers, page.incidents)
                 # Re-read: the state may have been saved since (a status change elsewhere).
                 state = load_state(self.store).model_copy(update={"cursor": cursor})

@@ -8,10 +8,18 @@ The client pushes batches of operations (``PushRequest``) and gets one ``OpResul
 for each; it pulls what changed on the server since an opaque cursor (``PullResponse``),
 page by page. Every response carries ``server_time`` so the client can keep its offset
 to the server's clock.
+
+A pull also brings the vendor's price list (``SyncedPriceList``: the server's plans document
+and its sha256 ``version``). The client passes the version it holds as the ``price_list``
+query parameter (empty when it holds none); a page carries the price list only when that
+differs from the server's, and never when the parameter is left out, so older clients
+still read every page.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -40,6 +48,7 @@ __all__ = [
     "PullResponse",
     "PushRequest",
     "PushResponse",
+    "SyncedPriceList",
     "WhoAmI",
     "parse_payload",
 ]
@@ -209,14 +218,27 @@ class PushResponse(_Wire):
     clock_offset_seconds: float
 
 
+class SyncedPriceList(_Wire):
+    """The vendor's plans document (``plans.toml`` as JSON) and the sha256 of its content."""
+
+    version: str = Field(pattern=r"^[0-9a-f]{64}$")
+    document: dict[str, Any]
+
+    @classmethod
+    def of(cls, document: dict[str, Any]) -> SyncedPriceList:
+        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return cls(version=hashlib.sha256(canonical.encode()).hexdigest(), document=document)
+
+
 class PullResponse(_Wire):
-    """One page of what changed on the server since a cursor."""
+    """One page of what changed on the server since a cursor, and the price list if asked."""
 
     customers: list[Customer]
     incidents: list[Incident]
     cursor: str
     has_more: bool
     server_time: AwareDatetime
+    price_list: SyncedPriceList | None = None
 
 
 class Health(_Wire):

@@ -35,11 +35,12 @@ from core.models import (
     Session,
     Timer,
 )
-from core.rules import Rules, load_rules
+from core.rules import Rules
 from core.settings import Paths
 from core.sla import due_at, queue_order, state
 from core.statements import minutes_text
 from core.store import Store
+from core.sync.price_list import load_rules_for
 from core.timer import IfRunning, elapsed, pause, resume, start, stop
 from tui.cli import emit, json_option, reports_errors
 
@@ -49,9 +50,8 @@ __all__ = ["COMMANDS"]
 @contextmanager
 def _desk(read_only: bool = False) -> Iterator[tuple[Store, Rules]]:
     paths = Paths.from_env()
-    rules = load_rules(paths.config_dir)
     with Store.open(paths, clock=SystemClock(), read_only=read_only) as store:
-        yield store, rules
+        yield store, load_rules_for(paths.config_dir, store)
 
 
 def _choice(values: type[StrEnum]) -> click.Choice[str]:
@@ -624,9 +624,8 @@ def demo(seed_only: bool, seed: int) -> None:
     data_dir = (
         Paths.from_env().data_dir if seed_only else Path(tempfile.mkdtemp(prefix="vardia-demo-"))
     )
-    rules = load_rules(Paths.from_env().config_dir)
     with Store.open(data_dir, clock=SystemClock()) as store:
-        data = seed_store(store, rules, seed)
+        data = seed_store(store, load_rules_for(Paths.from_env().config_dir, store), seed)
     if seed_only:
         click.echo(
             _("Seeded {dir}: {c} customers, {i} incidents, {s} sessions.").format(

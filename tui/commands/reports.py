@@ -25,7 +25,7 @@ from core.i18n import _
 from core.intake import find_customer
 from core.models import Customer
 from core.reports import IsoWeek, WeekReport, build_week_report
-from core.rules import Rules, load_rules
+from core.rules import Rules
 from core.settings import Paths
 from core.statements import (
     ATHENS,
@@ -38,6 +38,7 @@ from core.statements import (
     write_statement_csv,
 )
 from core.store import Store
+from core.sync.price_list import load_rules_for
 from tui.cli import emit, json_option, reports_errors
 
 __all__ = [
@@ -339,9 +340,9 @@ def statement(
         raise InputError(_("--all writes one file per customer: give the folder with --output."))
     the_month = Month.parse(month)
     paths = Paths.from_env()
-    rules = load_rules(paths.config_dir)
     encoding = CSV_ENCODING if as_csv else "utf-8"
     with Store.open(paths, clock=SystemClock(), read_only=True) as store:
+        rules = load_rules_for(paths.config_dir, store)
         if customer_id is not None:
             wanted = find_customer(store.customers(), customer_id).id
             st = load_statement(store, rules, wanted, the_month)
@@ -372,8 +373,8 @@ def statement(
 @reports_errors
 def report(week: str | None, technician: str | None, as_json: bool) -> None:
     paths = Paths.from_env()
-    rules = load_rules(paths.config_dir)
     with Store.open(paths, clock=SystemClock(), read_only=True) as store:
+        rules = load_rules_for(paths.config_dir, store)
         the_week = (
             IsoWeek.parse(week)
             if week

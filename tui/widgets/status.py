@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from core.i18n import _
+from core.i18n import _, ngettext
 from tui.widgets.fmt import at_athens, elapsed, money
 
 __all__ = ["StatusHeader", "SyncView", "TimerBar", "TimerView"]
@@ -74,7 +74,9 @@ class StatusHeader(Horizontal):
         else:
             text = _("○ offline · {pending} pending").format(pending=view.pending)
         if view.conflicts:
-            text += _(" · {n} conflicts").format(n=view.conflicts)
+            text += ngettext(" · {n} conflict", " · {n} conflicts", view.conflicts).format(
+                n=view.conflicts
+            )
         sync.update(text)
         sync.tooltip = view.last_error
         sync.set_class(view.configured and not view.online, "-offline")

@@ -125,3 +125,17 @@ async def test_search_ignores_accents_and_case(open_app: AppFactory, typed: str)
         await pilot.pause()
         names = {r.customer_name for r in screen.table.rows}
         assert names == {"Βήτα Λογιστική"}
+
+
+async def test_a_load_landing_while_the_app_shuts_down_is_ignored(open_app: AppFactory) -> None:
+    """A sync round can deliver the queue after quitting has removed the table."""
+    app = open_app()
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        incidents, customers = app.desk.load_queue()
+        await screen.table.remove()
+        screen.set_data(incidents, customers, app.clock.now())
+        assert not screen.query(QueueTable)

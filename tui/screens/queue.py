@@ -102,7 +102,9 @@ class QueueScreen(DeskScreen):
         self._incidents = incidents
         self._customers = customers
         self._loaded = True
-        self._order(now)
+        # A load can land while the app shuts down and the table is already gone.
+        if self.query(QueueTable):
+            self._order(now)
 
     def _order(self, now: datetime) -> None:
         ordered = sla.queue_order(self._incidents, now)

@@ -36,6 +36,7 @@ from core.errors import InputError, RuleError
 from core.i18n import _
 
 __all__ = [
+    "ATHENS",
     "CalendarConfig",
     "Closure",
     "ClosureSpan",
@@ -46,6 +47,9 @@ __all__ = [
     "SupportHours",
     "month_day",
 ]
+
+ATHENS = ZoneInfo("Europe/Athens")
+"""The default zone of every business rule; the calendar's own is in calendar.toml."""
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -121,7 +125,7 @@ class Closure(ClosureSpan):
 class CalendarConfig(_Config):
     """The support calendar as written in ``calendar.toml``."""
 
-    timezone: str = "Europe/Athens"
+    timezone: str = ATHENS.key
     holidays_country: str = "GR"
     holidays_subdivision: str | None = None
     support_hours: SupportHours = SupportHours()

@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, TextIO
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
-from core.calendar import month_day
+from core.calendar import ATHENS, month_day
 from core.errors import InputError
 from core.i18n import _
 from core.models import Channel, Customer, Incident, Session
@@ -57,7 +56,6 @@ __all__ = [
     "write_statement_csv",
 ]
 
-ATHENS = ZoneInfo("Europe/Athens")
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 

@@ -12,15 +12,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 
-from core.store.storage import SCHEMA_VERSION, atomic_write, read_envelope
+from core.store.storage import SCHEMA_VERSION, atomic_write, month_of, read_envelope
 
 __all__ = ["migrate"]
-
-ATHENS = ZoneInfo("Europe/Athens")
 
 
 def _envelope(tables: dict[str, Any], header: dict[str, Any]) -> bytes:
@@ -34,7 +31,7 @@ def _v1_to_v2(data_dir: Path) -> None:
         by_month: dict[str, dict[str, Any]] = {}
         for key, doc in envelope["tables"].get("records", {}).items():
             began = doc["segments"][0]["start"] if doc["segments"] else doc["recorded_at"]
-            month = datetime.fromisoformat(began).astimezone(ATHENS).strftime("%Y-%m")
+            month = month_of(datetime.fromisoformat(began))
             by_month.setdefault(month, {})[key] = doc
         for month, docs in by_month.items():
             target = data_dir / "sessions" / f"{month}.json"

@@ -17,6 +17,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,6 +26,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from core.calendar import ATHENS
 from core.errors import SchemaTooNewError, StoreDamagedError, StoreError
 from core.i18n import _
 
@@ -35,6 +37,7 @@ __all__ = [
     "KeyedTable",
     "atomic_write",
     "fsync_dir",
+    "month_of",
     "open_db",
     "read_envelope",
     "remove_stale_temp_files",
@@ -265,3 +268,8 @@ def _storage_factory(read_only: bool) -> Callable[[Path], AtomicStorage]:
         return AtomicStorage(Path(path), read_only=read_only)
 
     return make
+
+
+def month_of(instant: datetime) -> str:
+    """The YYYY-MM of an instant in Europe/Athens: the month files sessions and history live in."""
+    return instant.astimezone(ATHENS).strftime("%Y-%m")

@@ -37,11 +37,9 @@ import getpass
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from tinydb import TinyDB
@@ -54,12 +52,17 @@ from core.models import OPEN_STATUSES, Customer, Incident, Session, Timer
 from core.settings import Paths
 from core.store.lock import DirectoryLock
 from core.store.migrations import migrate
-from core.store.storage import AtomicStorage, KeyedTable, open_db, remove_stale_temp_files
+from core.store.storage import (
+    AtomicStorage,
+    KeyedTable,
+    month_of,
+    open_db,
+    remove_stale_temp_files,
+)
 from core.sync.protocol import Operation, OperationKind
 
 __all__ = ["Store"]
 
-ATHENS = ZoneInfo("Europe/Athens")
 TABLE = "records"
 META = "meta.json"
 OUTBOX = "outbox"
@@ -71,11 +74,6 @@ _DOC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 M = TypeVar("M", bound=BaseModel)
 Effect = tuple[str, str, dict[str, Any] | None]
-
-
-def month_of(instant: datetime) -> str:
-    """The YYYY-MM of an instant in Europe/Athens, where the business months are."""
-    return instant.astimezone(ATHENS).strftime("%Y-%m")
 
 
 def incident_file(incident: Incident) -> str:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from core.calendar import ATHENS
 from core.i18n import _
 
 __all__ = ["ATHENS", "at_athens", "countdown", "elapsed", "money", "short_at"]
-
-ATHENS = ZoneInfo("Europe/Athens")
 
 
 def countdown(delta: timedelta) -> str:

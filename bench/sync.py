@@ -15,8 +15,8 @@ from typing import Any
 
 from core.sync.client import SyncClient
 from core.sync.protocol import MAX_BATCH
+from server.admin import count_applied
 from server.embedded import LocalServer
-from server.service import count_applied
 from tests.core.sync.memory_store import MemoryStore
 from tests.server.sync_factories import incident, open_op, record_op, session
 

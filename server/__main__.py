@@ -20,10 +20,11 @@ from core.errors import ConfigError, VardiaError
 from core.i18n import _
 from core.rules import plans_document
 from core.sync.protocol import SyncedPriceList
+from server.admin import import_customers, list_devices, read_customers_csv
 from server.app import Limits, create_app
+from server.auth import add_technician
+from server.auth import revoke_technician as revoke
 from server.db import make_engine, migrate
-from server.service import add_technician, import_customers, list_devices, read_customers_csv
-from server.service import revoke_technician as revoke
 
 __all__ = ["cli", "main"]
 

@@ -30,8 +30,11 @@ from core.sync.protocol import (
     SyncedPriceList,
     WhoAmI,
 )
-from server import service
-from server.service import Caller
+from server.admin import admin_incidents as read_incidents
+from server.admin import admin_sessions as read_sessions
+from server.auth import Caller, authenticate
+from server.pull import pull as pull_page
+from server.push import push as apply_push
 
 __all__ = ["Limits", "create_app"]
 
@@ -140,7 +143,7 @@ def _caller(request: Request, authorization: Annotated[str | None, Header()] = N
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HTTPException(401, "A bearer token is required.", {"WWW-Authenticate": "Bearer"})
-    found = service.authenticate(request.app.state.engine, token.strip())
+    found = authenticate(request.app.state.engine, token.strip())
     if found is None:
         raise HTTPException(401, "The token is unknown or revoked.", {"WWW-Authenticate": "Bearer"})
     return found
@@ -198,7 +201,7 @@ def create_app(
 
     @app.post(f"{API_PREFIX}/push")
     def push(body: PushRequest, who: CallerDep) -> PushResponse:
-        return service.push(engine, who, body, clock.now())
+        return apply_push(engine, who, body, clock.now())
 
     @app.get(f"{API_PREFIX}/pull")
     def pull(
@@ -207,7 +210,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
         known: Annotated[str | None, Query(alias="price_list", max_length=64)] = None,
     ) -> PullResponse:
-        page = service.pull(engine, cursor, limit, clock.now())
+        page = pull_page(engine, cursor, limit, clock.now())
         if known is None or known == served.version:
             return page
         return page.model_copy(update={"price_list": served})
@@ -218,7 +221,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 100,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> list[Incident]:
-        return service.admin_incidents(engine, limit, offset)
+        return read_incidents(engine, limit, offset)
 
     @app.get(f"{API_PREFIX}/admin/sessions")
     def admin_sessions(
@@ -227,7 +230,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 100,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> list[dict[str, Any]]:
-        return service.admin_sessions(engine, technician, limit, offset)
+        return read_sessions(engine, technician, limit, offset)
 
     app.add_middleware(_Guard, limits=limits or Limits())
     return app

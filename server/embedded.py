@@ -22,8 +22,8 @@ from core.clock import SystemClock
 from core.errors import SyncError
 from core.i18n import _
 from core.sync.protocol import API_PREFIX
+from server.auth import add_technician
 from server.db import make_engine, migrate
-from server.service import add_technician
 
 __all__ = ["LocalServer", "start_local_server"]
 

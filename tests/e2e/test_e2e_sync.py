@@ -26,8 +26,8 @@ from core.sync.client import RetryLater, SyncClient
 from core.sync.identity import adopt_technician
 from core.sync.protocol import API_PREFIX, OperationKind
 from core.sync.state import list_conflicts, list_rejections
+from server.admin import count_applied
 from server.embedded import LocalServer
-from server.service import count_applied
 from tests.tui.data import NOW, customers
 
 
@@ -305,7 +305,7 @@ def test_a_revoked_technician_cannot_sync(server: LocalServer, alice: Technician
     alice.capture(1)
     pending = alice.store.pending_count()
     from core.clock import SystemClock
-    from server.service import revoke_technician
+    from server.auth import revoke_technician
 
     revoke_technician(server.engine, "alice", now=SystemClock().now())
     with alice.client(server, token) as client, pytest.raises(AuthError, match="revoked"):

@@ -10,8 +10,8 @@ import pytest
 
 from core.models import Customer
 from core.sync.protocol import MAX_BODY_BYTES, OperationKind, PullResponse, PushResponse
+from server.admin import count_applied, import_customers
 from server.embedded import LocalServer
-from server.service import count_applied, import_customers
 from tests.server.sync_factories import (
     incident,
     note,
@@ -131,7 +131,7 @@ def test_sessions_from_a_skewed_clock_are_flagged_for_admins(
 def test_a_revoked_token_is_refused(live_server: LocalServer, alice: httpx.Client) -> None:
     assert alice.get("/v1/whoami").status_code == 200
     from core.clock import SystemClock
-    from server.service import revoke_technician
+    from server.auth import revoke_technician
 
     revoke_technician(live_server.engine, "alice", now=SystemClock().now())
 

@@ -14,8 +14,8 @@ from core.clock import FrozenClock
 from core.models import Incident, IncidentStatus
 from core.rules import Rules
 from core.sync.state import list_conflicts
+from server.admin import admin_incidents
 from server.embedded import LocalServer
-from server.service import admin_incidents
 from tests.tui.sync_support import header_sync, running_app, shared_incident, until, until_listed
 from tui.app import VardiaApp
 from tui.desk import Desk

@@ -10,8 +10,8 @@ from core.rules import Rules
 from core.store import Store
 from core.sync.backoff import Backoff
 from core.sync.client import SyncClient
+from server.admin import admin_incidents, count_applied
 from server.embedded import LocalServer
-from server.service import admin_incidents, count_applied
 from tests.tui.sync_support import (
     header_sync,
     intake_form,

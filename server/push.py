@@ -1,0 +1,214 @@
+"""Applies a technician's pushed operations: each once, in order, in one transaction.
+
+Each push batch is one transaction; an operation's idempotency row is written in that
+same transaction, so a batch either lands whole (with every op_id recorded) or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from core.models import Incident, Session
+from core.sync.protocol import (
+    SKEW_LIMIT_SECONDS,
+    FieldConflict,
+    IncidentUpdate,
+    NotePayload,
+    Operation,
+    OpResult,
+    OpStatus,
+    PushRequest,
+    PushResponse,
+    parse_payload,
+)
+from server.auth import Caller
+from server.db import applied_ops, bump_version, devices
+from server.records import INCIDENT, Batch
+
+__all__ = ["push"]
+
+
+class _Rejected(Exception):
+    """An operation the server refuses; its message is the reason sent back."""
+
+
+def push(engine: Engine, caller: Caller, request: PushRequest, now: datetime) -> PushResponse:
+    """Apply a batch in one transaction: each op once, a result for each, in order."""
+    offset = (request.sent_at - now).total_seconds()
+    op_ids = [op.op_id for op in request.operations]
+    with engine.begin() as conn:
+        version = bump_version(conn)
+        _touch_device(conn, caller, request.device_id, offset, now)
+        done = {
+            row.op_id: row.result
+            for row in conn.execute(
+                select(applied_ops.c.op_id, applied_ops.c.result).where(
+                    applied_ops.c.op_id.in_(op_ids)
+                )
+            )
+        }
+        batch = Batch(conn, version)
+        batch.preload([op for op in request.operations if op.op_id not in done])
+        results: list[OpResult] = []
+        applied: list[dict[str, Any]] = []
+        for op in request.operations:
+            if op.op_id in done:
+                earlier = OpResult.model_validate_json(done[op.op_id])
+                results.append(earlier.model_copy(update={"status": OpStatus.DUPLICATE}))
+                continue
+            result = _apply(batch, caller, op, offset, now)
+            if result.status is not OpStatus.REJECTED:
+                done[op.op_id] = result.model_dump_json()
+                applied.append(
+                    {
+                        "op_id": op.op_id,
+                        "technician": caller.name,
+                        "kind": op.kind,
+                        "entity_id": op.entity_id,
+                        "applied_at": now,
+                        "result": done[op.op_id],
+                    }
+                )
+            results.append(result)
+        batch.flush()
+        if applied:
+            conn.execute(insert(applied_ops), applied)
+    return PushResponse(results=results, server_time=now, clock_offset_seconds=offset)
+
+
+def _touch_device(
+    conn: Connection, caller: Caller, device_id: str, offset: float, now: datetime
+) -> None:
+    values = {"technician": caller.name, "last_seen": now, "clock_offset_seconds": offset}
+    changed = conn.execute(
+        update(devices).where(devices.c.device_id == device_id).values(**values)
+    ).rowcount
+    if not changed:
+        conn.execute(insert(devices).values(device_id=device_id, first_seen=now, **values))
+
+
+def _apply(batch: Batch, caller: Caller, op: Operation, offset: float, now: datetime) -> OpResult:
+    try:
+        payload = parse_payload(op)
+        conflicts: list[FieldConflict] = []
+        match payload:
+            case Incident():
+                _open_incident(batch, payload)
+            case IncidentUpdate():
+                conflicts = _update_incident(batch, op.entity_id, payload, now)
+            case NotePayload():
+                _add_note(batch, caller, payload, now)
+            case Session():
+                _save_session(batch, caller, op, payload, offset, now)
+    except (ValueError, _Rejected) as error:
+        return OpResult(op_id=op.op_id, status=OpStatus.REJECTED, reason=str(error))
+    status = OpStatus.CONFLICT if conflicts else OpStatus.APPLIED
+    return OpResult(op_id=op.op_id, status=status, conflicts=conflicts)
+
+
+def _incident(batch: Batch, incident_id: str) -> Incident:
+    data = batch.record(INCIDENT, incident_id)
+    if data is None:
+        raise _Rejected(f"there is no incident {incident_id!r} on the server")
+    return Incident.model_validate_json(data)
+
+
+def _open_incident(batch: Batch, incident: Incident) -> None:
+    existing = batch.record(INCIDENT, incident.id)
+    if existing is not None:
+        if Incident.model_validate_json(existing) == incident:
+            return
+        raise _Rejected(f"an incident with id {incident.id!r} already exists")
+    batch.put_record(INCIDENT, incident.id, incident.model_dump_json())
+
+
+def _update_incident(
+    batch: Batch, incident_id: str, update_: IncidentUpdate, now: datetime
+) -> list[FieldConflict]:
+    current = _incident(batch, incident_id)
+    as_json = current.model_dump(mode="json")
+    merged = dict(as_json)
+    conflicts: list[FieldConflict] = []
+    for field, change in update_.changes.items():
+        seen = _typed(as_json, field, change.from_)
+        wanted = _typed(as_json, field, change.to)
+        standing = getattr(current, field)
+        if standing == seen:
+            merged[field] = change.to
+        elif standing != wanted:
+            conflicts.append(
+                FieldConflict(
+                    incident_id=incident_id,
+                    field=field,
+                    base=change.from_,
+                    local=change.to,
+                    server=as_json[field],
+                )
+            )
+    if merged != as_json:
+        merged["updated_at"] = now.isoformat()
+        updated = _validated(merged)
+        batch.put_record(INCIDENT, incident_id, updated.model_dump_json())
+    return conflicts
+
+
+def _typed(incident_json: dict[str, Any], field: str, value: Any) -> Any:
+    """A wire value as the Incident field's type, so "Z" and "+00:00" compare equal."""
+    return getattr(_validated({**incident_json, field: value}), field)
+
+
+def _validated(incident_json: dict[str, Any]) -> Incident:
+    try:
+        return Incident.model_validate(incident_json)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise _Rejected(f"invalid incident value at {where}: {first['msg']}") from None
+
+
+def _add_note(batch: Batch, caller: Caller, note: NotePayload, now: datetime) -> None:
+    if note.author != caller.name:
+        raise _Rejected("a note can only be added by its author")
+    current = _incident(batch, note.incident_id)
+    if any(existing.id == note.id for existing in current.notes):
+        return
+    plain = note.model_dump(exclude={"incident_id"})
+    notes = (*current.notes, plain)
+    updated = _validated({**current.model_dump(), "notes": notes, "updated_at": now})
+    batch.put_record(INCIDENT, updated.id, updated.model_dump_json())
+
+
+def _save_session(
+    batch: Batch, caller: Caller, op: Operation, session: Session, offset: float, now: datetime
+) -> None:
+    if session.technician != caller.name:
+        raise _Rejected("a session can only be recorded or edited by its own technician")
+    if batch.record(INCIDENT, session.incident_id) is None:
+        raise _Rejected(f"there is no incident {session.incident_id!r} on the server")
+    row = batch.session(session.id)
+    own_offset = session.clock_offset_seconds or 0.0
+    values = {
+        "technician": session.technician,
+        "incident_id": session.incident_id,
+        "device_id": session.device_id,
+        "version": batch.version,
+        "skew_flagged": max(abs(offset), abs(own_offset)) > SKEW_LIMIT_SECONDS,
+        "received_at": now,
+        "data": session.model_dump_json(),
+    }
+    if op.kind == "session.record":
+        if row is not None:
+            if Session.model_validate_json(row[1]) == session:
+                return
+            raise _Rejected(f"session {session.id!r} is already recorded; edit it instead")
+        batch.put_session(session.id, values)
+        return
+    if row is None:
+        raise _Rejected(f"there is no session {session.id!r} on the server to edit")
+    if row[0] != caller.name:
+        raise _Rejected("a technician cannot alter another technician's session")
+    batch.put_session(session.id, values)

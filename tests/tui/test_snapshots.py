@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from tests.tui.data import AppFactory
 
@@ -24,9 +24,17 @@ def _then(*keys: str) -> Callable[[Pilot[None]], object]:
         for key in keys:
             await pilot.press(key)
             await _settle(pilot)
-        # A blinking cursor would make the picture depend on when it is taken.
+        # A blinking cursor, or a toast that expires on the wall clock, would make the
+        # picture depend on when it is taken (a busy machine takes it seconds later).
+        pilot.app.clear_notifications()
+        for screen in pilot.app.screen_stack:
+            await screen.query("Toast").remove()
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False
+        # A TextArea paints its cursor only in the blink's visible half, whatever
+        # cursor_blink says afterwards: the picture is taken with the note unfocused.
+        for area in pilot.app.screen.query(TextArea):
+            area.blur()
         await pilot.pause()
 
     return run

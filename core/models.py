@@ -26,11 +26,15 @@ __all__ = [
     "Incident",
     "IncidentStatus",
     "Note",
+    "PremiumGrant",
     "Prerequisites",
+    "PriceReason",
+    "PriceReasonKind",
     "Quote",
     "QuoteLine",
     "Record",
     "Segment",
+    "ServerPrice",
     "Session",
     "SessionEdit",
     "Timer",
@@ -159,6 +163,9 @@ class Customer(Record):
     prepaid_credit: Decimal = ZERO
     overdue_amount: Decimal = ZERO
     updated_at: AwareDatetime | None = None
+    ledger_as_of: AwareDatetime | None = None
+    """When the server's ledger computed ``entitlements`` and ``prepaid_credit`` (SPEC §7.1);
+    None when they never came from a server (a customer imported on this device)."""
 
 
 class Note(Record):
@@ -250,6 +257,54 @@ class Quote(Record):
     after_hours: bool = False
 
 
+class PriceReasonKind(StrEnum):
+    """What made the server's price of a session differ from the device's."""
+
+    PREMIUM = "premium"
+    INCLUDED_HOURS = "included_hours"
+    CREDIT = "credit"
+    PRICE_LIST = "price_list"
+
+
+class PriceReason(Record):
+    """Why the server's price differs, as numbers and dates a device puts in its own words.
+
+    ``count`` earlier sessions (or, for premium, incidents) drew on the entitlement, the
+    last of them on ``last_on`` (the local day); see ``core.ledger.explain``.
+    """
+
+    kind: PriceReasonKind
+    channel: Channel | None = None
+    included_hours: Decimal | None = None
+    used_hours: Decimal | None = None
+    credit_left: Decimal | None = None
+    pack: str | None = None
+    pack_incidents: int | None = None
+    count: int = 0
+    last_on: date | None = None
+
+
+class PremiumGrant(StrEnum):
+    """Whether a premium claim fell within the contract year's pack (SPEC §3)."""
+
+    GRANTED = "granted"
+    BEYOND_PACK = "beyond_pack"
+
+
+class ServerPrice(Record):
+    """The server's price of one revision of a session: the amount owed (SPEC §7.1).
+
+    ``revision`` is the number of edits the priced version had; ``reasons`` is empty when
+    the server's quote equals the device's.
+    """
+
+    quote: Quote
+    revision: int = Field(ge=0)
+    priced_at: AwareDatetime
+    premium: PremiumGrant | None = None
+    reasons: tuple[PriceReason, ...] = ()
+
+
 class Expenses(Record):
     """Costs of an out-of-town visit, charged as entered, without surcharge."""
 
@@ -285,6 +340,8 @@ class Session(Record):
     recorded_at: AwareDatetime
     clock_offset_seconds: float | None = None
     edits: tuple[SessionEdit, ...] = ()
+    server_price: ServerPrice | None = None
+    """The server's price, as last pulled; never pushed (see ``core.ledger``)."""
 
 
 class Timer(Record):

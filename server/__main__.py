@@ -24,7 +24,7 @@ from server.admin import import_customers, list_devices, read_customers_csv
 from server.app import Limits, create_app
 from server.auth import add_technician
 from server.auth import revoke_technician as revoke
-from server.db import make_engine, migrate
+from server.db import HEAD, make_engine, migrate
 
 __all__ = ["cli", "main"]
 
@@ -99,7 +99,14 @@ def init(ctx: click.Context, url: str | None) -> None:
     url = url or ctx.obj["database"] or f"sqlite:///{home / 'vardia.db'}"
     before = migrate(make_engine(url))
     (home / CONFIG_FILE).write_bytes(orjson.dumps({"database": url}))
-    click.echo(_("Database ready (schema upgraded from version {v}).").format(v=before))
+    if before == HEAD:
+        click.echo(_("Database ready (schema {head}, already up to date).").format(head=HEAD))
+    else:
+        click.echo(
+            _("Database ready (schema {head}, upgraded from {before}).").format(
+                head=HEAD, before=before or _("an empty database")
+            )
+        )
 
 
 @cli.command(help=_("Serve the API, and the price list in HOME/config/plans.toml (read at start)."))

@@ -2,15 +2,24 @@
 
 Every write transaction starts by bumping the single ``counter`` row: the row lock
 serialises writers, so versions are handed out in commit order and a pull cursor never
-skips a change that committed late, with any number of server processes.
+skips a change that committed late, with any number of server processes. The ledger
+relies on it too: two pushes never price one customer's sessions at the same time.
+
+The schema is the head of the Alembic revisions in ``server/migrations``; ``metadata``
+mirrors it for queries (a test compares the two). ``migrate`` runs the revisions inside one
+transaction under a lock, so several processes starting together upgrade once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -27,7 +36,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    insert,
+    false,
     select,
     text,
     update,
@@ -38,15 +47,18 @@ from core.errors import ConfigError
 from core.i18n import _
 
 __all__ = [
-    "SCHEMA_VERSION",
+    "HEAD",
     "applied_ops",
     "aware",
     "bump_version",
     "counter",
+    "credit_purchases",
     "devices",
+    "ledgers",
     "make_engine",
     "metadata",
     "migrate",
+    "premium_claims",
     "records",
     "schema_version",
     "sessions",
@@ -100,13 +112,67 @@ sessions = Table(
     "sessions",
     metadata,
     Column("id", String(128), primary_key=True),
-    Column("technician", String(100), nullable=False, index=True),
+    Column("technician", String(100), nullable=False),
     Column("incident_id", String(128), nullable=False),
     Column("device_id", String(128), nullable=False),
     Column("version", BigInteger, nullable=False),
     Column("skew_flagged", Boolean, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("data", Text, nullable=False),
+    Index("ix_sessions_technician", "technician"),
+    # What the ledger walks by and keeps per session (server.ledger): amounts as integers
+    # (hours in 1/10,000, money in cents) so SQL sums them exactly on both backends.
+    Column("customer_id", String(128)),
+    Column("started_at", DateTime(timezone=True)),
+    Column("contract_year", Integer),
+    Column("channel", String(16)),
+    Column("plan", String(64)),
+    Column("stateful", Boolean, nullable=False, server_default=false()),
+    Column("inputs", Text, nullable=False, server_default=""),
+    Column("hours_e4", BigInteger, nullable=False, server_default="0"),
+    Column("credit_cents", BigInteger, nullable=False, server_default="0"),
+    Column("price", Text),
+    Column("priced_version", BigInteger),
+    Index("ix_sessions_customer_start", "customer_id", "started_at", "id"),
+    Index("ix_sessions_priced", "technician", "priced_version", "id"),
+)
+
+# Prepaid credit bought: dated entries; a re-import adds, never changes or removes one.
+credit_purchases = Table(
+    "credit_purchases",
+    metadata,
+    Column("id", String(160), primary_key=True),
+    Column("customer_id", String(128), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_credit_purchases_customer", "customer_id", "at"),
+)
+
+# Incidents whose intake drew on a premium pack, and where the ledger placed them.
+premium_claims = Table(
+    "premium_claims",
+    metadata,
+    Column("incident_id", String(128), primary_key=True),
+    Column("customer_id", String(128), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("contract_year", Integer),
+    Column("granted", Boolean, nullable=False, server_default=false()),
+    Column("pack_incidents", Integer, nullable=False, server_default="0"),
+    Column("granted_before", Integer, nullable=False, server_default="0"),
+    Column("last_granted_at", DateTime(timezone=True)),
+    Index("ix_premium_claims_customer", "customer_id", "opened_at"),
+)
+
+# One row per customer: locked by the push that prices the customer; priced_at is NULL
+# until the ledger has priced everything the customer holds (after an upgrade).
+ledgers = Table(
+    "ledgers",
+    metadata,
+    Column("customer_id", String(128), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("priced_at", DateTime(timezone=True)),
 )
 
 # One row per applied operation, written in the transaction that applied it: the
@@ -123,13 +189,11 @@ applied_ops = Table(
 )
 
 
-def _v1(conn: Connection) -> None:
-    metadata.create_all(conn)
-    conn.execute(insert(counter).values(id=1, value=0))
-
-
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1,)
-SCHEMA_VERSION = len(MIGRATIONS)
+MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD = "0002_ledger"
+"""The newest revision in ``server/migrations``; ``migrate`` brings a database to it."""
+LEGACY_VERSION = 1
+"""The hand-written migration list's last version; such a database is at ``0001_baseline``."""
 
 
 def make_engine(url: str) -> Engine:
@@ -157,29 +221,44 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> int:
-    """Bring the schema up to date, once even if several processes start together."""
+def _alembic(conn: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def migrate(engine: Engine) -> str | None:
+    """Bring the schema up to date, once even if several processes start together.
+
+    Returns the revision the database was at (None when it was empty). A database made by
+    the hand-written migrations (``schema_version`` 1) is taken as ``0001_baseline``.
+    """
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7270617264696100)"))
         else:
             # Any write takes SQLite's lock for the rest of the transaction.
             conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS _migrate_lock (x INTEGER)")
-        if conn.dialect.has_table(conn, "schema_version"):
-            current = int(conn.execute(select(schema_version.c.version)).scalar_one())
-        else:
-            current = 0
-        if current > SCHEMA_VERSION:
-            raise ConfigError(
-                _("The database was set up by a newer vardia-server; upgrade this one to use it.")
-            )
-        for step in MIGRATIONS[current:]:
-            step(conn)
-        if current == 0:
-            conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
-        elif current < SCHEMA_VERSION:
-            conn.execute(update(schema_version).values(version=SCHEMA_VERSION))
+        config = _alembic(conn)
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current is None and conn.dialect.has_table(conn, "schema_version"):
+            legacy = int(conn.execute(select(schema_version.c.version)).scalar_one())
+            if legacy != LEGACY_VERSION:
+                raise _too_new()
+            command.stamp(config, "0001_baseline")
+            current = "0001_baseline"
+        known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+        if current is not None and current not in known:
+            raise _too_new()
+        command.upgrade(config, "head")
         return current
+
+
+def _too_new() -> ConfigError:
+    return ConfigError(
+        _("The database was set up by a newer vardia-server; upgrade this one to use it.")
+    )
 
 
 def bump_version(conn: Connection) -> int:

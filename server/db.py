@@ -189,6 +189,8 @@ applied_ops = Table(
 )
 
 
+IMMEDIATE = "vardia_immediate"
+"""An execution option: SQLite begins the connection's transactions with the write lock."""
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0002_ledger"
 """The newest revision in ``server/migrations``; ``migrate`` brings a database to it."""
@@ -216,7 +218,10 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at once: a transaction that reads first and then
+        # writes would fail with "database is locked" if another committed in between.
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -234,12 +239,9 @@ def migrate(engine: Engine) -> str | None:
     Returns the revision the database was at (None when it was empty). A database made by
     the hand-written migrations (``schema_version`` 1) is taken as ``0001_baseline``.
     """
-    with engine.begin() as conn:
+    with engine.connect() as conn, conn.execution_options(**{IMMEDIATE: True}).begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7270617264696100)"))
-        else:
-            # Any write takes SQLite's lock for the rest of the transaction.
-            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS _migrate_lock (x INTEGER)")
         config = _alembic(conn)
         current = MigrationContext.configure(conn).get_current_revision()
         if current is None and conn.dialect.has_table(conn, "schema_version"):

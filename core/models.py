@@ -6,7 +6,7 @@ Records are immutable values: a change makes a new record (``model_copy(update=.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -342,6 +342,11 @@ class Session(Record):
     edits: tuple[SessionEdit, ...] = ()
     server_price: ServerPrice | None = None
     """The server's price, as last pulled; never pushed (see ``core.ledger``)."""
+
+    @property
+    def started_at(self) -> datetime:
+        """When its work began: its first segment's start, or when it was recorded."""
+        return self.segments[0].start if self.segments else self.recorded_at
 
 
 class Timer(Record):

@@ -39,7 +39,7 @@ from core.i18n import _
 from core.models import Channel, Expenses, Quote, QuoteLine, Segment
 from core.rules import Rules
 
-__all__ = ["check_segments", "price_session"]
+__all__ = ["check_segments", "price_session", "to_cents"]
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -51,7 +51,8 @@ def _seconds(delta: timedelta) -> Decimal:
     return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 10**6
 
 
-def _money(value: Decimal) -> Decimal:
+def to_cents(value: Decimal) -> Decimal:
+    """Round half-up to cents, the way every amount on a quote or a statement is shown."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -163,7 +164,7 @@ def _time_lines(
                 ),
                 minutes=_minutes(bucket.effective),
                 rate=line_rate,
-                amount=_money(bucket.effective / _HOUR * line_rate),
+                amount=to_cents(bucket.effective / _HOUR * line_rate),
             )
         )
     return lines
@@ -193,7 +194,7 @@ def _extra_lines(
                 _("The {what} cannot be negative; give zero or more.").format(what=label)
             )
     return [
-        QuoteLine(kind=kind, label=label, amount=_money(amount))
+        QuoteLine(kind=kind, label=label, amount=to_cents(amount))
         for kind, label, amount in amounts
         if amount
     ]
@@ -264,9 +265,9 @@ def price_session(
         credit_debited=credit_debited,
         lines=tuple(lines),
         net=net,
-        vat=_money(net * vat_rate),
-        total=net + _money(net * vat_rate),
-        due=owed + _money(owed * vat_rate),
+        vat=to_cents(net * vat_rate),
+        total=net + to_cents(net * vat_rate),
+        due=owed + to_cents(owed * vat_rate),
         after_hours=any(not in_hours and seconds for in_hours, seconds in chunks),
     )
 

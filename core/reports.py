@@ -15,72 +15,32 @@ Readings of what the records do not say outright:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from core.calendar import SupportCalendar
-from core.errors import InputError
-from core.i18n import _
 from core.models import Customer, Incident, IncidentStatus, Session
+from core.periods import IsoWeek
+
+if TYPE_CHECKING:
+    from core.rules import Rules
+    from core.store import Store
 
 __all__ = [
     "Breakdown",
     "DayHours",
     "IncidentEntry",
-    "IsoWeek",
     "WeekReport",
     "build_week_report",
+    "load_week_report",
 ]
 
-_WEEK = re.compile(r"^(\d{4})-?W(\d{2})$", re.IGNORECASE)
 _DAY = timedelta(days=1)
 _DONE = frozenset({IncidentStatus.RESOLVED, IncidentStatus.CLOSED})
-
-
-@dataclass(frozen=True, order=True)
-class IsoWeek:
-    """An ISO 8601 week, Monday to Sunday, whose bounds are local midnights."""
-
-    year: int
-    week: int
-
-    @classmethod
-    def parse(cls, text: str) -> IsoWeek:
-        found = _WEEK.match(text.strip())
-        if found is not None:
-            try:
-                date.fromisocalendar(int(found[1]), int(found[2]), 1)
-                return cls(int(found[1]), int(found[2]))
-            except ValueError:
-                pass
-        raise InputError(
-            _("“{text}” is not an ISO week: write it as YYYY-Www, e.g. 2026-W48.").format(text=text)
-        )
-
-    @classmethod
-    def of(cls, day: date) -> IsoWeek:
-        iso = day.isocalendar()
-        return cls(iso.year, iso.week)
-
-    @property
-    def days(self) -> tuple[date, ...]:
-        monday = date.fromisocalendar(self.year, self.week, 1)
-        return tuple(monday + i * _DAY for i in range(7))
-
-    def start(self, tz: tzinfo) -> datetime:
-        return datetime.combine(self.days[0], time(), tz).astimezone(UTC)
-
-    def end(self, tz: tzinfo) -> datetime:
-        """The first instant after the week."""
-        return datetime.combine(self.days[-1] + _DAY, time(), tz).astimezone(UTC)
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-W{self.week:02d}"
 
 
 class _Out(BaseModel):
@@ -289,4 +249,24 @@ def build_week_report(
         opened=tuple(opened),
         resolved=tuple(resolved),
         breaches=tuple(breaches),
+    )
+
+
+def load_week_report(
+    store: Store, rules: Rules, week: IsoWeek, technician: str | None
+) -> WeekReport:
+    """The week's report for a technician (or the team), from what the store holds."""
+    sessions = [s for m in week.months for s in store.sessions(month=str(m), technician=technician)]
+    customers = {c.id: c for c in store.customers()}
+    incidents = {i.id: i for i in store.open_incidents()}
+    for customer_id in customers:
+        incidents.update((i.id, i) for i in store.incidents_for_customer(customer_id))
+    return build_week_report(
+        week,
+        sessions,
+        incidents.values(),
+        rules.calendar,
+        now=store.clock.now(),
+        technician=technician,
+        customers=customers,
     )

@@ -20,21 +20,26 @@ same whenever it is made. Readings of what the records do not say outright:
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, TextIO
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from core.calendar import ATHENS, month_day
-from core.errors import InputError
-from core.i18n import _
+from core.errors import NotFoundError
 from core.models import Channel, Customer, Incident, Session
+from core.periods import Month, months
 from core.plans import Billing, PriceList
+from core.pricing import to_cents
+
+if TYPE_CHECKING:
+    from core.rules import Rules
+    from core.store import Store
 
 __all__ = [
     "ATHENS",
@@ -42,32 +47,23 @@ __all__ = [
     "EXPENSE_KINDS",
     "Allowance",
     "EditNote",
-    "Month",
     "PremiumAllowance",
     "Statement",
     "StatementLine",
     "StatementTerms",
     "StatementTotals",
     "build_statement",
+    "load_statement",
     "minutes_text",
-    "money",
     "number",
     "session_day",
     "write_statement_csv",
 ]
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0")
 
 EXPENSE_KINDS = frozenset({"expense", "out_of_office_fee"})
 """Kinds of quote line that are costs charged as entered, not support time (SPEC §3)."""
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def money(value: Decimal) -> Decimal:
-    """Round half-up to cents, the way every amount on a statement is shown."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def number(value: Decimal) -> int | float:
@@ -82,55 +78,6 @@ def minutes_text(value: Decimal) -> str:
 
 Time = Annotated[Decimal, PlainSerializer(number, when_used="json")]
 """Minutes or hours: a Decimal in Python, a JSON number (money stays a string)."""
-
-
-@dataclass(frozen=True, order=True)
-class Month:
-    """A calendar month, whose bounds are Europe/Athens midnights."""
-
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        found = _MONTH.match(text.strip())
-        if found is None or not 1 <= int(found[2]) <= 12:
-            raise InputError(
-                _("“{text}” is not a month: write it as YYYY-MM, e.g. 2026-11.").format(text=text)
-            )
-        return cls(int(found[1]), int(found[2]))
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def next(self) -> Month:
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
-    @classmethod
-    def of(cls, at: datetime, tz: tzinfo) -> Month:
-        """The month an instant falls in, in the time zone ``tz``."""
-        local = at.astimezone(tz)
-        return cls(local.year, local.month)
-
-    @property
-    def previous(self) -> Month:
-        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
-
-    def start(self, tz: tzinfo) -> datetime:
-        return datetime.combine(self.first_day, time(), tz).astimezone(UTC)
-
-    def end(self, tz: tzinfo) -> datetime:
-        """The first instant after the month."""
-        return self.next.start(tz)
-
-    @property
-    def last_day(self) -> date:
-        return self.next.first_day - timedelta(days=1)
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
 
 
 @dataclass(frozen=True)
@@ -272,11 +219,7 @@ class Statement(_Out):
 
 def session_day(session: Session, tz: tzinfo = ATHENS) -> date:
     """The local day (Europe/Athens by default) of a session's first second."""
-    return session_start(session).astimezone(tz).date()
-
-
-def session_start(session: Session) -> datetime:
-    return session.segments[0].start if session.segments else session.recorded_at
+    return session.started_at.astimezone(tz).date()
 
 
 def _expenses(session: Session) -> Decimal:
@@ -301,17 +244,17 @@ def _line(session: Session, incident: Incident | None, tz: tzinfo) -> StatementL
         effective_minutes=quote.effective_minutes,
         after_hours=quote.after_hours,
         included_hours_debited=quote.included_hours_debited,
-        credit_debited=money(quote.credit_debited),
-        amount=money(quote.net - expenses),
-        expenses=money(expenses),
-        net=money(quote.net),
+        credit_debited=to_cents(quote.credit_debited),
+        amount=to_cents(quote.net - expenses),
+        expenses=to_cents(expenses),
+        net=to_cents(quote.net),
         edits=tuple(
             EditNote(
                 at=edit.at,
                 by=edit.by,
                 reason=edit.reason,
                 old_effective_minutes=edit.old_quote.effective_minutes,
-                old_amount=money(edit.old_quote.net),
+                old_amount=to_cents(edit.old_quote.net),
             )
             for edit in session.edits
         ),
@@ -329,7 +272,7 @@ def _allowances(
         for session in year_sessions:
             if session.quote.channel != channel:
                 continue
-            if session_start(session) < month_start:
+            if session.started_at < month_start:
                 before += session.quote.included_hours_debited
             else:
                 in_month += session.quote.included_hours_debited
@@ -394,7 +337,7 @@ def build_statement(
     for session in sessions:
         if session.customer_id != customer.id:
             continue
-        start = session_start(session)
+        start = session.started_at
         if start >= month_end:
             credit_after_month += session.quote.credit_debited
             continue
@@ -402,7 +345,7 @@ def build_statement(
             year_to_date.append(session)
         if start >= month_start:
             in_month.append(session)
-    in_month.sort(key=lambda s: (session_start(s), s.id))
+    in_month.sort(key=lambda s: (s.started_at, s.id))
     lines = tuple(_line(s, incidents.get(s.incident_id), tz) for s in in_month)
 
     time_charges = sum((ln.amount for ln in lines), ZERO)
@@ -410,8 +353,8 @@ def build_statement(
     credit_applied = sum((ln.credit_debited for ln in lines), ZERO)
     net = time_charges + expenses
     net_due = net - credit_applied
-    vat = money(net_due * terms.vat_rate)
-    credit_after = money(customer.prepaid_credit + credit_after_month)
+    vat = to_cents(net_due * terms.vat_rate)
+    credit_after = to_cents(customer.prepaid_credit + credit_after_month)
     totals = StatementTotals(
         sessions=len(lines),
         in_hours_minutes=sum((ln.in_hours_minutes for ln in lines), ZERO),
@@ -419,15 +362,15 @@ def build_statement(
         billable_minutes=sum((ln.billable_minutes for ln in lines), ZERO),
         effective_minutes=sum((ln.effective_minutes for ln in lines), ZERO),
         included_hours_debited=sum((ln.included_hours_debited for ln in lines), ZERO),
-        time_charges=money(time_charges),
-        expenses=money(expenses),
-        net=money(net),
-        credit_applied=money(credit_applied),
-        net_due=money(net_due),
+        time_charges=to_cents(time_charges),
+        expenses=to_cents(expenses),
+        net=to_cents(net),
+        credit_applied=to_cents(credit_applied),
+        net_due=to_cents(net_due),
         vat_rate=terms.vat_rate,
         vat=vat,
-        total=money(net_due + vat),
-        credit_before=money(credit_after + credit_applied),
+        total=to_cents(net_due + vat),
+        credit_before=to_cents(credit_after + credit_applied),
         credit_after=credit_after,
     )
     return Statement(
@@ -444,6 +387,41 @@ def build_statement(
         ),
         totals=totals,
     )
+
+
+def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -> Statement:
+    """A customer's statement for a month, from what the store holds.
+
+    Only the months the statement needs are read: the contract year up to the month, and
+    the months after it when prepaid credit may have been debited since (the credit before
+    and after the month is read back from today's). The incidents are the customer's open
+    ones and those its sessions worked on, so a premium incident that was closed without
+    any session is not counted.
+    """
+    customer = store.customer(customer_id)
+    tz = rules.timezone
+    terms = StatementTerms.of(customer, month, rules.plans, rules.billing, tz)
+    sessions = [
+        s
+        for m in months(Month.of(terms.year_start(month), tz), month)
+        for s in store.sessions(customer_id=customer_id, month=str(m))
+    ]
+    incidents = {i.id: i for i in store.open_incidents() if i.customer_id == customer_id}
+    for session in sessions:
+        if session.incident_id not in incidents:
+            with contextlib.suppress(NotFoundError):
+                incidents[session.incident_id] = store.incident(session.incident_id)
+    if (
+        terms.prepaid_credit
+        or customer.prepaid_credit
+        or any(s.quote.credit_debited for s in sessions)
+    ):
+        sessions += [
+            s
+            for m in months(month.next, Month.of(store.clock.now(), tz))
+            for s in store.sessions(customer_id=customer_id, month=str(m))
+        ]
+    return build_statement(customer, month, sessions, incidents, terms)
 
 
 CSV_ENCODING = "utf-8-sig"

@@ -1,12 +1,18 @@
 """The domain stays free of the UI: importing every core module never loads textual or the server.
 
+And the app never climbs back up to the command line: a contract refuses it, and a test
+shows that the contract would.
+
 rich is not on the list: httpx loads it for its own command line whenever it is installed.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 IMPORT_ALL_OF_CORE = """
 import importlib, pkgutil, sys
@@ -34,3 +40,21 @@ def test_the_check_sees_a_ui_import() -> None:
         check=True,
     )
     assert "textual" in out.stdout
+
+
+def test_the_app_importing_the_command_line_breaks_a_contract(tmp_path: Path) -> None:
+    """The import contracts of pyproject.toml refuse a screen that imports ``tui.commands``."""
+    root = Path(__file__).resolve().parents[1]
+    for package in ("core", "tui", "server"):
+        shutil.copytree(root / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(root / "pyproject.toml", tmp_path)
+    lint = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+
+    clean = subprocess.run(lint, cwd=tmp_path, env=env, capture_output=True, text=True)
+    (tmp_path / "tui" / "screens" / "sneaky.py").write_text("from tui.commands import reports\n")
+    broken = subprocess.run(lint, cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    assert clean.returncode == 0, clean.stdout
+    assert broken.returncode != 0
+    assert "tui.screens.sneaky -> tui.commands.reports" in broken.stdout

@@ -21,9 +21,8 @@ from core.errors import VardiaError
 from core.i18n import _
 from core.models import Channel, Customer, Incident, IncidentStatus, Session
 from core.models import Timer as WorkTimer
-from core.reports import IsoWeek
+from core.periods import IsoWeek, Month
 from core.rules import Rules
-from core.statements import Month
 from core.sync.state import Conflict
 from tui.desk import Desk, IntakeForm
 from tui.messages import Changed, ChangeFailed, QueueLoaded, SyncReport, TimerLoaded

@@ -33,12 +33,12 @@ from core.models import (
     Session,
     Timer,
 )
-from core.reports import IsoWeek, WeekReport
+from core.periods import IsoWeek, Month
+from core.reports import WeekReport, load_week_report
 from core.rules import Rules
-from core.statements import Month, Statement
+from core.statements import Statement, load_statement
 from core.sync.client import SyncClient, SyncStatus
 from core.sync.state import Conflict, dismiss_conflict, list_conflicts
-from tui.commands.reports import load_statement, load_week_report
 
 __all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm"]
 

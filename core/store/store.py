@@ -83,8 +83,7 @@ def incident_file(incident: Incident) -> str:
 
 
 def session_file(session: Session) -> str:
-    began = session.segments[0].start if session.segments else session.recorded_at
-    return f"sessions/{month_of(began)}.json"
+    return f"sessions/{month_of(session.started_at)}.json"
 
 
 def _chunk_name(first_seq: int) -> str:
@@ -426,7 +425,7 @@ class Store:
             for doc in self._table(rel).raw().values():
                 if all(doc[k] == v for k, v in filters.items()):
                     found.append(Session.model_validate(doc))
-        return sorted(found, key=lambda s: s.segments[0].start if s.segments else s.recorded_at)
+        return sorted(found, key=lambda s: s.started_at)
 
     def session(self, session_id: str) -> Session:
         """A session by its id, searched from the newest month back."""

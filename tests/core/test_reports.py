@@ -21,7 +21,8 @@ from core.models import (
     Segment,
     Session,
 )
-from core.reports import IsoWeek, WeekReport, build_week_report
+from core.periods import IsoWeek
+from core.reports import WeekReport, build_week_report
 from core.rules import load_rules
 
 ATHENS = ZoneInfo("Europe/Athens")

@@ -27,10 +27,10 @@ from core.models import (
     Session,
     SessionEdit,
 )
+from core.periods import Month
 from core.rules import load_rules
 from core.statements import (
     CSV_HEADER,
-    Month,
     StatementTerms,
     build_statement,
     write_statement_csv,

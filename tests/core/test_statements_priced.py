@@ -10,8 +10,9 @@ import pytest
 
 from bench.statement import History, priced_history
 from core.models import Channel, Session
+from core.periods import Month
 from core.rules import load_rules
-from core.statements import Month, Statement, StatementTerms, build_statement
+from core.statements import Statement, StatementTerms, build_statement
 
 RULES = load_rules(None)
 HISTORY: History = priced_history(

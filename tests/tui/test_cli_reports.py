@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from bench.statement import History, priced_history
+from core.periods import Month
 from core.rules import load_rules
-from core.statements import Month
 from core.store import Store
 from tui.commands.reports import slug, statement_file
 

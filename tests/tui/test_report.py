@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from core.models import Channel, Expenses
-from core.reports import IsoWeek
+from core.periods import IsoWeek
 from tests.tui.data import AppFactory
 from tui.app import VardiaApp
 from tui.screens.report import ReportScreen, hour_axis

@@ -12,9 +12,10 @@ from textual_plotext import PlotextPlot
 
 from bench.statement import History, priced_history
 from core.errors import NotFoundError
-from core.reports import IsoWeek, WeekReport, build_week_report
+from core.periods import IsoWeek, Month
+from core.reports import WeekReport, build_week_report
 from core.rules import load_rules
-from core.statements import Month, Statement, StatementTerms, build_statement
+from core.statements import Statement, StatementTerms, build_statement
 from tui.screens.report import ReportScreen
 from tui.screens.statement import StatementScreen
 

@@ -116,7 +116,7 @@ def _render_incident(
                 "  {at}  {who:<10} {channel:<8} {worked} worked, {billed} min billed, "
                 "net {net} €, total {total} €"
             ).format(
-                at=_local(rules, s.segments[0].start if s.segments else s.recorded_at),
+                at=_local(rules, s.started_at),
                 who=s.technician,
                 channel=s.channel.value,
                 worked=_hms(sum((g.end - g.start for g in s.segments), timedelta())),

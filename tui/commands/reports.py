@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import shutil
@@ -20,32 +19,28 @@ from rich.console import Console
 from rich.table import Table
 
 from core.clock import SystemClock
-from core.errors import InputError, NotFoundError
+from core.errors import InputError
 from core.i18n import _
 from core.intake import find_customer
 from core.models import Customer
-from core.reports import IsoWeek, WeekReport, build_week_report
-from core.rules import Rules
+from core.periods import IsoWeek, Month
+from core.reports import WeekReport, load_week_report
 from core.settings import Paths
 from core.statements import (
     ATHENS,
     CSV_ENCODING,
-    Month,
     Statement,
-    StatementTerms,
-    build_statement,
+    load_statement,
     minutes_text,
     write_statement_csv,
 )
 from core.store import Store
 from core.sync.price_list import load_rules_for
 from tui.cli import emit, json_option, reports_errors
+from tui.widgets.fmt import hours
 
 __all__ = [
     "COMMANDS",
-    "hours",
-    "load_statement",
-    "load_week_report",
     "render_report",
     "render_statement",
     "report",
@@ -53,53 +48,6 @@ __all__ = [
     "statement",
     "statement_file",
 ]
-
-
-def hours(minutes: Decimal) -> str:
-    """Minutes as ``h:mm``, the way a timesheet reads."""
-    whole = int(minutes.to_integral_value())
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
-def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -> Statement:
-    """A customer's statement for a month, from what the store holds.
-
-    Only the months the statement needs are read: the contract year up to the month, and
-    the months after it when prepaid credit may have been debited since (the credit before
-    and after the month is read back from today's). The incidents are the customer's open
-    ones and those its sessions worked on, so a premium incident that was closed without
-    any session is not counted.
-    """
-    customer = store.customer(customer_id)
-    tz = rules.timezone
-    terms = StatementTerms.of(customer, month, rules.plans, rules.billing, tz)
-    sessions = [
-        s
-        for m in _months(Month.of(terms.year_start(month), tz), month)
-        for s in store.sessions(customer_id=customer_id, month=str(m))
-    ]
-    incidents = {i.id: i for i in store.open_incidents() if i.customer_id == customer_id}
-    for session in sessions:
-        if session.incident_id not in incidents:
-            with contextlib.suppress(NotFoundError):
-                incidents[session.incident_id] = store.incident(session.incident_id)
-    if (
-        terms.prepaid_credit
-        or customer.prepaid_credit
-        or any(s.quote.credit_debited for s in sessions)
-    ):
-        sessions += [
-            s
-            for m in _months(month.next, Month.of(store.clock.now(), tz))
-            for s in store.sessions(customer_id=customer_id, month=str(m))
-        ]
-    return build_statement(customer, month, sessions, incidents, terms)
-
-
-def _months(first: Month, last: Month) -> Iterator[Month]:
-    while first <= last:
-        yield first
-        first = first.next
 
 
 def statement_file(customer: Customer, month: Month, suffix: str) -> str:
@@ -112,27 +60,6 @@ def slug(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.lower())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return re.sub(r"[^\w]+", "-", bare).strip("-_") or "customer"
-
-
-def load_week_report(
-    store: Store, rules: Rules, week: IsoWeek, technician: str | None
-) -> WeekReport:
-    """The week's report for a technician (or the team), from what the store holds."""
-    months = sorted({f"{d:%Y-%m}" for d in week.days})
-    sessions = [s for m in months for s in store.sessions(month=m, technician=technician)]
-    customers = {c.id: c for c in store.customers()}
-    incidents = {i.id: i for i in store.open_incidents()}
-    for customer_id in customers:
-        incidents.update((i.id, i) for i in store.incidents_for_customer(customer_id))
-    return build_week_report(
-        week,
-        sessions,
-        incidents.values(),
-        rules.calendar,
-        now=store.clock.now(),
-        technician=technician,
-        customers=customers,
-    )
 
 
 def _console(out: io.StringIO) -> Console:

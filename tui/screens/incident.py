@@ -50,7 +50,7 @@ def _session_text(session: Session) -> str:
     quote = session.quote
     span = sum((s.end - s.start for s in session.segments), timedelta())
     head = _("{when} · {channel} · {tech} · worked {worked} · {minutes} min billed{after}").format(
-        when=short_at(session.segments[0].start if session.segments else session.recorded_at),
+        when=short_at(session.started_at),
         channel=session.channel.value,
         tech=session.technician,
         worked=elapsed(span),

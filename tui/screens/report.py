@@ -18,8 +18,9 @@ from textual_plotext import PlotextPlot
 
 from core.errors import VardiaError
 from core.i18n import _, ngettext
-from core.reports import Breakdown, IsoWeek, WeekReport
-from tui.commands.reports import hours
+from core.periods import IsoWeek
+from core.reports import Breakdown, WeekReport
+from tui.widgets.fmt import hours
 
 __all__ = ["ReportLoader", "ReportScreen", "hour_axis"]
 

@@ -16,8 +16,9 @@ from textual.worker import get_current_worker
 
 from core.errors import VardiaError
 from core.i18n import _
-from core.statements import CSV_ENCODING, Month, Statement, minutes_text, write_statement_csv
-from tui.commands.reports import hours
+from core.periods import Month
+from core.statements import CSV_ENCODING, Statement, minutes_text, write_statement_csv
+from tui.widgets.fmt import hours
 
 __all__ = ["StatementLoader", "StatementScreen", "statement_summary"]
 

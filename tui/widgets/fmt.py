@@ -8,7 +8,7 @@ from decimal import Decimal
 from core.calendar import ATHENS
 from core.i18n import _
 
-__all__ = ["ATHENS", "at_athens", "countdown", "elapsed", "money", "short_at"]
+__all__ = ["ATHENS", "at_athens", "countdown", "elapsed", "hours", "money", "short_at"]
 
 
 def countdown(delta: timedelta) -> str:
@@ -32,6 +32,12 @@ def elapsed(delta: timedelta) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def hours(minutes: Decimal) -> str:
+    """Minutes as ``h:mm``, the way a timesheet reads."""
+    whole = int(minutes.to_integral_value())
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def money(amount: Decimal) -> str:

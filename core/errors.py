@@ -15,12 +15,14 @@
     └── SyncError              the server could not be reached or refused a request
         └── AuthError          the server refused the token
 
-Every message says what happened and what to do; none is a traceback.
+Every message says what happened and what to do; none is a traceback. A command that
+stops on one exits with ``EXIT_USAGE``, as it does on a usage error.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "EXIT_USAGE",
     "AuthError",
     "BlockedError",
     "ConfigError",
@@ -36,6 +38,9 @@ __all__ = [
     "TimerError",
     "VardiaError",
 ]
+
+EXIT_USAGE = 2
+"""The exit status of ``vardia`` and ``vardia-server`` when a command is refused or misused."""
 
 
 class VardiaError(Exception):

@@ -1,7 +1,12 @@
-"""Where vardia keeps its data and configuration, read once at start and passed down."""
+"""Where vardia keeps its data and configuration, and who works there: read once at start.
+
+The command line and the app read the environment here, at their edge, and pass the
+values down; nothing below them (the store least of all) reads ``os.environ``.
+"""
 
 from __future__ import annotations
 
+import getpass
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,7 +14,7 @@ from pathlib import Path
 import platformdirs
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Paths"]
+__all__ = ["Paths", "technician_name"]
 
 
 class Paths(BaseModel):
@@ -35,3 +40,12 @@ class Paths(BaseModel):
             data_dir=Path(platformdirs.user_data_dir("vardia", appauthor=False)),
             config_dir=Path(platformdirs.user_config_dir("vardia", appauthor=False)),
         )
+
+
+def technician_name(environ: Mapping[str, str] | None = None) -> str:
+    """Who a new store records work as: ``$VARDIA_TECHNICIAN``, else the OS user's name.
+
+    Only a new store takes it; an existing one keeps its own (and a login renames it).
+    """
+    env = os.environ if environ is None else environ
+    return env.get("VARDIA_TECHNICIAN") or getpass.getuser()

@@ -454,67 +454,67 @@ def write_statement_csv(statement: Statement, out: TextIO) -> None:
     """Write the statement as CSV: a header, one row per session, then one row per total.
 
     Every row has the header's columns, so a spreadsheet imports it as is; a total row
-    names itself in the ``line`` column and carries its value in ``amount``.
+    names itself in the ``line`` column and carries its value in ``amount`` (hours and
+    counts in their own column).
     """
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=CSV_HEADER, restval="", lineterminator="\n")
     tz = statement.period_start.tzinfo
-    writer.writerow(CSV_HEADER)
+    writer.writeheader()
     for ln in statement.lines:
         last_edit = ln.edits[-1] if ln.edits else None
         writer.writerow(
-            (
-                "session",
-                ln.date.isoformat(),
-                ln.session_id,
-                ln.incident_ref,
-                ln.incident_subject,
-                ln.technician,
-                ln.channel.value,
-                ln.in_hours_minutes,
-                ln.after_hours_minutes,
-                ln.billable_minutes,
-                ln.effective_minutes,
-                ln.included_hours_debited,
-                ln.credit_debited,
-                ln.expenses,
-                ln.amount,
-                f"{last_edit.at.astimezone(tz):%Y-%m-%d %H:%M} {last_edit.by}: {last_edit.reason}"
-                if last_edit
-                else "",
-            )
+            {
+                "line": "session",
+                "date": ln.date.isoformat(),
+                "session": ln.session_id,
+                "incident": ln.incident_ref,
+                "subject": ln.incident_subject,
+                "technician": ln.technician,
+                "channel": ln.channel.value,
+                "in_hours_minutes": ln.in_hours_minutes,
+                "after_hours_minutes": ln.after_hours_minutes,
+                "billable_minutes": ln.billable_minutes,
+                "effective_minutes": ln.effective_minutes,
+                "included_hours_drawn": ln.included_hours_debited,
+                "credit_debited": ln.credit_debited,
+                "expenses": ln.expenses,
+                "amount": ln.amount,
+                "edited": (
+                    f"{last_edit.at.astimezone(tz):%Y-%m-%d %H:%M} "
+                    f"{last_edit.by}: {last_edit.reason}"
+                    if last_edit
+                    else ""
+                ),
+            }
         )
     t = statement.totals
-    blank = ("",) * 6
     writer.writerow(
-        (
-            "sessions total",
-            *blank,
-            t.in_hours_minutes,
-            t.after_hours_minutes,
-            t.billable_minutes,
-            t.effective_minutes,
-            t.included_hours_debited,
-            t.credit_applied,
-            t.expenses,
-            t.time_charges,
-            "",
-        )
+        {
+            "line": "sessions total",
+            "in_hours_minutes": t.in_hours_minutes,
+            "after_hours_minutes": t.after_hours_minutes,
+            "billable_minutes": t.billable_minutes,
+            "effective_minutes": t.effective_minutes,
+            "included_hours_drawn": t.included_hours_debited,
+            "credit_debited": t.credit_applied,
+            "expenses": t.expenses,
+            "amount": t.time_charges,
+        }
     )
     for allowance in statement.allowances:
         for what, hours in (("used", allowance.used_to_date), ("left", allowance.left)):
             writer.writerow(
-                (f"{allowance.channel.value} included hours {what}", *blank, "", "", "", "", hours)
-                + ("",) * 4
+                {
+                    "line": f"{allowance.channel.value} included hours {what}",
+                    "included_hours_drawn": hours,
+                }
             )
     if statement.premium is not None:
         for what, count in (
             ("used", statement.premium.used_to_date),
             ("left", statement.premium.left),
         ):
-            writer.writerow(
-                (f"premium incidents {what}", "", "", count) + ("",) * (len(CSV_HEADER) - 4)
-            )
-    pad = ("",) * (len(CSV_HEADER) - 3)
+            writer.writerow({"line": f"premium incidents {what}", "incident": count})
     for label, value in (
         ("net", t.net),
         ("prepaid credit applied", ZERO - t.credit_applied),
@@ -524,4 +524,4 @@ def write_statement_csv(statement: Statement, out: TextIO) -> None:
         ("prepaid credit before", t.credit_before),
         ("prepaid credit after", t.credit_after),
     ):
-        writer.writerow((label, *pad, value, ""))
+        writer.writerow({"line": label, "amount": value})

@@ -16,7 +16,7 @@ import platformdirs
 from sqlalchemy import Engine
 
 from core.clock import SystemClock
-from core.errors import ConfigError, VardiaError
+from core.errors import EXIT_USAGE, ConfigError, VardiaError
 from core.i18n import _
 from core.rules import plans_document
 from core.sync.protocol import SyncedPriceList
@@ -42,7 +42,7 @@ def _reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except VardiaError as error:
             click.echo(f"vardia-server: {error}", err=True)
-            sys.exit(2)
+            sys.exit(EXIT_USAGE)
 
     return wrapper
 

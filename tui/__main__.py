@@ -8,11 +8,10 @@ from typing import Any
 
 import click
 
+from core.errors import EXIT_USAGE
 from core.i18n import _
 
 __all__ = ["VardiaGroup", "cli", "main"]
-
-EXIT_USAGE = 2
 
 
 class VardiaGroup(click.Group):

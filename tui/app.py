@@ -25,7 +25,7 @@ from core.periods import IsoWeek, Month
 from core.rules import Rules
 from core.sync.state import Conflict
 from tui.desk import Desk, IntakeForm
-from tui.messages import Changed, ChangeFailed, QueueLoaded, SyncReport, TimerLoaded
+from tui.messages import Changed, ChangeFailed, QueueLoaded, SyncRoundDone, TimerLoaded
 from tui.screens.base import DeskScreen
 from tui.screens.conflicts import ConflictsScreen
 from tui.screens.dialogs import ChoiceDialog, StopDialog, StopRequest, TextDialog
@@ -451,7 +451,7 @@ class VardiaApp(App[None]):
         client = self.sync_client
         if client is None:
             self.post_message(
-                SyncReport(
+                SyncRoundDone(
                     configured=False,
                     online=False,
                     pending=self.desk.pending_count(),
@@ -463,7 +463,7 @@ class VardiaApp(App[None]):
             return
         delay, status = self.desk.sync_round(client)
         self.post_message(
-            SyncReport(
+            SyncRoundDone(
                 configured=True,
                 online=status.online,
                 pending=status.pending,
@@ -474,8 +474,8 @@ class VardiaApp(App[None]):
             )
         )
 
-    @on(SyncReport)
-    def _sync_report(self, message: SyncReport) -> None:
+    @on(SyncRoundDone)
+    def _sync_round_done(self, message: SyncRoundDone) -> None:
         self.sync_view = SyncView(
             configured=message.configured,
             online=message.online,

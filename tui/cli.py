@@ -11,11 +11,9 @@ import click
 import orjson
 from pydantic import BaseModel
 
-from core.errors import VardiaError
+from core.errors import EXIT_USAGE, VardiaError
 
-__all__ = ["EXIT_USAGE", "emit", "json_option", "reports_errors"]
-
-EXIT_USAGE = 2
+__all__ = ["emit", "json_option", "reports_errors"]
 
 P = ParamSpec("P")
 R = TypeVar("R")

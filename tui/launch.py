@@ -7,15 +7,14 @@ from pathlib import Path
 import click
 
 from core.clock import SystemClock
-from core.errors import VardiaError
+from core.errors import EXIT_USAGE, VardiaError
 from core.rules import Rules
-from core.settings import Paths
+from core.settings import Paths, technician_name
 from core.store import Store
 from core.sync.client import SyncClient
 from core.sync.identity import adopt_technician
 from core.sync.login import load_login
 from core.sync.price_list import load_rules_for
-from tui.cli import EXIT_USAGE
 from tui.keymap import load_keymap
 
 __all__ = ["run_app", "run_demo"]
@@ -46,7 +45,7 @@ def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
     try:
         keymap = load_keymap(paths.config_dir)
         login = load_login(paths.config_dir)
-        store = Store.open(paths, clock=clock)
+        store = Store.open(paths, clock=clock, technician=technician_name())
         rules = _first_read(store, paths.config_dir)
     except VardiaError as error:
         click.echo(f"vardia: {error}", err=True)

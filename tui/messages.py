@@ -12,7 +12,7 @@ __all__ = [
     "ChangeFailed",
     "Changed",
     "QueueLoaded",
-    "SyncReport",
+    "SyncRoundDone",
     "TimerLoaded",
 ]
 
@@ -55,8 +55,12 @@ class ChangeFailed(Message):
         self.reason = reason
 
 
-class SyncReport(Message):
-    """The sync worker's latest round: reachable or not, pending, conflicts, next round in."""
+class SyncRoundDone(Message):
+    """The sync worker finished a round: reachable or not, pending, conflicts, next round in.
+
+    Not ``core.sync.client.SyncReport`` (what one push and pull did): this is what the
+    header shows after a round, whatever the round did.
+    """
 
     def __init__(
         self,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -34,12 +33,11 @@ SHOTS: dict[str, Sequence[str]] = {
 
 async def take(out: Path, size: tuple[int, int] = (120, 40)) -> list[Path]:
     """One SVG per entry of SHOTS, each from a fresh app on the same demo data."""
-    os.environ.setdefault("VARDIA_TECHNICIAN", "maria")
     rules = load_rules(None)
     clock = FrozenClock(AT)
     written = []
     with tempfile.TemporaryDirectory(prefix="vardia-shots-") as tmp:
-        with Store.open(tmp, clock=clock) as store:
+        with Store.open(tmp, clock=clock, technician="maria") as store:
             seed_store(store, rules)
         for name, keys in SHOTS.items():
             with Store.open(tmp, clock=clock) as store:

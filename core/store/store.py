@@ -33,13 +33,11 @@ list: none grows with years of history, so their cost stays flat.
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic import BaseModel
 from tinydb import TinyDB
@@ -73,7 +71,19 @@ TIMER = "timer.json"
 _DOC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 M = TypeVar("M", bound=BaseModel)
-Effect = tuple[str, str, dict[str, Any] | None]
+DEFAULT_TECHNICIAN = "technician"
+"""The name a new store records work as when the caller names nobody (tests, tools)."""
+
+
+class Effect(NamedTuple):
+    """One record write a change implies: the file, the record's key, its new document.
+
+    ``doc`` None removes the record. The journal keeps effects as JSON lists in this order.
+    """
+
+    file: str
+    key: str
+    doc: dict[str, Any] | None
 
 
 def incident_file(incident: Incident) -> str:
@@ -97,7 +107,9 @@ def _dump(record: BaseModel) -> dict[str, Any]:
 class Store:
     """The local store; open it with ``Store.open`` and close it (or use ``with``)."""
 
-    def __init__(self, data_dir: Path, clock: Clock, read_only: bool) -> None:
+    def __init__(
+        self, data_dir: Path, clock: Clock, read_only: bool, technician: str = DEFAULT_TECHNICIAN
+    ) -> None:
         self.data_dir = data_dir
         self.clock = clock
         self.read_only = read_only
@@ -105,6 +117,7 @@ class Store:
         self._dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._parsed: dict[tuple[str, type[BaseModel]], tuple[int, list[Any]]] = {}
         self._broken: str | None = None
+        self._new_technician = technician
         self.technician = ""
         self.device_id = ""
         self.ref_prefix = ""
@@ -118,14 +131,23 @@ class Store:
         *,
         clock: Clock | None = None,
         read_only: bool = False,
+        technician: str | None = None,
     ) -> Store:
         """Open (creating if needed) the store in a data directory or ``Paths.data_dir``.
+
+        ``technician`` is who a new store records work as (the edge reads it, see
+        ``core.settings.technician_name``); a store that exists keeps its own.
 
         Raises StoreLockedError when another vardia writes there, StoreDamagedError or
         SchemaTooNewError when a file cannot be used; the files are left as they are.
         """
         data_dir = where.data_dir if isinstance(where, Paths) else Path(where)
-        store = cls(data_dir.expanduser(), clock or SystemClock(), read_only)
+        store = cls(
+            data_dir.expanduser(),
+            clock or SystemClock(),
+            read_only,
+            technician or DEFAULT_TECHNICIAN,
+        )
         store._start()
         return store
 
@@ -150,7 +172,7 @@ class Store:
         if identity is None:
             device_id = new_device_id()
             identity = {
-                "technician": os.environ.get("VARDIA_TECHNICIAN") or getpass.getuser(),
+                "technician": self._new_technician,
                 "device_id": device_id,
                 "ref_prefix": device_ref_prefix(device_id),
             }
@@ -224,7 +246,7 @@ class Store:
         """Write effects file by file, one atomic write per file; record ``seq`` as applied."""
         by_file: dict[str, list[Effect]] = {}
         for effect in effects:
-            by_file.setdefault(effect[0], []).append(effect)
+            by_file.setdefault(effect.file, []).append(effect)
         for rel, file_effects in by_file.items():
             storage = self._storage(rel)
             storage.read()
@@ -233,7 +255,7 @@ class Store:
             with storage.batch():
                 # A file the change leaves as it was is not written, nor marked applied:
                 # replaying a no-op is a no-op.
-                changed = self._table(rel).apply({key: doc for _rel, key, doc in file_effects})
+                changed = self._table(rel).apply({e.key: e.doc for e in file_effects})
                 if changed and seq is not None:
                     storage.header["applied_seq"] = seq
 
@@ -241,7 +263,7 @@ class Store:
         target = incident_file(incident)
         history = f"history/incidents-{month_of(incident.opened_at)}.json"
         other = history if target == OPEN else OPEN
-        return [(target, incident.id, _dump(incident)), (other, incident.id, None)]
+        return [Effect(target, incident.id, _dump(incident)), Effect(other, incident.id, None)]
 
     def _chunks(self) -> list[str]:
         """The outbox's chunk files, oldest first; the newest holds the journal's last seq."""
@@ -253,7 +275,7 @@ class Store:
         if not entries:
             return
         newest = max(entries.values(), key=lambda entry: entry["seq"])
-        effects: list[Effect] = [(rel, key, doc) for rel, key, doc in newest.get("effects") or ()]
+        effects = [Effect(*effect) for effect in newest.get("effects") or ()]
         self._apply(effects, newest["seq"])
 
     # ------------------------------------------------------------------ writing
@@ -295,14 +317,14 @@ class Store:
         effects: list[Effect] = []
         for incident in incidents:
             effects.extend(self._incident_effects(incident))
-        effects.extend((session_file(s), s.id, None) for s in replacing)
-        effects.extend((session_file(s), s.id, _dump(s)) for s in sessions)
-        effects.extend((CUSTOMERS, c.id, _dump(c)) for c in customers)
+        effects.extend(Effect(session_file(s), s.id, None) for s in replacing)
+        effects.extend(Effect(session_file(s), s.id, _dump(s)) for s in sessions)
+        effects.extend(Effect(CUSTOMERS, c.id, _dump(c)) for c in customers)
         if clear_timer_of is not None:
-            effects.append((TIMER, clear_timer_of, None))
+            effects.append(Effect(TIMER, clear_timer_of, None))
         counter = self._ref_counter_after(incidents)
         if counter is not None:
-            effects.append((META, "counters", {"ref": counter}))
+            effects.append(Effect(META, "counters", {"ref": counter}))
 
         newest = self._chunks()[-1]
         self._storage(newest).read()
@@ -314,7 +336,11 @@ class Store:
         with storage.batch():
             # Older entries were applied in full before this commit: their effects can go.
             stale = {k: {**e, "effects": None} for k, e in outbox.raw().items() if e["effects"]}
-            entry = {"seq": seq, "op": op.model_dump(mode="json"), "effects": effects}
+            entry = {
+                "seq": seq,
+                "op": op.model_dump(mode="json"),
+                "effects": [list(effect) for effect in effects],
+            }
             outbox.apply({**stale, f"{seq:012d}": entry})
             storage.header["last_seq"] = seq
         try:
@@ -358,10 +384,10 @@ class Store:
         interrupted by a crash is completed by running it again.
         """
         self._writable()
-        effects: list[Effect] = [(CUSTOMERS, c.id, _dump(c)) for c in customers]
+        effects = [Effect(CUSTOMERS, c.id, _dump(c)) for c in customers]
         for incident in incidents:
             effects.extend(self._incident_effects(incident))
-        effects.extend((session_file(s), s.id, _dump(s)) for s in sessions)
+        effects.extend(Effect(session_file(s), s.id, _dump(s)) for s in sessions)
         self._apply(effects, None)
 
     # ------------------------------------------------------------------ reading

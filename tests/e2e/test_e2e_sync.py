@@ -54,7 +54,7 @@ class Technician:
         monkeypatch.setenv("VARDIA_TECHNICIAN", name)
         self.clock = FrozenClock(NOW)
         self.rules = rules
-        self.store = Store.open(home / "data", clock=self.clock)
+        self.store = Store.open(home / "data", clock=self.clock, technician=name)
         self.store.import_records(customers=customers(2))
 
     def capture(self, count: int) -> list[Incident]:

@@ -29,8 +29,7 @@ def clock() -> FrozenClock:
 def data_dir(
     tmp_path: Path, rules: Rules, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    monkeypatch.setenv("VARDIA_TECHNICIAN", "tech")
-    with Store.open(tmp_path, clock=clock) as store:
+    with Store.open(tmp_path, clock=clock, technician="tech") as store:
         people = customers()
         store.import_records(customers=people, incidents=incidents(rules, people))
     return tmp_path

@@ -36,7 +36,7 @@ from core.models import (
     Timer,
 )
 from core.rules import Rules
-from core.settings import Paths
+from core.settings import Paths, technician_name
 from core.sla import due_at, queue_order, state
 from core.statements import minutes_text
 from core.store import Store
@@ -50,7 +50,9 @@ __all__ = ["COMMANDS"]
 @contextmanager
 def _desk(read_only: bool = False) -> Iterator[tuple[Store, Rules]]:
     paths = Paths.from_env()
-    with Store.open(paths, clock=SystemClock(), read_only=read_only) as store:
+    with Store.open(
+        paths, clock=SystemClock(), read_only=read_only, technician=technician_name()
+    ) as store:
         yield store, load_rules_for(paths.config_dir, store)
 
 
@@ -624,7 +626,7 @@ def demo(seed_only: bool, seed: int) -> None:
     data_dir = (
         Paths.from_env().data_dir if seed_only else Path(tempfile.mkdtemp(prefix="vardia-demo-"))
     )
-    with Store.open(data_dir, clock=SystemClock()) as store:
+    with Store.open(data_dir, clock=SystemClock(), technician=technician_name()) as store:
         data = seed_store(store, load_rules_for(Paths.from_env().config_dir, store), seed)
     if seed_only:
         click.echo(

@@ -25,7 +25,7 @@ from core.intake import find_customer
 from core.models import Customer
 from core.periods import IsoWeek, Month
 from core.reports import WeekReport, load_week_report
-from core.settings import Paths
+from core.settings import Paths, technician_name
 from core.statements import (
     ATHENS,
     CSV_ENCODING,
@@ -268,7 +268,9 @@ def statement(
     the_month = Month.parse(month)
     paths = Paths.from_env()
     encoding = CSV_ENCODING if as_csv else "utf-8"
-    with Store.open(paths, clock=SystemClock(), read_only=True) as store:
+    with Store.open(
+        paths, clock=SystemClock(), read_only=True, technician=technician_name()
+    ) as store:
         rules = load_rules_for(paths.config_dir, store)
         if customer_id is not None:
             wanted = find_customer(store.customers(), customer_id).id
@@ -300,7 +302,9 @@ def statement(
 @reports_errors
 def report(week: str | None, technician: str | None, as_json: bool) -> None:
     paths = Paths.from_env()
-    with Store.open(paths, clock=SystemClock(), read_only=True) as store:
+    with Store.open(
+        paths, clock=SystemClock(), read_only=True, technician=technician_name()
+    ) as store:
         rules = load_rules_for(paths.config_dir, store)
         the_week = (
             IsoWeek.parse(week)

@@ -9,7 +9,7 @@ import click
 
 from core.errors import ConfigError
 from core.i18n import _
-from core.settings import Paths
+from core.settings import Paths, technician_name
 from core.store import Store
 from core.sync.client import SyncClient, SyncStatus, status_of
 from core.sync.identity import adopt_technician
@@ -33,7 +33,10 @@ def _client(store: Store, login: Login) -> Iterator[SyncClient]:
 @reports_errors
 def login(url: str, token: str, as_json: bool) -> None:
     paths = Paths.from_env()
-    with Store.open(paths) as store, SyncClient(store, url, token, device_id="login") as client:
+    with (
+        Store.open(paths, technician=technician_name()) as store,
+        SyncClient(store, url, token, device_id="login") as client,
+    ):
         who = client.whoami()
         previous = store.technician
         moved = adopt_technician(store, who.technician)
@@ -70,7 +73,7 @@ def _required_login(paths: Paths) -> Login:
 def sync(as_json: bool) -> None:
     paths = Paths.from_env()
     found = _required_login(paths)
-    with Store.open(paths) as store, _client(store, found) as client:
+    with Store.open(paths, technician=technician_name()) as store, _client(store, found) as client:
         report = client.sync()
         pending = store.pending_count()
     push = report.push
@@ -112,7 +115,7 @@ def _render(status: SyncStatus) -> str:
 def status(as_json: bool) -> None:
     paths = Paths.from_env()
     found = load_login(paths.config_dir)
-    with Store.open(paths, read_only=True) as store:
+    with Store.open(paths, read_only=True, technician=technician_name()) as store:
         if found is None:
             current = status_of(store, load_state(store), online=False)
         else:

@@ -22,8 +22,10 @@ def open_store(data_dir: Path) -> Iterator[Callable[..., Store]]:
     """Opens stores on the test's data directory and closes them at the end."""
     opened: list[Store] = []
 
-    def opener(read_only: bool = False) -> Store:
-        store = Store.open(data_dir, clock=FrozenClock(T0), read_only=read_only)
+    def opener(read_only: bool = False, technician: str | None = None) -> Store:
+        store = Store.open(
+            data_dir, clock=FrozenClock(T0), read_only=read_only, technician=technician
+        )
         opened.append(store)
         return store
 

@@ -21,17 +21,21 @@ from tests.core.store.store_records import T0, customer, incident, session
 Opener = Callable[..., Store]
 
 
-def test_identity_is_set_on_first_open_and_kept(
-    open_store: Opener, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("VARDIA_TECHNICIAN", "eleni")
-    first = open_store()
+def test_identity_is_set_on_first_open_and_kept(open_store: Opener) -> None:
+    first = open_store(technician="eleni")
     device = first.device_id
     first.close()
-    monkeypatch.setenv("VARDIA_TECHNICIAN", "someone-else")
-    again = open_store()
+    again = open_store(technician="someone-else")
     assert (again.technician, again.device_id) == ("eleni", device)
     assert again.next_ref() == f"{again.ref_prefix}-1"
+
+
+def test_the_store_reads_no_environment(
+    open_store: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The technician's name comes from the caller, who read it at the edge."""
+    monkeypatch.setenv("VARDIA_TECHNICIAN", "from-the-environment")
+    assert open_store().technician == "technician"
 
 
 def test_a_committed_change_is_readable_after_reopening_and_queued_for_sync(

@@ -16,11 +16,12 @@ import platformdirs
 from sqlalchemy import Engine
 
 from core.clock import SystemClock
+from core.customer_csv import read_customers_csv
 from core.errors import EXIT_USAGE, ConfigError, VardiaError
 from core.i18n import _
-from core.rules import plans_document
+from core.rules import load_rules, plans_document
 from core.sync.protocol import SyncedPriceList
-from server.admin import import_customers, list_devices, read_customers_csv
+from server.admin import import_customers, list_devices
 from server.app import Limits, create_app
 from server.auth import add_technician
 from server.auth import revoke_technician as revoke
@@ -155,12 +156,19 @@ def revoke_technician(ctx: click.Context, name: str) -> None:
     click.echo(_("Revoked {name}.").format(name=name))
 
 
-@cli.command("import-customers", help=_("Insert or replace customers and contracts from a CSV."))
+@cli.command(
+    "import-customers",
+    help=_(
+        "Insert or replace customers and contracts from a CSV (UTF-8, a header row, the "
+        "columns of `vardia customer import`), checking plans against the price list served."
+    ),
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 @_reports_errors
 def import_customers_command(ctx: click.Context, path: Path) -> None:
-    customers = read_customers_csv(path, SystemClock().now())
+    plans = load_rules(None, plans_document(ctx.obj["home"] / PRICE_LIST_DIR)).plans
+    customers = read_customers_csv(path, plans, now=SystemClock().now())
     count = import_customers(_engine(ctx), customers)
     click.echo(_("Imported {count} customers.").format(count=count))
 

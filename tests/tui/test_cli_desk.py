@@ -137,41 +137,6 @@ def test_customers_import_from_csv(home: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "line 2" in bad.stderr
 
 
-@pytest.mark.parametrize(
-    ("content", "encoding", "says"),
-    [
-        ("name\nΚαφενείο Η Πλατεία\n", "cp1253", "is not UTF-8: save it as “CSV UTF-8”"),
-        ("name,overdue_amount\nΧ,-5\nΨ,1\n", "utf-8", "line 2: overdue_amount is negative"),
-        ("name,prepaid_credit\nΧ,1\nΨ,-0.5\n", "utf-8", "line 3: prepaid_credit is negative"),
-        ("name,plan,valid_from\nΧ,basic,2026-01-01\n", "utf-8", "line 2: a plan needs valid_until"),
-        ("name,plan,valid_until\nΧ,basic,\n", "utf-8", "line 2: a plan needs valid_from"),
-        (
-            "name,plan,valid_from,valid_until\nΧ,gold,2026-01-01,2026-12-31\n",
-            "utf-8",
-            "line 2: plan",
-        ),
-        (
-            "name,overdue_amount\nΧ,lots\n",
-            "utf-8",
-            "line 2: overdue_amount “lots” is not an amount",
-        ),
-    ],
-    ids=["cp1253", "negative-overdue", "negative-credit", "no-until", "no-from", "plan", "amount"],
-)
-def test_a_bad_customers_csv_imports_nothing_and_says_why_in_one_sentence(
-    home: Path, tmp_path: Path, content: str, encoding: str, says: str
-) -> None:
-    sheet = tmp_path / "customers.csv"
-    sheet.write_bytes(content.encode(encoding))
-    before = run_json("customer", "list")
-    refused = vardia(home, "customer", "import", str(sheet))
-    assert refused.returncode == 2
-    assert says in refused.stderr
-    assert "Traceback" not in refused.stderr and "isoformat" not in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1
-    assert run_json("customer", "list") == before
-
-
 def test_a_customers_csv_with_a_bom_imports(home: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "customers.csv"
     sheet.write_text("id,name\nc-9,Καφενείο Η Πλατεία\n", encoding="utf-8-sig")

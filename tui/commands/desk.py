@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
 from core.clock import SystemClock
+from core.customer_csv import COLUMNS, read_customers_csv
 from core.demo import seed_store
 from core.errors import InputError, NoPremiumLeftError, VardiaError
 from core.i18n import _
-from core.ids import new_id
 from core.incidents import add_note, assign, change_status
 from core.intake import IntakeRequest, contract_in_force_at, find_customer, open_incident
 from core.models import (
     Answer,
     Category,
     Channel,
-    Contract,
     Customer,
     Incident,
     IncidentStatus,
@@ -497,116 +493,17 @@ def customer_show(customer: str, as_json: bool) -> None:
     emit({"customer": view, "incidents": incidents}, as_json, render)
 
 
-CSV_COLUMNS = (
-    "id, name, contact, city, out_of_town, plan, premium_pack, valid_from, valid_until, "
-    "program_value, prepaid_credit, overdue_amount"
-)
-
-
-def _csv_customer(rules: Rules, row: dict[str, str]) -> Customer:
-    """One CSV row as a customer; an InputError names the column that is wrong."""
-
-    def text(name: str) -> str:
-        return (row.get(name) or "").strip()
-
-    def money(name: str) -> Decimal:
-        try:
-            value = Decimal(text(name) or "0")
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
-            raise InputError(
-                _("{column} “{value}” is not an amount").format(column=name, value=text(name))
-            )
-        if value < 0:
-            raise InputError(_("{column} is negative").format(column=name))
-        return value
-
-    def day(name: str) -> date:
-        if not text(name):
-            raise InputError(_("a plan needs {column} (YYYY-MM-DD)").format(column=name))
-        try:
-            return date.fromisoformat(text(name))
-        except ValueError:
-            raise InputError(
-                _("{column} “{value}” is not a date; write YYYY-MM-DD").format(
-                    column=name, value=text(name)
-                )
-            ) from None
-
-    if not text("name"):
-        raise InputError(_("the name is empty"))
-    contract = None
-    if text("plan"):
-        for column in ("plan", "premium_pack"):
-            if text(column) and text(column) not in rules.plans:
-                raise InputError(
-                    _("{column} “{value}” is not in the price list").format(
-                        column=column, value=text(column)
-                    )
-                )
-        valid_from, valid_until = day("valid_from"), day("valid_until")
-        if valid_until < valid_from:
-            raise InputError(_("valid_until is before valid_from"))
-        contract = Contract(
-            plan=text("plan"),
-            premium_pack=text("premium_pack") or None,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            program_value=money("program_value"),
-        )
-    return Customer(
-        id=text("id") or new_id(),
-        name=text("name"),
-        contact=text("contact"),
-        city=text("city"),
-        out_of_town=text("out_of_town").lower() in {"1", "true", "yes", "ναι"},
-        contract=contract,
-        prepaid_credit=money("prepaid_credit"),
-        overdue_amount=money("overdue_amount"),
-    )
-
-
-def read_customers_csv(rules: Rules, file: Path) -> list[Customer]:
-    """Every row of a customers CSV (UTF-8, with or without BOM), or an InputError naming the
-    bad rows by line number — so an import writes all the rows or none."""
-    try:
-        content = file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(
-            _("{file} is not UTF-8: save it as “CSV UTF-8” and try again.").format(file=file)
-        ) from None
-    except OSError as error:
-        raise InputError(
-            _("{file} cannot be read ({reason}).").format(file=file, reason=error.strerror)
-        ) from None
-    customers: list[Customer] = []
-    problems: list[str] = []
-    for line, row in enumerate(csv.DictReader(io.StringIO(content, newline="")), start=2):
-        try:
-            customers.append(_csv_customer(rules, row))
-        except (ValidationError, VardiaError) as error:
-            reason = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error
-            problems.append(_("line {line}: {reason}").format(line=line, reason=reason))
-    if problems:
-        shown = "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
-        raise InputError(
-            _("{file}: {problems}; nothing was imported, fix the rows and import again.").format(
-                file=file, problems=shown
-            )
-        )
-    return customers
-
-
 @customer.command(
-    "import", help=_("Import customers from a CSV file (UTF-8) with columns: ") + CSV_COLUMNS
+    "import",
+    help=_("Import customers from a CSV file (UTF-8) with a header row; the columns: ")
+    + ", ".join(COLUMNS),
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @json_option
 @reports_errors
 def customer_import(file: Path, as_json: bool) -> None:
     with _desk() as (store, rules):
-        customers = read_customers_csv(rules, file)
+        customers = read_customers_csv(file, rules.plans)
         store.import_records(customers=customers)
     emit(
         {"imported": len(customers)},

@@ -1,0 +1,224 @@
+"""Reads a customers CSV, for ``vardia customer import`` and ``vardia-server import-customers``.
+
+One reader for both, so a file the office prepares means the same on a technician's laptop
+and on the server. The file is UTF-8 (a byte-order mark, as Excel writes, is fine) with a
+header row naming its columns; only ``name`` is required. A row without ``plan`` is a free
+customer, and its contract columns may stay empty. Every bad line is reported, by its line
+number in the file and with a sentence that says what to write instead, and then nothing is
+imported: an import writes all the rows or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Collection, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from core.errors import InputError
+from core.i18n import _
+from core.ids import new_id
+from core.models import Contract, Customer
+
+__all__ = ["COLUMNS", "CustomerFileError", "parse_customers_csv", "read_customers_csv"]
+
+COLUMNS = (
+    "id",
+    "name",
+    "contact",
+    "city",
+    "out_of_town",
+    "plan",
+    "premium_pack",
+    "valid_from",
+    "valid_until",
+    "leased",
+    "program_value",
+    "prepaid_credit",
+    "overdue_amount",
+)
+"""The columns read, in the order a template lists them; any other column is ignored."""
+
+M = TypeVar("M", Contract, Customer)
+
+_YES = frozenset({"1", "true", "yes", "y", "ναι", "ν"})
+_NO = frozenset({"", "0", "false", "no", "n", "όχι", "οχι", "ο"})
+
+
+class CustomerFileError(InputError):
+    """A customers file that cannot be imported; ``problems`` holds one sentence per bad line."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class _BadRow(ValueError):
+    """One row's first problem, as the sentence the person reads."""
+
+
+def read_customers_csv(
+    file: Path, plans: Collection[str], *, now: datetime | None = None
+) -> list[Customer]:
+    """Every customer in ``file``, or a CustomerFileError naming every bad line.
+
+    ``plans`` are the plan ids of the price list in force; ``now`` stamps ``updated_at``.
+    """
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CustomerFileError(
+            _("{file} is not UTF-8: save it as “CSV UTF-8” and try again.").format(file=file)
+        ) from None
+    except OSError as error:
+        raise CustomerFileError(
+            _("{file} cannot be read ({reason}).").format(file=file, reason=error.strerror)
+        ) from None
+    customers, problems = parse_customers_csv(text, plans, now=now)
+    if problems:
+        raise CustomerFileError(
+            _("{file}: nothing was imported; fix these lines and import again:").format(file=file)
+            + "".join(f"\n  {problem}" for problem in problems),
+            problems,
+        )
+    return customers
+
+
+def parse_customers_csv(
+    text: str, plans: Collection[str], *, now: datetime | None = None
+) -> tuple[list[Customer], list[str]]:
+    """The customers of a CSV text, and a sentence for each line that is not one."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or ()]
+    if "name" not in header:
+        return [], [
+            _("line 1: the header has no “name” column; the columns are {columns}.").format(
+                columns=", ".join(COLUMNS)
+            )
+        ]
+    reader.fieldnames = header
+    customers: list[Customer] = []
+    problems: list[str] = []
+    for row in reader:
+        line = reader.line_num
+        if not any(isinstance(v, str) and v.strip() for v in row.values()):
+            continue  # a spreadsheet's empty row, all commas
+        try:
+            customers.append(_customer(row, plans, now))
+        except _BadRow as error:
+            problems.append(_("line {line}: {reason}").format(line=line, reason=error))
+    return customers, problems
+
+
+def _customer(
+    row: Mapping[str, str | None], plans: Collection[str], now: datetime | None
+) -> Customer:
+    def text(column: str) -> str:
+        value = row.get(column)
+        return value.strip() if isinstance(value, str) else ""
+
+    if not text("name"):
+        raise _BadRow(_("the name is empty; every customer needs one."))
+    contract = None
+    if text("plan"):
+        for column in ("plan", "premium_pack"):
+            if text(column) and text(column) not in plans:
+                raise _BadRow(
+                    _("{column} “{value}” is not in the price list; use one of {ids}.").format(
+                        column=column, value=text(column), ids=", ".join(sorted(plans))
+                    )
+                )
+        valid_from, valid_until = _day(text, "valid_from"), _day(text, "valid_until")
+        if valid_until < valid_from:
+            raise _BadRow(
+                _("valid_until {end} is before valid_from {start}.").format(
+                    end=valid_until, start=valid_from
+                )
+            )
+        contract = _validated(
+            Contract,
+            plan=text("plan"),
+            premium_pack=text("premium_pack") or None,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            leased=_flag(text, "leased"),
+            program_value=_amount(text, "program_value"),
+        )
+    return _validated(
+        Customer,
+        id=text("id") or new_id(),
+        name=text("name"),
+        contact=text("contact"),
+        city=text("city"),
+        out_of_town=_flag(text, "out_of_town"),
+        contract=contract,
+        prepaid_credit=_amount(text, "prepaid_credit"),
+        overdue_amount=_amount(text, "overdue_amount"),
+        updated_at=now,
+    )
+
+
+def _flag(text: Callable[[str], str], column: str) -> bool:
+    value = text(column).lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise _BadRow(
+        _("{column} “{value}” is neither yes nor no; write yes or no (or leave it empty).").format(
+            column=column, value=text(column)
+        )
+    )
+
+
+def _amount(text: Callable[[str], str], column: str) -> Decimal:
+    try:
+        value = Decimal(text(column) or "0")
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise _BadRow(
+            _("{column} “{value}” is not an amount; write euros like 1200.50.").format(
+                column=column, value=text(column)
+            )
+        )
+    if value < 0:
+        raise _BadRow(
+            _("{column} is negative ({value}); amounts are zero or more.").format(
+                column=column, value=text(column)
+            )
+        )
+    return value
+
+
+def _day(text: Callable[[str], str], column: str) -> date:
+    if not text(column):
+        raise _BadRow(
+            _("a customer with a plan needs {column}; write it as YYYY-MM-DD.").format(
+                column=column
+            )
+        )
+    try:
+        return date.fromisoformat(text(column))
+    except ValueError:
+        raise _BadRow(
+            _("{column} “{value}” is not a date; write it as YYYY-MM-DD.").format(
+                column=column, value=text(column)
+            )
+        ) from None
+
+
+def _validated(model: type[M], **fields: object) -> M:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise _BadRow(
+            _("{column} is not accepted ({reason}).").format(column=where, reason=first["msg"])
+        ) from None

@@ -13,15 +13,20 @@
     │   ├── StoreDamagedError  a data file is unreadable; it is kept as it was
     │   └── SchemaTooNewError  a data file was written by a newer vardia
     └── SyncError              the server could not be reached or refused a request
-        └── AuthError          the server refused the token
+        ├── AuthError          the server refused the token
+        └── UnreachableError   the server could not be reached (or is busy); the work waits
 
 Every message says what happened and what to do; none is a traceback. A command that
-stops on one exits with ``EXIT_USAGE``, as it does on a usage error.
+stops on one exits with ``EXIT_USAGE``, as it does on a usage error; on an
+UnreachableError with ``EXIT_UNREACHABLE``, on any other SyncError with ``EXIT_FAILED``
+(SPEC §10).
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "EXIT_FAILED",
+    "EXIT_UNREACHABLE",
     "EXIT_USAGE",
     "AuthError",
     "BlockedError",
@@ -36,11 +41,16 @@ __all__ = [
     "StoreLockedError",
     "SyncError",
     "TimerError",
+    "UnreachableError",
     "VardiaError",
 ]
 
 EXIT_USAGE = 2
 """The exit status of ``vardia`` and ``vardia-server`` when a command is refused or misused."""
+EXIT_UNREACHABLE = 3
+"""The server could not be reached (or is busy): what was captured is kept and waits."""
+EXIT_FAILED = 1
+"""Anything else: the server refused, or no trusted connection could be made."""
 
 
 class VardiaError(Exception):
@@ -97,3 +107,7 @@ class SyncError(VardiaError):
 
 class AuthError(SyncError):
     """The server refused the token."""
+
+
+class UnreachableError(SyncError):
+    """The server could not be reached, or is too busy to answer; what is queued waits."""

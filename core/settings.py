@@ -10,24 +10,35 @@ import getpass
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 __all__ = ["Paths", "technician_name"]
 
 
 class Paths(BaseModel):
-    """The data directory (the store) and the configuration directory (rules, keymap, login).
+    """The data directory (the store), the configuration directory (rules, keymap, login)
+    and the log directory (the sync log a technician can send).
 
-    ``$VARDIA_HOME`` puts both under one folder (tests and second profiles use it):
-    data in ``$VARDIA_HOME``, configuration in ``$VARDIA_HOME/config``.
+    ``$VARDIA_HOME`` puts all three under one folder (tests and second profiles use it):
+    data in ``$VARDIA_HOME``, configuration in ``$VARDIA_HOME/config``, logs in
+    ``$VARDIA_HOME/log``. Left out, the log directory is ``log`` in the data directory.
     """
 
     model_config = ConfigDict(frozen=True)
 
     data_dir: Path
     config_dir: Path
+    log_dir: Path
+
+    @model_validator(mode="before")
+    @classmethod
+    def _log_beside_data(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("log_dir") is None and "data_dir" in values:
+            return {**values, "log_dir": Path(values["data_dir"]) / "log"}
+        return values
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Paths:
@@ -35,10 +46,11 @@ class Paths(BaseModel):
         home = env.get("VARDIA_HOME")
         if home:
             root = Path(home).expanduser()
-            return cls(data_dir=root, config_dir=root / "config")
+            return cls(data_dir=root, config_dir=root / "config", log_dir=root / "log")
         return cls(
             data_dir=Path(platformdirs.user_data_dir("vardia", appauthor=False)),
             config_dir=Path(platformdirs.user_config_dir("vardia", appauthor=False)),
+            log_dir=Path(platformdirs.user_log_dir("vardia", appauthor=False)),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,15 +18,19 @@ from sqlalchemy import Engine
 
 from core.clock import SystemClock
 from core.customer_csv import read_customers_csv
-from core.errors import EXIT_USAGE, ConfigError, VardiaError
+from core.errors import EXIT_USAGE, ConfigError, InputError, VardiaError
 from core.i18n import _
 from core.rules import load_rules, plans_document
 from core.sync.protocol import SyncedPriceList
 from server.admin import import_customers, list_devices
-from server.app import Limits, create_app
+from server.app import create_app
 from server.auth import add_technician
 from server.auth import revoke_technician as revoke
 from server.db import HEAD, make_engine, migrate
+from server.files import loose_files, private_dir, sqlite_path, write_private
+from server.guard import Limits
+from server.serving import check_certificate, configure_logging, descriptor_budget, listen
+from server.serving import serve as run_server
 
 __all__ = ["cli", "main"]
 
@@ -95,11 +100,16 @@ def cli(ctx: click.Context, home: Path, database: str | None) -> None:
 @click.pass_context
 @_reports_errors
 def init(ctx: click.Context, url: str | None) -> None:
-    home: Path = ctx.obj["home"]
-    home.mkdir(parents=True, exist_ok=True)
+    home: Path = private_dir(ctx.obj["home"])
     url = url or ctx.obj["database"] or f"sqlite:///{home / 'vardia.db'}"
     before = migrate(make_engine(url))
-    (home / CONFIG_FILE).write_bytes(orjson.dumps({"database": url}))
+    write_private(home / CONFIG_FILE, orjson.dumps({"database": url}))
+    for path in _server_files(home, url):
+        # Made by an earlier vardia-server with the default mode; init is the admin's say-so.
+        path.chmod(0o700 if path.is_dir() else 0o600)
+        click.echo(
+            _("{path} was readable by other users; it is now its owner's only.").format(path=path)
+        )
     if before == HEAD:
         click.echo(_("Database ready (schema {head}, already up to date).").format(head=HEAD))
     else:
@@ -110,31 +120,169 @@ def init(ctx: click.Context, url: str | None) -> None:
         )
 
 
+def _server_files(home: Path, url: str) -> list[Path]:
+    database = sqlite_path(url)
+    return loose_files(home, home / CONFIG_FILE, *([database] if database else []))
+
+
+_LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"], case_sensitive=False)
+
+
 @cli.command(help=_("Serve the API, and the price list in HOME/config/plans.toml (read at start)."))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--fd", default=None, type=int, help=_("Serve on this already-bound TCP socket."))
-@click.option("--rate", default=Limits.rate_per_second, show_default=True, type=float)
+@click.option(
+    "--certfile",
+    type=click.Path(exists=True, dir_okay=False),
+    help=_("Serve HTTPS with this certificate (PEM, the chain after it)."),
+)
+@click.option(
+    "--keyfile",
+    type=click.Path(exists=True, dir_okay=False),
+    help=_("The certificate's private key (PEM), if not in the certificate file."),
+)
+@click.option(
+    "--rate",
+    default=Limits.rate_per_second,
+    show_default=True,
+    type=float,
+    help=_("Requests per second per valid token."),
+)
 @click.option("--burst", default=Limits.burst, show_default=True, type=int)
+@click.option(
+    "--stranger-rate",
+    default=Limits.stranger_rate_per_second,
+    show_default=True,
+    type=float,
+    help=_("Requests per second per client address without a valid token."),
+)
+@click.option("--stranger-burst", default=Limits.stranger_burst, show_default=True, type=int)
+@click.option(
+    "--limiter-size",
+    default=Limits.limiter_size,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help=_("Rate-limit buckets kept in memory; the least recently used is dropped."),
+)
+@click.option(
+    "--max-connections",
+    default=Limits.max_connections,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help=_("Open connections; past it the oldest one waiting on its client is closed."),
+)
+@click.option(
+    "--header-timeout",
+    default=Limits.header_timeout,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help=_("Seconds a client has to send a request's head (and a TLS handshake)."),
+)
+@click.option(
+    "--body-timeout",
+    default=Limits.body_timeout,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help=_("Seconds a client has to send a request's body."),
+)
+@click.option(
+    "--max-header-bytes",
+    default=Limits.max_header_bytes,
+    show_default=True,
+    type=click.IntRange(min=1024),
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="VARDIA_SERVER_FORWARDED_ALLOW_IPS",
+    help=_("Proxies whose X-Forwarded-For names the client (comma-separated, or *)."),
+)
+@click.option("--log-level", default="info", show_default=True, type=_LOG_LEVELS)
 @click.pass_context
 @_reports_errors
-def serve(
-    ctx: click.Context, host: str, port: int, fd: int | None, rate: float, burst: int
-) -> None:
-    import uvicorn
-
+def serve(ctx: click.Context, /, fd: int | None, log_level: str, **options: Any) -> None:
+    host: str = options.pop("host")
+    port: int = options.pop("port")
+    certfile: str | None = options.pop("certfile")
+    keyfile: str | None = options.pop("keyfile")
+    forwarded: str = options.pop("forwarded_allow_ips")
+    if keyfile and not certfile:
+        raise InputError(_("--keyfile needs --certfile."))
+    if certfile:
+        try:
+            check_certificate(certfile, keyfile)
+        except (ssl.SSLError, OSError) as error:
+            raise InputError(
+                _("The certificate or key cannot be used ({error}).").format(error=error)
+            ) from None
+    limits = _limits(options)
+    configure_logging(log_level)
     price_list = SyncedPriceList.of(plans_document(ctx.obj["home"] / PRICE_LIST_DIR))
     engine = _engine(ctx)
     migrate(engine)
-    limits = Limits(rate, burst)
+    home: Path = ctx.obj["home"]
+    for path in _server_files(home, str(engine.url)):
+        click.echo(
+            _("vardia-server: {path} can be read by other users; `chmod go-rwx` it.").format(
+                path=path
+            ),
+            err=True,
+        )
     app = create_app(engine, clock=SystemClock(), limits=limits, price_list=price_list)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    sockets = None
     if fd is not None:
         sock = socket.socket(fileno=fd)
         sock.listen(2048)
-        sockets = [sock]
-    uvicorn.Server(config).run(sockets=sockets)
+    else:
+        try:
+            sock = listen(host, port)
+        except OSError as error:
+            raise InputError(
+                _("Cannot listen on {host}:{port}: {reason}.").format(
+                    host=host, port=port, reason=error.strerror or error
+                )
+            ) from None
+    try:
+        run_server(
+            app,
+            limits,
+            sock=sock,
+            certfile=certfile,
+            keyfile=keyfile,
+            forwarded_allow_ips=forwarded,
+            on_listening=_say_listening,
+        )
+    except KeyboardInterrupt:
+        click.echo(_("vardia-server stopped."))
+
+
+def _limits(options: dict[str, Any]) -> Limits:
+    wanted = int(options["max_connections"])
+    fitting = descriptor_budget(wanted)
+    if fitting < wanted:
+        click.echo(
+            _(
+                "vardia-server: only {n} connections fit in this process's file descriptors; "
+                "serving at most {n}."
+            ).format(n=fitting),
+            err=True,
+        )
+    return Limits(
+        rate_per_second=options["rate"],
+        burst=options["burst"],
+        stranger_rate_per_second=options["stranger_rate"],
+        stranger_burst=options["stranger_burst"],
+        limiter_size=options["limiter_size"],
+        max_connections=fitting,
+        header_timeout=options["header_timeout"],
+        body_timeout=options["body_timeout"],
+        max_header_bytes=options["max_header_bytes"],
+    )
+
+
+def _say_listening(url: str) -> None:
+    click.echo(_("vardia-server listening on {url} (Ctrl-C stops it).").format(url=url))
 
 
 @cli.command("add-technician", help=_("Create a technician and print their token, once."))
@@ -190,6 +338,8 @@ def list_devices_command(ctx: click.Context, as_json: bool) -> None:
 
 
 def main() -> None:
+    # Whatever the server writes (database, config, logs) is its owner's only.
+    os.umask(0o077)
     cli(prog_name="vardia-server", auto_envvar_prefix=None)
 
 

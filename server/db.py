@@ -45,6 +45,7 @@ from sqlalchemy.engine import make_url
 
 from core.errors import ConfigError
 from core.i18n import _
+from server.files import private_sqlite
 
 __all__ = [
     "HEAD",
@@ -203,6 +204,7 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
+    private_sqlite(url)
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")

@@ -24,6 +24,7 @@ from core.i18n import _
 from core.sync.protocol import API_PREFIX
 from server.auth import add_technician
 from server.db import make_engine, migrate
+from server.files import private_dir
 
 __all__ = ["LocalServer", "start_local_server"]
 
@@ -33,9 +34,12 @@ STARTUP_SECONDS = 30.0
 class LocalServer:
     """One address, one database, and the server processes started on them in turn."""
 
-    def __init__(self, home: Path, database: str | None = None) -> None:
-        self.home = home
-        home.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self, home: Path, database: str | None = None, *, tls: tuple[Path, Path] | None = None
+    ) -> None:
+        """``tls`` is (certificate, key): the server then speaks HTTPS only."""
+        self.home = private_dir(home)
+        self.tls = tls
         self.database = database or f"sqlite:///{home / 'vardia.db'}"
         self.engine = make_engine(self.database)
         migrate(self.engine)
@@ -44,25 +48,42 @@ class LocalServer:
         self._socket.bind(("127.0.0.1", 0))
         self._socket.set_inheritable(True)
         port = self._socket.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         self._process: subprocess.Popen[bytes] | None = None
 
     def add_technician(self, name: str, *, admin: bool = False) -> str:
         return add_technician(self.engine, name, admin=admin, now=SystemClock().now())
 
-    def start(self, *, rate: float = 1000.0, burst: int = 2000) -> None:
-        """Start a server process and return once it answers its health check."""
+    @property
+    def port(self) -> int:
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def log(self) -> Path:
+        """Where the server processes write what they say (their access log too)."""
+        return self.home / "server.log"
+
+    def start(self, *, rate: float = 1000.0, burst: int = 2000, **options: object) -> None:
+        """Start a server process and return once it answers its health check.
+
+        ``options`` are more ``serve`` options by their Python names (``stranger_burst=5``).
+        """
         fd = self._socket.fileno()
         command = [sys.executable, "-m", "server", "--home", str(self.home)]
         command += ["--database", self.database, "serve", "--fd", str(fd)]
         command += ["--rate", str(rate), "--burst", str(burst)]
-        log = (self.home / "server.log").open("ab")
-        self._process = subprocess.Popen(
-            command, pass_fds=(fd,), stdout=log, stderr=log, cwd=Path(__file__).parent.parent
-        )
-        log.close()
+        if self.tls is not None:
+            command += ["--certfile", str(self.tls[0]), "--keyfile", str(self.tls[1])]
+        for name, value in options.items():
+            command += [f"--{name.replace('_', '-')}", str(value)]
+        descriptor = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "ab") as log:
+            self._process = subprocess.Popen(
+                command, pass_fds=(fd,), stdout=log, stderr=log, cwd=Path(__file__).parent.parent
+            )
         deadline = time.monotonic() + STARTUP_SECONDS
-        with httpx.Client(base_url=self.url, timeout=1.0) as client:
+        # The readiness probe sends no token; under TLS it need not know the test's CA.
+        with httpx.Client(base_url=self.url, timeout=1.0, verify=self.tls is None) as client:
             while time.monotonic() < deadline:
                 if self._process.poll() is not None:
                     break
@@ -73,11 +94,7 @@ class LocalServer:
                     pass
                 time.sleep(0.05)
         self.kill()
-        raise SyncError(
-            _("The local vardia-server did not start; see {log}.").format(
-                log=self.home / "server.log"
-            )
-        )
+        raise SyncError(_("The local vardia-server did not start; see {log}.").format(log=self.log))
 
     @property
     def pid(self) -> int | None:

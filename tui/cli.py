@@ -11,9 +11,16 @@ import click
 import orjson
 from pydantic import BaseModel
 
-from core.errors import EXIT_USAGE, VardiaError
+from core.errors import (
+    EXIT_FAILED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    SyncError,
+    UnreachableError,
+    VardiaError,
+)
 
-__all__ = ["emit", "json_option", "reports_errors"]
+__all__ = ["emit", "exit_status", "json_option", "reports_errors"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,8 +48,18 @@ def emit(data: Any, as_json: bool, render: Callable[[], str] | None = None) -> N
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
+def exit_status(error: VardiaError) -> int:
+    """The exit status for ``error``: 3 unreachable, 1 any other sync failure, else 2."""
+    if isinstance(error, UnreachableError):
+        return EXIT_UNREACHABLE
+    if isinstance(error, SyncError):
+        # Refused by the server, or no trusted TLS connection: nothing was mistyped.
+        return EXIT_FAILED
+    return EXIT_USAGE
+
+
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn a VardiaError into one sentence on stderr and exit status 2, never a traceback."""
+    """Turn a VardiaError into one sentence on stderr and its exit status, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -50,6 +67,6 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except VardiaError as error:
             click.echo(f"vardia: {error}", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(exit_status(error))
 
     return wrapper

@@ -13,7 +13,8 @@ from core.settings import Paths, technician_name
 from core.store import Store
 from core.sync.client import SyncClient
 from core.sync.identity import adopt_technician
-from core.sync.login import load_login
+from core.sync.log import open_log
+from core.sync.login import Login, load_login
 from core.sync.price_list import load_rules_for
 from tui.keymap import load_keymap
 
@@ -42,22 +43,22 @@ def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
     from tui.app import make_app
 
     clock = SystemClock()
+    demo = server is not None
     try:
         keymap = load_keymap(paths.config_dir)
         login = load_login(paths.config_dir)
         store = Store.open(paths, clock=clock, technician=technician_name())
         rules = _first_read(store, paths.config_dir)
+        try:
+            client = _client(store, login, server, clock)
+        except VardiaError:
+            store.close()
+            raise
     except VardiaError as error:
         click.echo(f"vardia: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None
-    demo = server is not None
-    if server is None and login is not None:
-        server = (login.server, login.token)
-    client = (
-        SyncClient(store, server[0], server[1], device_id=store.device_id, clock=clock)
-        if server is not None
-        else None
-    )
+    if client is not None:
+        open_log(paths.log_dir)
     if demo and client is not None:
         # The demo's own server knows its token by another name than the OS user's.
         adopt_technician(store, client.whoami().technician)
@@ -67,6 +68,17 @@ def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
         if client is not None:
             client.close()
         store.close()
+
+
+def _client(
+    store: Store, login: Login | None, server: tuple[str, str] | None, clock: SystemClock
+) -> SyncClient | None:
+    """The sync client for the saved login, or for the demo's own server; None offline."""
+    if server is not None:
+        return SyncClient(store, server[0], server[1], device_id=store.device_id, clock=clock)
+    if login is None:
+        return None
+    return SyncClient.for_login(store, login, device_id=store.device_id, clock=clock)
 
 
 def run_app() -> None:

@@ -8,10 +8,12 @@ response means a re-push, which the server answers with ``duplicate``.
 from __future__ import annotations
 
 import email.utils
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
 
@@ -19,9 +21,11 @@ import httpx
 from pydantic import ValidationError
 
 from core.clock import Clock, SystemClock
-from core.errors import AuthError, SyncError
+from core.errors import AuthError, SyncError, UnreachableError
 from core.i18n import _
 from core.sync.backoff import Backoff
+from core.sync.log import LOG, hide
+from core.sync.login import Login
 from core.sync.price_list import held_version, save_price_list
 from core.sync.protocol import (
     API_PREFIX,
@@ -32,6 +36,7 @@ from core.sync.protocol import (
     PushResponse,
     WhoAmI,
 )
+from core.sync.secure import check_server_url, ssl_context, tls_failure
 from core.sync.state import (
     Conflict,
     Rejection,
@@ -53,7 +58,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class RetryLater(SyncError):
+class RetryLater(UnreachableError):
     """The server is unreachable or busy; ``retry_after`` is its hint in seconds, if any."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
@@ -138,13 +143,17 @@ class SyncClient:
         backoff: Backoff | None = None,
         poll_seconds: float = POLL_SECONDS,
         store_lock: threading.Lock | None = None,
+        ca_file: Path | str | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         if not 0 < timeout < float("inf"):
             # httpx reads without a timeout block forever on a server that never answers.
             raise ValueError(f"the sync timeout must be a finite number of seconds: {timeout}")
         self.store = store
         self.store_lock = store_lock or threading.Lock()
-        self.server_url = server_url.rstrip("/")
+        # Checked whatever the transport: the token goes nowhere in clear.
+        self.server_url = check_server_url(server_url, allow_insecure_http=allow_insecure_http)
+        hide(token)
         self.device_id = device_id
         self.clock = clock or SystemClock()
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
@@ -157,6 +166,22 @@ class SyncClient:
             headers={"Authorization": f"Bearer {token}", "User-Agent": "vardia"},
             transport=transport,
             timeout=timeout,
+            verify=ssl_context(ca_file),
+        )
+
+    @classmethod
+    def for_login(
+        cls, store: SyncStore, login: Login, *, device_id: str, **options: Any
+    ) -> SyncClient:
+        """A client for the saved ``login``: its server, token and trust settings."""
+        return cls(
+            store,
+            login.server,
+            login.token,
+            device_id=device_id,
+            ca_file=login.ca_file,
+            allow_insecure_http=login.allow_insecure_http,
+            **options,
         )
 
     def __enter__(self) -> SyncClient:
@@ -179,7 +204,10 @@ class SyncClient:
         sent = self.clock.now()
         try:
             response = self._http.request(method, path, **kwargs)
-        except httpx.TransportError:
+        except httpx.TransportError as error:
+            refused = tls_failure(error)
+            if refused is not None:
+                raise _tls_error(self.server_url, refused) from None
             raise RetryLater(
                 _("The server at {url} cannot be reached; changes stay queued.").format(
                     url=self.server_url
@@ -300,6 +328,7 @@ class SyncClient:
             add_conflicts(self.store, conflicts)
             add_rejections(self.store, rejections)
             self.store.acknowledge(by_id)
+        _log_refused(rejections)
         counts = {status: 0 for status in OpStatus}
         for result in response.results:
             counts[result.status] += 1
@@ -319,6 +348,7 @@ class SyncClient:
         with self.store_lock:
             add_rejections(self.store, [rejection])
             self.store.acknowledge([op_id])
+        _log_refused([rejection])
         return PushReport(rejected=1)
 
     def pull(self) -> int:
@@ -355,20 +385,40 @@ class SyncClient:
 
     def sync(self) -> SyncReport:
         """Push, then pull; the state records success or the error, which is raised again."""
+        return self._sync(background=False)
+
+    def _sync(self, *, background: bool) -> SyncReport:
+        """A sync, logged; a background round that changed nothing is not (nor is the same
+        failure again), so the log holds what a person would want to read."""
+        before = self._locked(load_state, self.store).last_error
         try:
             pushed = self.push()
             pulled = self.pull()
         except SyncError as error:
             self._record(error)
+            if not background or str(error) != before:
+                LOG.warning("sync with %s failed: %s", self.server_url, error)
             raise
         now = self.clock.now()
         self._save(online=True, last_sync=now, last_attempt=now, last_error=None)
+        moved = pushed.applied + pushed.duplicate + pushed.conflict + pushed.rejected + pulled
+        if not background or moved or before is not None:
+            LOG.info(
+                "sync with %s: %d applied, %d already there, %d in conflict, %d refused; "
+                "%d received",
+                self.server_url,
+                pushed.applied,
+                pushed.duplicate,
+                pushed.conflict,
+                pushed.rejected,
+                pulled,
+            )
         return SyncReport(push=pushed, pulled=pulled, at=now)
 
     def run_once(self) -> float:
         """One background round: sync, and return the seconds to wait before the next one."""
         try:
-            self.sync()
+            self._sync(background=True)
         except RetryLater as error:
             return self.backoff.next_delay(error.retry_after)
         except SyncError:
@@ -401,6 +451,17 @@ class SyncClient:
             return fn(*args, **kwargs)
 
 
+def _log_refused(rejections: list[Rejection]) -> None:
+    for refused in rejections:
+        LOG.warning(
+            "the server refused %s %s (operation %s): %s",
+            refused.kind,
+            refused.entity_id,
+            refused.op_id,
+            refused.reason,
+        )
+
+
 def status_of(store: SyncStore, state: SyncState, online: bool) -> SyncStatus:
     """The status shown for ``store``, whether or not a client can be built."""
     return SyncStatus(
@@ -411,6 +472,24 @@ def status_of(store: SyncStore, state: SyncState, online: bool) -> SyncStatus:
         conflicts=len(list_conflicts(store)),
         rejected=len(list_rejections(store)),
         clock_offset_seconds=state.clock_offset_seconds,
+    )
+
+
+def _tls_error(url: str, error: ssl.SSLError) -> SyncError:
+    """A TLS failure is no network hiccup: retrying will not help, the setup must change."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        reason = error.verify_message or error.reason or str(error)
+        return SyncError(
+            _(
+                "The server at {url} presented a certificate this device does not trust "
+                "({reason}); if your vendor uses its own certificate authority, give it "
+                "with `vardia login --ca-file`."
+            ).format(url=url, reason=reason)
+        )
+    return SyncError(
+        _("No secure connection to {url} could be made ({reason}); is it an HTTPS server?").format(
+            url=url, reason=error.reason or error
+        )
     )
 
 

@@ -17,13 +17,20 @@ LOGIN_FILE = "login.json"
 
 
 class Login(BaseModel):
-    """Where to sync and as whom."""
+    """Where to sync and as whom, and how far to trust the way there.
+
+    ``ca_file`` is the vendor's own certificate authority, when its server's certificate
+    is not signed by one the system knows; ``allow_insecure_http`` is the technician's
+    explicit choice to send the token over plain HTTP to a host that is not this machine.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     server: str
     token: str
     technician: str
+    ca_file: str | None = None
+    allow_insecure_http: bool = False
 
 
 def save_login(config_dir: Path, login: Login) -> Path:

@@ -11,9 +11,13 @@ from pathlib import Path
 from server.embedded import LocalServer
 
 
-def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", *args], env={**os.environ, **env}, capture_output=True, text=True
+        [sys.executable, "-m", *args],
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -33,10 +37,10 @@ def test_server_admin_then_login_sync_and_status(database_url: str, tmp_path: Pa
     server.start()
     try:
         me = {"VARDIA_HOME": str(tmp_path / "me")}
-        login = _run("tui", "login", "--server", server.url, "--token", token, env=me)
+        login = _run("tui", "login", "--server", server.url, env=me, stdin=token + "\n")
         synced = _run("tui", "sync", "--json", env=me)
         shown = _run("tui", "status", "--json", env=me)
-        bad = _run("tui", "login", "--server", server.url, "--token", "wrong", env=me)
+        bad = _run("tui", "login", "--server", server.url, env={**me, "VARDIA_TOKEN": "wrong"})
         devices = _run("server", "list-devices", "--json", env=home)
     finally:
         server.stop()
@@ -48,5 +52,6 @@ def test_server_admin_then_login_sync_and_status(database_url: str, tmp_path: Pa
     assert json.loads(synced.stdout)["pulled"] == 2
     status = json.loads(shown.stdout)
     assert status["online"] is True and status["pending"] == 0 and status["last_error"] is None
-    assert bad.returncode == 2 and "vardia login" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "does not know this token" in bad.stderr
+    assert "Traceback" not in bad.stderr
     assert json.loads(devices.stdout) == []

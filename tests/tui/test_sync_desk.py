@@ -28,7 +28,7 @@ def test_screens_read_the_store_while_a_sync_request_waits_on_the_server(
 
     with Store.open(data_dir, clock=clock) as store:
         client = SyncClient(
-            store, "http://vardia.test", "t", device_id="d", transport=httpx.MockTransport(stalled)
+            store, "https://vardia.test", "t", device_id="d", transport=httpx.MockTransport(stalled)
         )
         desk = Desk(store, rules, clock, client.store_lock)
         syncing = threading.Thread(target=desk.sync_round, args=(client,))

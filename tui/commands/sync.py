@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
-from core.errors import ConfigError
+from core.errors import AuthError, ConfigError, InputError, SyncError, UnreachableError
 from core.i18n import _
 from core.settings import Paths, technician_name
 from core.store import Store
 from core.sync.client import SyncClient, SyncStatus, status_of
 from core.sync.identity import adopt_technician
+from core.sync.log import LOG, LOG_FILE, open_log
 from core.sync.login import Login, load_login, save_login
+from core.sync.secure import check_server_url
 from core.sync.state import load_state
 from tui.cli import emit, json_option, reports_errors
 
@@ -22,32 +27,130 @@ __all__ = ["COMMANDS"]
 
 @contextmanager
 def _client(store: Store, login: Login) -> Iterator[SyncClient]:
-    with SyncClient(store, login.server, login.token, device_id=store.device_id) as client:
+    with SyncClient.for_login(store, login, device_id=store.device_id) as client:
         yield client
 
 
-@click.command(help=_("Remember the sync server and your token (checked with the server)."))
-@click.option("--server", "url", required=True, help=_("The server's URL, e.g. http://host:8765."))
-@click.option("--token", required=True, help=_("The token `vardia-server add-technician` printed."))
+# Printable ASCII without spaces, as long as a header may carry: what a bearer token can be.
+_TOKEN = re.compile(r"[\x21-\x7e]{1,256}")
+
+
+def _read_token() -> str:
+    """The token from $VARDIA_TOKEN, else standard input when it is not a terminal, else a
+    hidden prompt: never from the command line, where `ps` and the shell's history see it."""
+    stdin = click.get_text_stream("stdin")
+    if os.environ.get("VARDIA_TOKEN"):
+        token, source = os.environ["VARDIA_TOKEN"].strip(), "VARDIA_TOKEN"
+    elif not stdin.isatty():
+        token, source = stdin.readline().strip(), _("standard input")
+    else:
+        token, source = click.prompt(_("Token"), hide_input=True).strip(), _("the prompt")
+    if not token:
+        raise InputError(_("No token came from {source}.").format(source=source))
+    if not _TOKEN.fullmatch(token):
+        raise InputError(
+            _(
+                "What came from {source} is not a token; paste the line that "
+                "`vardia-server add-technician` printed."
+            ).format(source=source)
+        )
+    return token
+
+
+def _refuse_token_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        raise click.UsageError(
+            _(
+                "--token is no longer taken, because the process list and the shell's history "
+                "show it (this one may be in your history now); type the token at the prompt, "
+                "pipe it on standard input, or set VARDIA_TOKEN"
+            )
+        )
+
+
+@click.command(
+    help=_(
+        "Remember the sync server and your token, checked with the server. The token is read "
+        "from VARDIA_TOKEN, else standard input, else a hidden prompt."
+    )
+)
+@click.option(
+    "--server", "url", required=True, help=_("The server's URL, e.g. https://sync.example.com.")
+)
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("Your vendor's own certificate authority (PEM), to verify its server; remembered."),
+)
+@click.option(
+    "--allow-insecure-http",
+    is_flag=True,
+    help=_(
+        "Send the token over plain http:// to another machine, on a network you trust only; "
+        "remembered."
+    ),
+)
+@click.option("--token", hidden=True, expose_value=False, callback=_refuse_token_option)
 @json_option
 @reports_errors
-def login(url: str, token: str, as_json: bool) -> None:
+def login(url: str, ca_file: Path | None, allow_insecure_http: bool, as_json: bool) -> None:
     paths = Paths.from_env()
+    url = check_server_url(url, allow_insecure_http=allow_insecure_http)
+    if allow_insecure_http and url.startswith("http://"):
+        click.echo(
+            _("vardia: warning: your token will cross the network to {url} in clear.").format(
+                url=url
+            ),
+            err=True,
+        )
+    token = _read_token()
+    saved = Login(
+        server=url,
+        token=token,
+        technician="",
+        ca_file=str(ca_file.resolve()) if ca_file else None,
+        allow_insecure_http=allow_insecure_http,
+    )
+    open_log(paths.log_dir)
     with (
         Store.open(paths, technician=technician_name()) as store,
-        SyncClient(store, url, token, device_id="login") as client,
+        _client_for_login(store, saved) as client,
     ):
-        who = client.whoami()
+        try:
+            who = client.whoami()
+        except SyncError as error:
+            LOG.warning("login to %s failed: %s", url, error)
+            if isinstance(error, AuthError):
+                raise InputError(
+                    _(
+                        "The server at {url} does not know this token; check that it was "
+                        "copied whole."
+                    ).format(url=url)
+                ) from None
+            if isinstance(error, UnreachableError):
+                raise UnreachableError(
+                    _(
+                        "The server at {url} cannot be reached; check the address, or log in "
+                        "again once online."
+                    ).format(url=url)
+                ) from None
+            raise
         previous = store.technician
         moved = adopt_technician(store, who.technician)
-    saved = Login(server=url.rstrip("/"), token=token, technician=who.technician)
+    saved = saved.model_copy(update={"technician": who.technician})
     path = save_login(paths.config_dir, saved)
+    LOG.info("logged in to %s as %s", url, who.technician)
     data = {"server": saved.server, "technician": who.technician, "role": who.role}
     emit(
         {**data, "saved_to": str(path), "previous_name": previous, "reattributed": moved},
         as_json,
         lambda: _login_text(data, previous, moved),
     )
+
+
+def _client_for_login(store: Store, login: Login) -> SyncClient:
+    # A device id of its own: a login is not a sync from this device.
+    return SyncClient.for_login(store, login, device_id="login")
 
 
 def _login_text(data: dict[str, str], previous: str, moved: int) -> str:
@@ -63,7 +166,7 @@ def _login_text(data: dict[str, str], previous: str, moved: int) -> str:
 def _required_login(paths: Paths) -> Login:
     found = load_login(paths.config_dir)
     if found is None:
-        raise ConfigError(_("Not logged in; run `vardia login --server URL --token TOKEN` first."))
+        raise ConfigError(_("Not logged in; run `vardia login --server URL` first."))
     return found
 
 
@@ -73,7 +176,11 @@ def _required_login(paths: Paths) -> Login:
 def sync(as_json: bool) -> None:
     paths = Paths.from_env()
     found = _required_login(paths)
-    with Store.open(paths, technician=technician_name()) as store, _client(store, found) as client:
+    open_log(paths.log_dir)
+    with (
+        Store.open(paths, technician=technician_name()) as store,
+        _client(store, found) as client,
+    ):
         report = client.sync()
         pending = store.pending_count()
     push = report.push
@@ -96,13 +203,14 @@ def sync(as_json: bool) -> None:
     )
 
 
-def _render(status: SyncStatus) -> str:
+def _render(status: SyncStatus, log: Path) -> str:
     lines = [
         _("online: {v}").format(v=_("yes") if status.online else _("no")),
         _("pending: {v}").format(v=status.pending),
         _("last sync: {v}").format(v=status.last_sync.isoformat() if status.last_sync else "—"),
         _("last error: {v}").format(v=status.last_error or "—"),
         _("conflicts: {v}").format(v=status.conflicts),
+        _("log: {v}").format(v=log),
     ]
     return "\n".join(lines)
 
@@ -115,13 +223,19 @@ def _render(status: SyncStatus) -> str:
 def status(as_json: bool) -> None:
     paths = Paths.from_env()
     found = load_login(paths.config_dir)
+    log = paths.log_dir / LOG_FILE
     with Store.open(paths, read_only=True, technician=technician_name()) as store:
-        if found is None:
-            current = status_of(store, load_state(store), online=False)
-        else:
-            with _client(store, found) as client:
-                current = status_of(store, load_state(store), online=client.is_online())
-    emit(current.as_json(), as_json, lambda: _render(current))
+        online = False
+        if found is not None:
+            try:
+                with _client(store, found) as client:
+                    online = client.is_online()
+            except (InputError, ConfigError) as error:
+                # The saved login cannot be used (plain http:// to another host, a CA file
+                # gone): say so, and still show what waits here.
+                click.echo(f"vardia: {error}", err=True)
+        current = status_of(store, load_state(store), online=online)
+    emit({**current.as_json(), "log": str(log)}, as_json, lambda: _render(current, log))
 
 
 COMMANDS: list[click.Command] = [login, sync, status]

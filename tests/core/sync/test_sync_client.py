@@ -31,7 +31,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def _client(store: MemoryStore, handler: Handler, **options: Any) -> SyncClient:
     return SyncClient(
         store,
-        "http://vardia.test",
+        "https://vardia.test",
         "secret",
         device_id="dev-a",
         clock=FrozenClock(NOW),

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import resource
 import socket
 import ssl
+import sys
 import time
 from typing import Any
 
@@ -158,6 +158,10 @@ class _Loop(asyncio.SelectorEventLoop):
 
 def descriptor_budget(wanted: int) -> int:
     """Raise the soft descriptor limit as far as allowed; the connections that then fit."""
+    if sys.platform == "win32":  # no descriptor limit to read or raise
+        return wanted
+    import resource
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted + RESERVED_DESCRIPTORS
     if soft < target and (hard == resource.RLIM_INFINITY or soft < hard):

@@ -24,7 +24,7 @@ from core.rules import load_rules, plans_document
 from core.sync.protocol import SyncedPriceList
 from server.admin import import_customers, list_devices
 from server.app import create_app
-from server.auth import add_technician
+from server.auth import add_technician, rotate_token
 from server.auth import revoke_technician as revoke
 from server.db import HEAD, make_engine, migrate
 from server.files import loose_files, private_dir, sqlite_path, write_private
@@ -302,6 +302,20 @@ def add_technician_command(ctx: click.Context, name: str, admin: bool) -> None:
 def revoke_technician(ctx: click.Context, name: str) -> None:
     revoke(_engine(ctx), name, now=SystemClock().now())
     click.echo(_("Revoked {name}.").format(name=name))
+
+
+@cli.command(
+    "rotate-token",
+    help=_(
+        "Give a technician a new token, printed once, and lift a revocation; the old token "
+        "stops working and their history stays theirs."
+    ),
+)
+@click.argument("name")
+@click.pass_context
+@_reports_errors
+def rotate_token_command(ctx: click.Context, name: str) -> None:
+    click.echo(rotate_token(_engine(ctx), name))
 
 
 @cli.command(

@@ -22,6 +22,7 @@ __all__ = [
     "authenticate",
     "hash_token",
     "revoke_technician",
+    "rotate_token",
 ]
 
 
@@ -81,6 +82,23 @@ def revoke_technician(engine: Engine, name: str, *, now: datetime) -> None:
         )
         if done.rowcount != 1:
             raise NotFoundError(_("No active technician named {name}.").format(name=name))
+
+
+def rotate_token(engine: Engine, name: str) -> str:
+    """Give ``name`` a new token, shown once, and lift a revocation; the old token stops
+    working at once. Sessions, operations and devices are the technician's by name, so
+    their history stays theirs."""
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        bump_version(conn)
+        done = conn.execute(
+            update(technicians)
+            .where(technicians.c.name == name.strip())
+            .values(token_hash=hash_token(token), revoked_at=None)
+        )
+        if done.rowcount != 1:
+            raise NotFoundError(_("No technician named {name}.").format(name=name))
+    return token
 
 
 def authenticate(engine: Engine, token: str) -> Caller | None:

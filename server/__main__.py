@@ -29,8 +29,6 @@ from server.auth import revoke_technician as revoke
 from server.db import HEAD, make_engine, migrate
 from server.files import loose_files, private_dir, sqlite_path, write_private
 from server.guard import Limits
-from server.serving import check_certificate, configure_logging, descriptor_budget, listen
-from server.serving import serve as run_server
 
 __all__ = ["cli", "main"]
 
@@ -203,6 +201,10 @@ _LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"], case_sensitive
 @click.pass_context
 @_reports_errors
 def serve(ctx: click.Context, /, fd: int | None, log_level: str, **options: Any) -> None:
+    # uvicorn loads for serve alone: the admin commands start without it.
+    from server.serving import check_certificate, configure_logging, listen
+    from server.serving import serve as run_server
+
     host: str = options.pop("host")
     port: int = options.pop("port")
     certfile: str | None = options.pop("certfile")
@@ -258,6 +260,8 @@ def serve(ctx: click.Context, /, fd: int | None, log_level: str, **options: Any)
 
 
 def _limits(options: dict[str, Any]) -> Limits:
+    from server.serving import descriptor_budget
+
     wanted = int(options["max_connections"])
     fitting = descriptor_budget(wanted)
     if fitting < wanted:

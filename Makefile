@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+SCALE ?= 1
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
@@ -29,8 +30,8 @@ lint: $(STAMP) ## ruff, mypy (strict on core and server) and the import contract
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP) ## Reproducible benchmarks on generated data; writes bench/results.json
-	$(BIN)/python -m bench
+bench: $(STAMP) ## Every SPEC §9 budget on generated data (SCALE=10 for ten times the data)
+	$(BIN)/python -m bench --scale $(SCALE)
 
 screenshots: $(STAMP) ## Regenerate the SVG screenshots in screenshots/
 	$(BIN)/python -m tui.screenshots screenshots

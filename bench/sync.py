@@ -1,73 +1,130 @@
-"""Pushing a queued outbox to a local vardia-server: batched versus one request per operation.
+"""Sync: pushing the real store's outbox to a real local server, and acknowledging.
 
-Both runs push the same kind of operations (incidents opened, sessions recorded) through
-the real client to a real server process on SQLite, each on a fresh database. The
-one-per-request baseline pushes a sample of ``BASELINE_OPS`` (at ~5 ms a request, 10,000
-would take a minute) and the ratio compares seconds per operation.
+**Push.** A copy of the device that worked offline (10,000 operations queued by real
+commits: incidents opened, timed, noted and resolved) pushes through the real client
+to a ``vardia-server`` process on SQLite on 127.0.0.1, which knows the device's
+customers (imported with ``vardia-server import-customers``). The baseline pushes the
+same outbox one request per operation: a sample (its first ``BASELINE_OPS``
+operations, the rest acknowledged beforehand) whose seconds per operation are scaled
+to the whole outbox. Both runs must apply every operation they push.
+
+**Acknowledge.** Acknowledging operations the server applied, batch by batch as the
+client does after each push, on outboxes of 10,000 and 100,000 queued operations: the
+ratio of the two times shows whether the work grows with the operations or faster.
+Each is the least disturbed of its runs.
 """
 
 from __future__ import annotations
 
-import tempfile
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.budgets import finish
+from bench.data import Dataset, copy_store, scratch
+from core.clock import SystemClock
+from core.store import Store
 from core.sync.client import SyncClient
 from core.sync.protocol import MAX_BATCH
-from server.admin import count_applied
 from server.embedded import LocalServer
-from tests.core.sync.memory_store import MemoryStore
-from tests.server.sync_factories import incident, open_op, record_op, session
 
-__all__ = ["run"]
+__all__ = ["DATASETS", "measure"]
 
-OPS = 10_000
-BASELINE_OPS = 2_000
-
-
-def _outbox(count: int) -> MemoryStore:
-    store = MemoryStore()
-    for n in range(count // 2):
-        store.enqueue(open_op(incident(f"I-{n}")))
-        store.enqueue(record_op(session(f"S-{n}", f"I-{n}")))
-    return store
+DATASETS = ("push-outbox", "ack-outboxes")
+BASELINE_OPS = 500
+REPO = Path(__file__).resolve().parent.parent
 
 
-def _push(root: Path, count: int, batch_size: int) -> float:
-    """Seconds to push ``count`` queued operations in batches of ``batch_size``."""
-    server = LocalServer(root)
-    token = server.add_technician("alice")
+def _server(home: Path, customers_csv: Path) -> tuple[LocalServer, str]:
+    server = LocalServer(home)
+    token = server.add_technician("bench")
+    admin = [sys.executable, "-m", "server", "--home", str(home), "--database", server.database]
+    subprocess.run(
+        [*admin, "import-customers", str(customers_csv)],
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )
     server.start(rate=1e9, burst=10**9)
-    store = _outbox(count)
+    return server, token
+
+
+def _push(
+    device: Path, server_home: Path, csv: Path, batch: int, keep: int | None
+) -> tuple[float, int]:
+    """Seconds to push the device's outbox in batches of ``batch``, and how many were pushed."""
+    server, token = _server(server_home, csv)
     try:
-        with SyncClient(store, server.url, token, device_id="dev-a", batch_size=batch_size) as c:
-            started = time.perf_counter()
-            c.push()
-            elapsed = time.perf_counter() - started
-        if store.pending_count() or count_applied(server.engine) != count:
-            raise RuntimeError("the benchmark push did not apply every operation once")
+        with Store.open(device, clock=SystemClock()) as store:
+            if keep is not None:
+                rest = [op.op_id for op in store.pending_operations(store.pending_count())][keep:]
+                store.acknowledge(rest)
+            count = store.pending_count()
+            with SyncClient(
+                store, server.url, token, device_id=store.device_id, batch_size=batch
+            ) as client:
+                began = time.perf_counter()
+                report = client.push()
+                elapsed = time.perf_counter() - began
+            left = store.pending_count()
     finally:
         server.stop()
-    return elapsed
+    if left or report.rejected or report.applied + report.conflict != count:
+        raise RuntimeError(f"the push did not apply every operation once: {report}, {left} left")
+    return elapsed, count
 
 
-def run() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="vardia-bench-sync-") as tmp:
-        batched = _push(Path(tmp) / "batched", OPS, MAX_BATCH)
-        single = _push(Path(tmp) / "single", BASELINE_OPS, 1)
-    batched_per_op = batched / OPS
-    single_per_op = single / BASELINE_OPS
-    ratio = single_per_op / batched_per_op
+def _acknowledge(outbox: Path) -> tuple[float, int]:
+    """Seconds to acknowledge every queued operation, in the client's batches, oldest first."""
+    with Store.open(outbox, clock=SystemClock()) as store:
+        ids = [op.op_id for op in store.pending_operations(store.pending_count())]
+        began = time.perf_counter()
+        for at in range(0, len(ids), MAX_BATCH):
+            store.acknowledge(ids[at : at + MAX_BATCH])
+        elapsed = time.perf_counter() - began
+        if store.pending_count():
+            raise RuntimeError("acknowledging left operations in the outbox")
+    return elapsed, len(ids)
+
+
+def measure(datasets: dict[str, Dataset], repeats: int) -> dict[str, dict[str, Any]]:
+    push, acks = datasets["push-outbox"], datasets["ack-outboxes"]
+    csv = push.path / push.manifest["customers_csv"]
+    smaller, larger = acks.manifest["outboxes"]
+    with scratch("sync") as tmp:
+        batched, count = _push(
+            copy_store(push.home, tmp / "batched"), tmp / "s1", csv, MAX_BATCH, None
+        )
+        sample = min(BASELINE_OPS, count)
+        single, sampled = _push(copy_store(push.home, tmp / "single"), tmp / "s2", csv, 1, sample)
+        one_by_one = single / sampled * count
+        ack_runs: dict[int, list[float]] = {smaller: [], larger: []}
+        for n in range(max(1, repeats // 2)):
+            for size in (smaller, larger):
+                copy = copy_store(acks.path / str(size), tmp / f"ack-{size}-{n}")
+                ack_runs[size].append(_acknowledge(copy)[0])
     return {
-        "ops": OPS,
-        "batch_size": MAX_BATCH,
-        "batched_seconds": round(batched, 3),
-        "batched_ops_per_second": round(OPS / batched, 1),
-        "baseline_ops": BASELINE_OPS,
-        "baseline_seconds": round(single, 3),
-        "baseline_ops_per_second": round(BASELINE_OPS / single, 1),
-        "speedup": round(ratio, 1),
-        "target_speedup": 20,
-        "meets_target": ratio >= 20,
+        "sync.push": finish(
+            "sync.push",
+            batched,
+            one_by_one,
+            ops=count,
+            batch_size=MAX_BATCH,
+            baseline_sampled_ops=sampled,
+            baseline_sampled_seconds=single,
+            server="vardia-server on SQLite, 127.0.0.1",
+            measured="in-process: the client's push() with its acknowledgements",
+        ),
+        "sync.acknowledge": finish(
+            "sync.acknowledge",
+            min(ack_runs[larger]),
+            min(ack_runs[smaller]),
+            ops=larger,
+            baseline_ops=smaller,
+            baseline_label=f"acknowledge {smaller:,}",
+            batch_size=MAX_BATCH,
+            measured="in-process: Store.acknowledge in batches of the client's size",
+        ),
     }

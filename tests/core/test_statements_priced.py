@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from bench.statement import History, priced_history
+from bench.data import History, priced_history
 from core.models import Channel, Session
 from core.periods import Month
 from core.rules import load_rules

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.statement import History, priced_history
+from bench.data import History, priced_history
 from core.periods import Month
 from core.rules import load_rules
 from core.store import Store

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from bench.statement import History, priced_history
+from bench.data import History, priced_history
 from core.errors import NotFoundError
 from core.periods import IsoWeek, Month
 from core.reports import WeekReport, build_week_report

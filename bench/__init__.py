@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of every SPEC §9 budget: ``python -m bench`` (see ``__main__``)."""

@@ -145,6 +145,7 @@ def _prepare(names: list[str], scale: data.Scale) -> dict[str, Any]:
 def _measure(name: str, scale: data.Scale) -> dict[str, Any]:
     print(f"== {name}", file=sys.stderr, flush=True)
     keys = [key for key in BUDGETS if SECTIONS[name] == SECTIONS.get(key.split(".")[0], "")]
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="vardia-bench-") as tmp:
         emit = Path(tmp) / "entries.json"
         argv = [sys.executable, "-m", "bench", "--section", name, "--scale", scale.label]
@@ -159,6 +160,7 @@ def _measure(name: str, scale: data.Scale) -> dict[str, Any]:
         entry.setdefault("peak_rss_mib", round(usage.peak_rss_mib, 1))
         entry["measured_at"] = measured_at
         entry["section_seconds"] = round(usage.wall, 1)
+        entry["load_average"] = [load_before, os.getloadavg()[0]]
     return entries
 
 

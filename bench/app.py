@@ -98,7 +98,6 @@ def _launch(
     return {
         "first_frame": shown - usage.started,
         "peak_rss_mib": usage.peak_rss_mib,
-        "cpu": usage.cpu,
         **quiet,
     }
 
@@ -153,7 +152,6 @@ def measure(datasets: dict[str, Dataset], repeats: int) -> dict[str, dict[str, A
             min(r["first_frame"] for r in base),
             limit=1.0 if count <= 5_000 else 1.5,
             peak_rss_mib=peak,
-            cpu_seconds_whole_run=min(r["cpu"] for r in runs),
             measured="the installed vardia in a pty, from fork to the first row of the queue",
             **common,
         ),

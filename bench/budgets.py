@@ -37,14 +37,14 @@ class Budget:
 
 BUDGETS: dict[str, Budget] = {
     "durable.timer_start": Budget(
-        "start a timer, durably", "s", "ratio", 3, "durable-write floor, same run"
+        "start a timer, durably", "s", "ratio", 3, "the durable-write floor"
     ),
     "durable.session_save": Budget(
         "save a session into a populated month, durably",
         "s",
         "ratio",
         3,
-        "durable-write floor, same run",
+        "the durable-write floor",
     ),
     "command.help": Budget("`vardia --help`, CPU", "s", "value", 0.15, "—"),
     "command.timer_status": Budget("`vardia timer status`, CPU", "s", "value", 0.15, "—"),
@@ -190,27 +190,31 @@ def notes(entries: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def markdown(runs: Sequence[Mapping[str, Any]]) -> str:
-    """README rows: one line per budget, one value/baseline/ratio column per scale."""
-    header = ["budget (SPEC §9)", "limit"]
+    """README rows: a line per budget, a column per scale: value (memory) vs baseline = ratio."""
+    header = ["budget (SPEC §9)", "baseline, same run", "limit"]
     header += [f"scale {run['scale']:g}" for run in runs]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for key, budget in BUDGETS.items():
-        limits = {
-            run["budgets"][key]["budget_text"]: None
-            for run in runs
-            if "budget_text" in run.get("budgets", {}).get(key, {})
-        }
-        cells = [budget.label, " / ".join(limits) or budget.text()]
-        for run in runs:
-            entry = run.get("budgets", {}).get(key)
-            if entry is None or "error" in entry:
+        found = [run.get("budgets", {}).get(key) or {} for run in runs]
+        limits = {entry["budget_text"]: None for entry in found if "budget_text" in entry}
+        baselines = {entry["baseline_label"]: None for entry in found if "baseline_label" in entry}
+        cells = [
+            budget.label,
+            " / ".join(baselines) or budget.baseline_label,
+            " / ".join(limits) or budget.text(),
+        ]
+        for entry in found:
+            if "value" not in entry:
                 cells.append("—")
                 continue
-            found = _quantity(entry["value"], entry["unit"])
+            unit, memory = entry["unit"], entry.get("peak_rss_mib")
+            text = _quantity(entry["value"], unit)
+            if memory and unit != "MiB":
+                text += f" ({memory:,.0f} MiB)"
             if entry.get("baseline") is not None:
-                found += f" vs {_quantity(entry['baseline'], entry['unit'])}"
+                text += f" vs {_quantity(entry['baseline'], unit)}"
             if entry.get("ratio") is not None:
-                found += f" = {_ratio(entry)}"
-            cells.append(f"{found} {_verdict(entry)}")
+                text += f" = {_ratio(entry)}"
+            cells.append(f"{text} {_verdict(entry)}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -107,7 +107,6 @@ def run(
     cwd: Path | None = None,
     stdout: int | IO[Any] | None = subprocess.DEVNULL,
     check: bool = True,
-    timeout: float | None = None,
 ) -> Usage:
     """Run a command to its end; ``check`` raises when it fails."""
     with tempfile.TemporaryDirectory(prefix="vardia-bench-run-") as tmp:
@@ -118,7 +117,6 @@ def run(
             cwd=cwd or tmp,
             stdin=subprocess.DEVNULL,
             stdout=stdout,
-            timeout=timeout,
             check=False,
         )
         if not result.exists():

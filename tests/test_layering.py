@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 IMPORT_ALL_OF_CORE = """
 import importlib, pkgutil, sys
 import core
@@ -58,3 +60,36 @@ def test_the_app_importing_the_command_line_breaks_a_contract(tmp_path: Path) ->
     assert clean.returncode == 0, clean.stdout
     assert broken.returncode != 0
     assert "tui.screens.sneaky -> tui.commands.reports" in broken.stdout
+
+
+LOADED_BY = """
+import sys
+from tui.__main__ import cli
+try:
+    cli({args!r}, standalone_mode=False)
+except SystemExit:
+    pass
+print("loaded:" + ",".join(m for m in {heavy!r} if m in sys.modules))
+"""
+HEAVY = ("httpx", "textual", "rich", "fastapi", "uvicorn", "sqlalchemy", "server.db", "core.demo")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["timer", "status"], ["timer", "--help"]])
+def test_a_small_command_loads_no_ui_no_http_and_no_server(args: list[str], tmp_path: Path) -> None:
+    """Subcommands load lazily: starting ``vardia`` for a small job stays cheap."""
+    code = LOADED_BY.format(args=args, heavy=HEAVY)
+    env = {**os.environ, "VARDIA_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.splitlines()[-1] == "loaded:"
+
+
+def test_the_lazy_check_sees_a_heavy_import(tmp_path: Path) -> None:
+    """Guards the guard: the TUI's own start imports textual, and the probe says so."""
+    code = "import tui.app\n" + LOADED_BY.format(args=["--help"], heavy=HEAVY)
+    env = {**os.environ, "VARDIA_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert "textual" in out.stdout.splitlines()[-1]

@@ -25,6 +25,7 @@ from core.periods import IsoWeek, Month
 from core.rules import Rules
 from core.sync.state import Conflict
 from tui.desk import Desk, IntakeForm
+from tui.format import CHANNEL_LABELS, money
 from tui.messages import Changed, ChangeFailed, QueueLoaded, SyncRoundDone, TimerLoaded
 from tui.screens.base import DeskScreen
 from tui.screens.conflicts import ConflictsScreen
@@ -33,20 +34,11 @@ from tui.screens.intake import IntakeScreen
 from tui.screens.queue import QueueScreen
 from tui.screens.report import ReportScreen
 from tui.screens.statement import StatementScreen
-from tui.widgets.fmt import money
 from tui.widgets.status import SyncView, TimerView
 
 __all__ = ["VardiaApp", "make_app"]
 
 SYNC_DEBOUNCE = 2.0
-
-CHANNEL_LABELS = {
-    Channel.PHONE: _("phone"),
-    Channel.REMOTE: _("remote"),
-    Channel.OFFICE: _("at our office"),
-    Channel.ONSITE: _("on site"),
-    Channel.WRITTEN: _("written"),
-}
 
 
 class VardiaApp(App[None]):

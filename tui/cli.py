@@ -1,11 +1,19 @@
-"""Shared plumbing of the ``vardia`` command line: output as text or JSON, errors as sentences."""
+"""Shared plumbing of the ``vardia`` command line: its context, output as text or JSON, errors.
+
+The group reads the environment once into an :class:`Env` (``ctx.obj``); commands take it
+with ``@pass_env``. Heavy modules (the store, the rules) load inside the calls, so that
+listing or loading a command stays cheap.
+"""
 
 from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 import orjson
@@ -19,8 +27,60 @@ from core.errors import (
     UnreachableError,
     VardiaError,
 )
+from core.settings import Paths, technician_name
 
-__all__ = ["emit", "exit_status", "json_option", "reports_errors"]
+if TYPE_CHECKING:
+    from core.rules import Rules
+    from core.store import Store
+
+__all__ = ["Env", "choice", "emit", "exit_status", "json_option", "pass_env", "reports_errors"]
+
+
+@dataclass(frozen=True)
+class Env:
+    """What every command starts from: where the data is and who works on it."""
+
+    paths: Paths
+    technician: str
+
+    @classmethod
+    def from_environ(cls) -> Env:
+        return cls(Paths.from_env(), technician_name())
+
+    @contextmanager
+    def store(self, *, read_only: bool = False) -> Iterator[Store]:
+        """The store, opened for this command and closed after it."""
+        from core.clock import SystemClock
+        from core.store import Store
+
+        with Store.open(
+            self.paths, clock=SystemClock(), read_only=read_only, technician=self.technician
+        ) as store:
+            yield store
+
+    @contextmanager
+    def desk(self, *, read_only: bool = False) -> Iterator[tuple[Store, Rules]]:
+        """The store and the rules for work in it (its synced price list included)."""
+        from core.sync.price_list import load_rules_for
+
+        with self.store(read_only=read_only) as store:
+            yield store, load_rules_for(self.paths.config_dir, store)
+
+    def rules(self) -> Rules:
+        """The rules from the configuration directory alone, without a store."""
+        from core.rules import load_rules
+
+        return load_rules(self.paths.config_dir)
+
+
+pass_env = click.make_pass_decorator(Env)
+"""Hands a command the :class:`Env` that ``vardia`` built once, as its first argument."""
+
+
+def choice(values: type[StrEnum]) -> click.Choice[str]:
+    """An option's choice of an enum's values, in any letter case."""
+    return click.Choice([v.value for v in values], case_sensitive=False)
+
 
 P = ParamSpec("P")
 R = TypeVar("R")

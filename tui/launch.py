@@ -9,13 +9,14 @@ import click
 from core.clock import SystemClock
 from core.errors import EXIT_USAGE, VardiaError
 from core.rules import Rules
-from core.settings import Paths, technician_name
+from core.settings import Paths
 from core.store import Store
 from core.sync.client import SyncClient
 from core.sync.identity import adopt_technician
 from core.sync.log import open_log
 from core.sync.login import Login, load_login
 from core.sync.price_list import load_rules_for
+from tui.cli import Env
 from tui.keymap import load_keymap
 
 __all__ = ["run_app", "run_demo"]
@@ -38,7 +39,7 @@ def _first_read(store: Store, config_dir: Path) -> Rules:
     return rules
 
 
-def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
+def _run(paths: Paths, technician: str, server: tuple[str, str] | None = None) -> None:
     """Open the store and run the app; ``server`` (url, token) overrides the saved login."""
     from tui.app import make_app
 
@@ -47,7 +48,7 @@ def _run(paths: Paths, server: tuple[str, str] | None = None) -> None:
     try:
         keymap = load_keymap(paths.config_dir)
         login = load_login(paths.config_dir)
-        store = Store.open(paths, clock=clock, technician=technician_name())
+        store = Store.open(paths, clock=clock, technician=technician)
         rules = _first_read(store, paths.config_dir)
         try:
             client = _client(store, login, server, clock)
@@ -81,17 +82,18 @@ def _client(
     return SyncClient.for_login(store, login, device_id=store.device_id, clock=clock)
 
 
-def run_app() -> None:
+def run_app(env: Env) -> None:
     """The TUI on ``$VARDIA_HOME`` or the platform's data directory."""
-    _run(Paths.from_env())
+    _run(env.paths, env.technician)
 
 
-def run_demo(data_dir: Path) -> None:
+def run_demo(data_dir: Path, technician: str) -> None:
     """The TUI on the demo data set in ``data_dir``, syncing with a local server of its own."""
     from server.embedded import start_local_server  # the server stack loads only for the demo
 
     url, token, stop = start_local_server(data_dir)
     try:
-        _run(Paths(data_dir=data_dir, config_dir=data_dir / "config"), server=(url, token))
+        paths = Paths(data_dir=data_dir, config_dir=data_dir / "config")
+        _run(paths, technician, server=(url, token))
     finally:
         stop()

@@ -3,48 +3,36 @@
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import sys
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from core.clock import SystemClock
+from core.calendar import ATHENS
 from core.errors import InputError
 from core.i18n import _
-from core.intake import find_customer
-from core.models import Customer
 from core.periods import IsoWeek, Month
-from core.reports import WeekReport, load_week_report
-from core.settings import Paths, technician_name
-from core.statements import (
-    ATHENS,
-    CSV_ENCODING,
-    Statement,
-    load_statement,
-    minutes_text,
-    write_statement_csv,
-)
-from core.store import Store
-from core.sync.price_list import load_rules_for
-from tui.cli import emit, json_option, reports_errors
-from tui.widgets.fmt import hours
+from tui.cli import Env, emit, json_option, pass_env, reports_errors
+from tui.format import hours, slug
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from core.models import Customer
+    from core.reports import WeekReport
+    from core.statements import Statement
 
 __all__ = [
     "COMMANDS",
     "render_report",
     "render_statement",
     "report",
-    "slug",
     "statement",
     "statement_file",
 ]
@@ -55,20 +43,19 @@ def statement_file(customer: Customer, month: Month, suffix: str) -> str:
     return f"{slug(customer.name)}-{customer.id[:8]}-{month}.{suffix}"
 
 
-def slug(text: str) -> str:
-    """Lower-case words joined by dashes, accents dropped, Greek letters kept."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[^\w]+", "-", bare).strip("-_") or "customer"
-
-
 def _console(out: io.StringIO) -> Console:
+    from rich.console import Console
+
     width = min(shutil.get_terminal_size((100, 24)).columns, 160)
     return Console(file=out, width=width, no_color=True, highlight=False, emoji=False)
 
 
 def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
     """The statement as a person reads it in the terminal."""
+    from rich.table import Table
+
+    from core.statements import minutes_text
+
     t = st.totals
     out = io.StringIO()
     console = _console(out)
@@ -159,6 +146,8 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
 
 def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
     """The week's report as a person reads it in the terminal, with a bar per day."""
+    from rich.table import Table
+
     out = io.StringIO()
     console = _console(out)
     who = rep.technician or _("the team")
@@ -227,6 +216,8 @@ def _output(path: Path | None, encoding: str = "utf-8") -> Iterator[TextIO]:
 
 
 def _write(st: Statement, as_json: bool, as_csv: bool, out: TextIO, tz: tzinfo) -> None:
+    from core.statements import write_statement_csv
+
     if as_csv:
         write_statement_csv(st, out)
     elif as_json:
@@ -251,7 +242,9 @@ def _write(st: Statement, as_json: bool, as_csv: bool, out: TextIO, tz: tzinfo) 
     "--output", type=click.Path(path_type=Path), help=_("Write to this file instead of stdout.")
 )
 @reports_errors
+@pass_env
 def statement(
+    env: Env,
     customer_id: str | None,
     every: bool,
     month: str,
@@ -265,13 +258,12 @@ def statement(
         raise InputError(_("Give --customer ID for one customer, or --all for every customer."))
     if every and output is None:
         raise InputError(_("--all writes one file per customer: give the folder with --output."))
+    from core.intake import find_customer
+    from core.statements import CSV_ENCODING, load_statement
+
     the_month = Month.parse(month)
-    paths = Paths.from_env()
     encoding = CSV_ENCODING if as_csv else "utf-8"
-    with Store.open(
-        paths, clock=SystemClock(), read_only=True, technician=technician_name()
-    ) as store:
-        rules = load_rules_for(paths.config_dir, store)
+    with env.desk(read_only=True) as (store, rules):
         if customer_id is not None:
             wanted = find_customer(store.customers(), customer_id).id
             st = load_statement(store, rules, wanted, the_month)
@@ -300,12 +292,11 @@ def statement(
 @click.option("--technician", help=_("Whose week; the whole team when left out."))
 @json_option
 @reports_errors
-def report(week: str | None, technician: str | None, as_json: bool) -> None:
-    paths = Paths.from_env()
-    with Store.open(
-        paths, clock=SystemClock(), read_only=True, technician=technician_name()
-    ) as store:
-        rules = load_rules_for(paths.config_dir, store)
+@pass_env
+def report(env: Env, week: str | None, technician: str | None, as_json: bool) -> None:
+    from core.reports import load_week_report
+
+    with env.desk(read_only=True) as (store, rules):
         the_week = (
             IsoWeek.parse(week)
             if week

@@ -12,19 +12,15 @@ from core.errors import InputError
 from core.i18n import _
 from core.models import Expenses, Quote, Segment
 from core.pricing import price_session
-from core.rules import Rules, load_rules
-from core.settings import Paths
+from core.rules import Rules
 from core.sla import SlaTargets, targets
 from core.statements import number
-from tui.cli import emit, json_option, reports_errors
+from tui.cli import Env, emit, json_option, pass_env, reports_errors
+from tui.format import cents
 
 __all__ = ["COMMANDS", "quote_json", "sla_json"]
 
 _EXAMPLE = "2026-11-23T17:30+02:00"
-
-
-def _rules() -> Rules:
-    return load_rules(Paths.from_env().config_dir)
 
 
 def _instant(text: str, what: str) -> datetime:
@@ -75,10 +71,6 @@ def _decimal(text: str, option: str) -> Decimal:
     return value
 
 
-def _cents(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
 def quote_json(quote: Quote) -> dict[str, Any]:
     """A quote as ``vardia quote --json`` (SPEC §10); money as strings, time as numbers."""
     return {
@@ -95,16 +87,16 @@ def quote_json(quote: Quote) -> dict[str, Any]:
                 "kind": line.kind,
                 "label": line.label,
                 "minutes": None if line.minutes is None else number(line.minutes),
-                "rate": None if line.rate is None else _cents(line.rate),
-                "amount": _cents(line.amount),
+                "rate": None if line.rate is None else cents(line.rate),
+                "amount": cents(line.amount),
             }
             for line in quote.lines
         ],
-        "net": _cents(quote.net),
-        "vat": _cents(quote.vat),
-        "total": _cents(quote.total),
-        "credit_debited": _cents(quote.credit_debited),
-        "due": _cents(quote.due),
+        "net": cents(quote.net),
+        "vat": cents(quote.vat),
+        "total": cents(quote.total),
+        "credit_debited": cents(quote.credit_debited),
+        "due": cents(quote.due),
     }
 
 
@@ -124,8 +116,8 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
     ]
     for line in quote.lines:
         minutes = "" if line.minutes is None else f"{number(line.minutes)} min"
-        rate = "" if line.rate is None else f"× {_cents(line.rate)}/h"
-        rows.append(f"  {line.label:<44} {minutes:>9} {rate:>12} {_cents(line.amount):>10}")
+        rate = "" if line.rate is None else f"× {cents(line.rate)}/h"
+        rows.append(f"  {line.label:<44} {minutes:>9} {rate:>12} {cents(line.amount):>10}")
     money = [
         (_("Net"), quote.net),
         (_("VAT {rate}%").format(rate=number(vat_rate * 100)), quote.vat),
@@ -134,7 +126,7 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
     if quote.credit_debited:
         money += [(_("Prepaid credit debited"), -quote.credit_debited), (_("Due"), quote.due)]
     rows.append("")
-    rows += [f"  {label:<67} {_cents(amount):>10}" for label, amount in money]
+    rows += [f"  {label:<67} {cents(amount):>10}" for label, amount in money]
     if quote.included_hours_debited:
         rows.append(
             _("  Included hours debited: {hours}").format(
@@ -144,7 +136,9 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
     return "\n".join(rows)
 
 
-@click.command(help=_("Price a session (SPEC §5): split, round, surcharge, included hours, VAT."))
+@click.command(
+    help=_("Price a session: split at support hours, round, surcharge, included hours, VAT.")
+)
 @click.option("--plan", required=True, help=_("Plan id, e.g. free, basic, business."))
 @click.option("--channel", required=True, help=_("phone, remote, office, onsite or written."))
 @click.option(
@@ -163,7 +157,9 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
 @click.option("--lodging", default="0", metavar="EUR", help=_("Lodging cost of the visit."))
 @json_option
 @reports_errors
+@pass_env
 def quote(
+    env: Env,
     plan: str,
     channel: str,
     segments: tuple[str, ...],
@@ -175,7 +171,7 @@ def quote(
     lodging: str,
     as_json: bool,
 ) -> None:
-    rules = _rules()
+    rules = env.rules()
     expenses = Expenses(
         travel=_decimal(travel, "--travel"),
         parking=_decimal(parking, "--parking"),
@@ -222,13 +218,14 @@ def _sla_text(data: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-@click.command(help=_("When an incident opened on a plan is due (SPEC §4)."))
+@click.command(help=_("When an incident opened on a plan is due: warning, deadline, resolve-by."))
 @click.option("--plan", required=True, help=_("Plan id, e.g. free, basic, business."))
 @click.option("--opened", required=True, metavar="ISO", help=_("When it was opened, with offset."))
 @json_option
 @reports_errors
-def sla(plan: str, opened: str, as_json: bool) -> None:
-    rules = _rules()
+@pass_env
+def sla(env: Env, plan: str, opened: str, as_json: bool) -> None:
+    rules = env.rules()
     at = _instant(opened, _("opening time"))
     data = sla_json(plan, at, targets(rules, plan, at), rules)
     emit(data, as_json, lambda: _sla_text(data))

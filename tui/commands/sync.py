@@ -7,26 +7,30 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from core.errors import AuthError, ConfigError, InputError, SyncError, UnreachableError
 from core.i18n import _
 from core.settings import Paths, technician_name
-from core.store import Store
-from core.sync.client import SyncClient, SyncStatus, status_of
-from core.sync.identity import adopt_technician
 from core.sync.log import LOG, LOG_FILE, open_log
 from core.sync.login import Login, load_login, save_login
 from core.sync.secure import check_server_url
 from core.sync.state import load_state
 from tui.cli import emit, json_option, reports_errors
 
+if TYPE_CHECKING:
+    from core.store import Store
+    from core.sync.client import SyncClient, SyncStatus
+
 __all__ = ["COMMANDS"]
 
 
 @contextmanager
 def _client(store: Store, login: Login) -> Iterator[SyncClient]:
+    from core.sync.client import SyncClient
+
     with SyncClient.for_login(store, login, device_id=store.device_id) as client:
         yield client
 
@@ -94,6 +98,9 @@ def _refuse_token_option(_ctx: click.Context, _param: click.Parameter, value: st
 @json_option
 @reports_errors
 def login(url: str, ca_file: Path | None, allow_insecure_http: bool, as_json: bool) -> None:
+    from core.store import Store
+    from core.sync.identity import adopt_technician
+
     paths = Paths.from_env()
     url = check_server_url(url, allow_insecure_http=allow_insecure_http)
     if allow_insecure_http and url.startswith("http://"):
@@ -149,6 +156,8 @@ def login(url: str, ca_file: Path | None, allow_insecure_http: bool, as_json: bo
 
 
 def _client_for_login(store: Store, login: Login) -> SyncClient:
+    from core.sync.client import SyncClient
+
     # A device id of its own: a login is not a sync from this device.
     return SyncClient.for_login(store, login, device_id="login")
 
@@ -174,6 +183,8 @@ def _required_login(paths: Paths) -> Login:
 @json_option
 @reports_errors
 def sync(as_json: bool) -> None:
+    from core.store import Store
+
     paths = Paths.from_env()
     found = _required_login(paths)
     open_log(paths.log_dir)
@@ -221,6 +232,9 @@ def _render(status: SyncStatus, log: Path) -> str:
 @json_option
 @reports_errors
 def status(as_json: bool) -> None:
+    from core.store import Store
+    from core.sync.client import status_of
+
     paths = Paths.from_env()
     found = load_login(paths.config_dir)
     log = paths.log_dir / LOG_FILE

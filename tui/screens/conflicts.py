@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from core.i18n import _
 from core.sync.state import Conflict
-from tui.widgets.fmt import short_at
+from tui.format import short_at
 
 __all__ = ["ConflictsScreen"]
 

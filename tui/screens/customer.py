@@ -14,9 +14,8 @@ from textual.widgets import DataTable, Static
 from core.i18n import _
 from core.intake import contract_in_force_at
 from core.models import Customer, Incident
+from tui.format import STATUS_LABELS, money, short_at
 from tui.screens.base import DeskScreen
-from tui.widgets.fmt import money, short_at
-from tui.widgets.queue_table import STATUS_LABELS
 
 __all__ = ["CustomerScreen", "customer_summary"]
 

@@ -14,17 +14,14 @@ from textual.widgets import Static
 
 from core import sla
 from core.i18n import _
-from core.models import Answer, Incident, Session
+from core.models import Incident, Session
 from core.rules import Rules
 from core.statements import minutes_text
 from tui.desk import IncidentDetail
+from tui.format import ANSWER_LABELS, SLA_MARKS, STATUS_LABELS, countdown, elapsed, money, short_at
 from tui.screens.base import DeskScreen
-from tui.widgets.fmt import countdown, elapsed, money, short_at
-from tui.widgets.queue_table import SLA_MARKS, STATUS_LABELS
 
 __all__ = ["IncidentScreen", "sla_bar"]
-
-_ANSWERS = {Answer.YES: _("yes"), Answer.NO: _("NO"), Answer.UNKNOWN: _("unknown")}
 
 
 def sla_bar(rules: Rules, incident: Incident, now: datetime, width: int = 24) -> str:
@@ -141,8 +138,8 @@ class IncidentScreen(DeskScreen):
             (_("Deadline"), short_at(incident.deadline)),
             (_("Resolve by"), short_at(incident.resolve_by)),
             (_("First response"), short_at(incident.first_response_at)),
-            (_("Backups exist"), _ANSWERS[incident.prerequisites.backups]),
-            (_("No third party"), _ANSWERS[incident.prerequisites.no_third_party]),
+            (_("Backups exist"), ANSWER_LABELS[incident.prerequisites.backups]),
+            (_("No third party"), ANSWER_LABELS[incident.prerequisites.no_third_party]),
         ]
         text = "\n".join(f"{label:<15} {value}" for label, value in fields)
         if incident.description:

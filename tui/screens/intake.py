@@ -17,8 +17,8 @@ from core.i18n import _
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
 from core.text import fold
 from tui.desk import Assessment, IntakeForm
+from tui.format import money, short_at
 from tui.screens.base import DeskScreen
-from tui.widgets.fmt import money, short_at
 
 __all__ = ["CATEGORY_LABELS", "IntakeScreen", "eligibility_text"]
 

@@ -20,7 +20,7 @@ from core.errors import VardiaError
 from core.i18n import _, ngettext
 from core.periods import IsoWeek
 from core.reports import Breakdown, WeekReport
-from tui.widgets.fmt import hours
+from tui.format import hours
 
 __all__ = ["ReportLoader", "ReportScreen", "hour_axis"]
 

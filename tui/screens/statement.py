@@ -18,7 +18,7 @@ from core.errors import VardiaError
 from core.i18n import _
 from core.periods import Month
 from core.statements import CSV_ENCODING, Statement, minutes_text, write_statement_csv
-from tui.widgets.fmt import hours
+from tui.format import hours
 
 __all__ = ["StatementLoader", "StatementScreen", "statement_summary"]
 

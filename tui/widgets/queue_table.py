@@ -22,22 +22,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.i18n import _
-from core.models import Incident, IncidentStatus
-from tui.widgets.fmt import countdown
+from core.models import Incident
+from tui.format import SLA_MARKS, STATUS_LABELS, countdown
 
-__all__ = ["SLA_MARKS", "STATUS_LABELS", "QueueRow", "QueueTable"]
-
-SLA_MARKS = {"breached": "✖", "warned": "▲", "on_time": "·", "none": " "}
-"""A symbol per SLA state, so rows differ without colour (NO_COLOR, 16 colours)."""
-
-STATUS_LABELS = {
-    IncidentStatus.NEW: _("new"),
-    IncidentStatus.ACKNOWLEDGED: _("ack'd"),
-    IncidentStatus.IN_PROGRESS: _("working"),
-    IncidentStatus.WAITING: _("waiting"),
-    IncidentStatus.RESOLVED: _("resolved"),
-    IncidentStatus.CLOSED: _("closed"),
-}
+__all__ = ["QueueRow", "QueueTable"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.i18n import _, ngettext
-from tui.widgets.fmt import at_athens, elapsed, money
+from tui.format import at_athens, elapsed, money
 
 __all__ = ["StatusHeader", "SyncView", "TimerBar", "TimerView"]
 

@@ -1,0 +1,132 @@
+"""``vardia timer``: start, pause, resume and stop the one timer, or see it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from core.i18n import _
+from core.models import Channel
+from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors
+from tui.format import elapsed as stopwatch
+
+if TYPE_CHECKING:
+    from core.models import Timer
+    from core.store import Store
+
+__all__ = ["COMMANDS"]
+
+
+@click.group(help=_("The timer: one running at a time, on disk from its first second."))
+def timer() -> None:
+    pass
+
+
+def _timer_view(store: Store, found: Timer | None) -> dict[str, Any] | None:
+    from core import timer as timer_rules
+
+    if found is None:
+        return None
+    on = store.incident(found.incident_id)
+    return {
+        "incident_id": on.id,
+        "ref": on.ref,
+        "subject": on.subject,
+        "channel": found.channel.value,
+        "running": found.running_since is not None,
+        "running_since": found.running_since,
+        "elapsed_seconds": int(timer_rules.elapsed(found, store.clock.now()).total_seconds()),
+        "segments": found.segments,
+    }
+
+
+def _render_timer(view: dict[str, Any] | None) -> str:
+    if view is None:
+        return _("No timer is running.")
+    shown = _("running") if view["running"] else _("paused")
+    worked = stopwatch(timedelta(seconds=view["elapsed_seconds"]))
+    return f"{view['ref']} {view['channel']} {shown} {worked}  {view['subject']}"
+
+
+def _timer_command(name: str, help_text: str) -> click.Command:
+    """``pause`` or ``resume``: the rule of that name in core.timer, on the store alone."""
+
+    @click.command(name, help=help_text)
+    @json_option
+    @reports_errors
+    @pass_env
+    def command(env: Env, as_json: bool) -> None:
+        from core import timer as timer_rules
+
+        action: Callable[[Store], Timer] = getattr(timer_rules, name)
+        with env.store() as store:
+            view = _timer_view(store, action(store))
+        emit(view, as_json, lambda: _render_timer(view))
+
+    return command
+
+
+@timer.command("start", help=_("Start the timer on an incident."))
+@click.argument("ref")
+@click.option("--channel", type=choice(Channel), required=True)
+@click.option("--stop-running", is_flag=True, help=_("Stop and save a running timer first."))
+@click.option("--discard-running", is_flag=True, help=_("Throw a running timer away first."))
+@json_option
+@reports_errors
+@pass_env
+def timer_start(
+    env: Env, ref: str, channel: str, stop_running: bool, discard_running: bool, as_json: bool
+) -> None:
+    from core.errors import InputError
+    from core.timer import IfRunning, start
+
+    if stop_running and discard_running:
+        raise InputError(_("Choose one of --stop-running and --discard-running."))
+    if_running = IfRunning.STOP if stop_running else IfRunning.DISCARD if discard_running else None
+    with env.desk() as (store, rules):
+        view = _timer_view(
+            store, start(store, rules, ref, Channel(channel.lower()), if_running=if_running)
+        )
+    emit(view, as_json, lambda: _render_timer(view))
+
+
+timer.add_command(_timer_command("pause", _("Pause the running timer.")))
+timer.add_command(_timer_command("resume", _("Resume the paused timer.")))
+
+
+@timer.command("stop", help=_("Stop the timer: price the session and save it."))
+@click.option("--note", default="", help=_("What was done."))
+@json_option
+@reports_errors
+@pass_env
+def timer_stop(env: Env, note: str, as_json: bool) -> None:
+    from core.statements import minutes_text
+    from core.timer import stop
+
+    with env.desk() as (store, rules):
+        session = stop(store, rules, note=note)
+        ref = store.incident(session.incident_id).ref
+    q = session.quote
+    emit(
+        session,
+        as_json,
+        lambda: _(
+            "Saved a session on {ref}: {minutes} min billed, net {net} €, total {total} €."
+        ).format(ref=ref, minutes=minutes_text(q.billable_minutes), net=q.net, total=q.total),
+    )
+
+
+@timer.command("status", help=_("The running timer, if any."))
+@json_option
+@reports_errors
+@pass_env
+def timer_status(env: Env, as_json: bool) -> None:
+    with env.store(read_only=True) as store:
+        view = _timer_view(store, store.timer())
+    emit(view, as_json, lambda: _render_timer(view))
+
+
+COMMANDS: list[click.Command] = [timer]

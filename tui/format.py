@@ -1,0 +1,108 @@
+"""Durations, instants, money, hours and enum labels as the text a person reads.
+
+The one home of these strings for the app and the command line alike.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
+
+from core.calendar import ATHENS
+from core.i18n import _
+from core.models import Answer, Channel, IncidentStatus
+from core.text import fold
+
+__all__ = [
+    "ANSWER_LABELS",
+    "ATHENS",
+    "CHANNEL_LABELS",
+    "SLA_MARKS",
+    "STATUS_LABELS",
+    "at_athens",
+    "cents",
+    "countdown",
+    "elapsed",
+    "hours",
+    "money",
+    "short_at",
+    "slug",
+]
+
+CHANNEL_LABELS = {
+    Channel.PHONE: _("phone"),
+    Channel.REMOTE: _("remote"),
+    Channel.OFFICE: _("at our office"),
+    Channel.ONSITE: _("on site"),
+    Channel.WRITTEN: _("written"),
+}
+
+STATUS_LABELS = {
+    IncidentStatus.NEW: _("new"),
+    IncidentStatus.ACKNOWLEDGED: _("ack'd"),
+    IncidentStatus.IN_PROGRESS: _("working"),
+    IncidentStatus.WAITING: _("waiting"),
+    IncidentStatus.RESOLVED: _("resolved"),
+    IncidentStatus.CLOSED: _("closed"),
+}
+
+ANSWER_LABELS = {Answer.YES: _("yes"), Answer.NO: _("NO"), Answer.UNKNOWN: _("unknown")}
+
+SLA_MARKS = {"breached": "✖", "warned": "▲", "on_time": "·", "none": " "}
+"""A symbol per SLA state, so rows differ without colour (NO_COLOR, 16 colours)."""
+
+
+def countdown(delta: timedelta) -> str:
+    """``2h 14m``, ``-35m 08s`` (seconds only within the hour), ``3d 04h``: fits in 8 cells."""
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours:02d}h"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    return f"{sign}{minutes}m {secs:02d}s"
+
+
+def elapsed(delta: timedelta) -> str:
+    """A stopwatch reading, ``1:02:03``."""
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def hours(minutes: Decimal) -> str:
+    """Minutes as ``h:mm``, the way a timesheet reads."""
+    whole = int(minutes.to_integral_value())
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def cents(amount: Decimal) -> str:
+    """An amount with its two decimals, ``12.50``, as JSON and tables carry it."""
+    return f"{amount:.2f}"
+
+
+def money(amount: Decimal) -> str:
+    """An amount in euros, ``12.50 €``."""
+    return f"{cents(amount)} €"
+
+
+def at_athens(at: datetime) -> datetime:
+    return at.astimezone(ATHENS)
+
+
+def short_at(at: datetime | None, tz: tzinfo = ATHENS) -> str:
+    """An instant as a technician in Athens reads it: ``Mon 23 Nov 17:00``."""
+    if at is None:
+        return _("—")
+    return at.astimezone(tz).strftime("%a %d %b %H:%M")
+
+
+def slug(text: str) -> str:
+    """Lower-case words joined by dashes, accents dropped, Greek letters kept."""
+    return re.sub(r"[^\w]+", "-", fold(text)).strip("-_") or "customer"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -19,17 +20,27 @@ from core import timer as timer_rules
 from core.clock import Clock
 from core.errors import VardiaError
 from core.i18n import _
-from core.models import Channel, Customer, Incident, IncidentStatus, Session
-from core.models import Timer as WorkTimer
+from core.models import Channel, Incident, IncidentStatus, Session
 from core.periods import IsoWeek, Month
 from core.rules import Rules
-from core.sync.state import Conflict
-from tui.desk import Desk, IntakeForm
+from tui.desk import Desk, TimerState
 from tui.format import CHANNEL_LABELS, money
-from tui.messages import Changed, ChangeFailed, QueueLoaded, SyncRoundDone, TimerLoaded
-from tui.screens.base import DeskScreen
+from tui.messages import (
+    Changed,
+    CustomerRequest,
+    IncidentRequest,
+    PendingCounted,
+    QueueLoaded,
+    ScreenShown,
+    SyncRoundDone,
+    TimerLoaded,
+    WorkFailed,
+)
+from tui.screens.base import DeskScreen, Reloads
 from tui.screens.conflicts import ConflictsScreen
+from tui.screens.customer import CustomerScreen
 from tui.screens.dialogs import ChoiceDialog, StopDialog, StopRequest, TextDialog
+from tui.screens.incident import IncidentScreen
 from tui.screens.intake import IntakeScreen
 from tui.screens.queue import QueueScreen
 from tui.screens.report import ReportScreen
@@ -45,7 +56,7 @@ class VardiaApp(App[None]):
     """The technician's desk: queue, incidents, intake, timer and sync in one terminal."""
 
     TITLE = "vardia"
-    CSS_PATH: ClassVar[list[str]] = [
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
         "app.tcss",
         "screens/queue.tcss",
         "screens/incident.tcss",
@@ -84,9 +95,7 @@ class VardiaApp(App[None]):
         self.clock = clock
         self._keymap_overrides = keymap or {}
         self._tick_enabled = tick
-        self.timer: WorkTimer | None = None
-        self.timer_incident: Incident | None = None
-        self.timer_customer: Customer | None = None
+        self.timer: TimerState | None = None
         self.sync_view = SyncView()
         self.last_session: Session | None = None
         self._sync_timer: Timer | None = None
@@ -96,7 +105,7 @@ class VardiaApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap_overrides:
             self.set_keymap(self._keymap_overrides)
-        self.push_screen(QueueScreen(self.desk.technician))
+        self.push_screen(QueueScreen(self.desk))
         self.refresh_status()
         self.load_queue()
         self.load_timer()
@@ -115,13 +124,12 @@ class VardiaApp(App[None]):
                 screen.tick(now)
 
     def _timer_view(self, now: datetime) -> TimerView | None:
-        timer = self.timer
-        if timer is None:
+        if self.timer is None:
             return None
-        incident, customer = self.timer_incident, self.timer_customer
+        timer, incident, customer = self.timer.timer, self.timer.incident, self.timer.customer
         running = timer.running_since is not None
         return TimerView(
-            ref=incident.ref if incident else timer.incident_id,
+            ref=self.timer.ref,
             customer=customer.name if customer else "",
             channel=CHANNEL_LABELS[timer.channel],
             elapsed=timer_rules.elapsed(timer, now),
@@ -157,7 +165,7 @@ class VardiaApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load-timer", exit_on_error=False)
     def load_timer(self) -> None:
-        self.post_message(TimerLoaded(*self.desk.load_timer()))
+        self.post_message(TimerLoaded(self.desk.load_timer()))
 
     @on(QueueLoaded)
     def _queue_loaded(self, message: QueueLoaded) -> None:
@@ -167,9 +175,7 @@ class VardiaApp(App[None]):
 
     @on(TimerLoaded)
     def _timer_loaded(self, message: TimerLoaded) -> None:
-        self.timer = message.timer
-        self.timer_incident = message.incident
-        self.timer_customer = message.customer
+        self.timer = message.state
         self.refresh_bindings()
         self.refresh_status()
 
@@ -182,7 +188,7 @@ class VardiaApp(App[None]):
             try:
                 result = work_fn()
             except VardiaError as error:
-                self.post_message(ChangeFailed(str(error)))
+                self.post_message(WorkFailed(str(error)))
             else:
                 self.post_message(Changed(summary, result))
 
@@ -198,7 +204,7 @@ class VardiaApp(App[None]):
             self.notify(message.summary, timeout=3)
         if isinstance(result, Incident) and isinstance(self.screen, IntakeScreen):
             self.pop_screen()
-            self.action_open_incident(result.id)
+            self.open_incident(result.id)
         self.load_timer()
         self._reload_screens()
         self._count_pending()
@@ -208,25 +214,29 @@ class VardiaApp(App[None]):
         """The queue and every open screen read the store again."""
         self.load_queue()
         for screen in self.screen_stack:
-            reload = getattr(screen, "reload", None)
-            if reload is not None:
-                reload()
+            if isinstance(screen, Reloads):
+                screen.reload()
 
     @work(thread=True, exclusive=True, group="pending", exit_on_error=False)
     def _count_pending(self) -> None:
         # The header counts a change at once, not at the next sync round seconds later.
-        self.call_from_thread(self._show_pending, self.desk.pending_count())
+        self.post_message(PendingCounted(self.desk.pending_count()))
 
-    def _show_pending(self, pending: int) -> None:
-        self.sync_view = replace(self.sync_view, pending=pending)
+    @on(PendingCounted)
+    def _show_pending(self, message: PendingCounted) -> None:
+        self.sync_view = replace(self.sync_view, pending=message.pending)
         self.refresh_status()
 
-    @on(ChangeFailed)
-    def _change_failed(self, message: ChangeFailed) -> None:
+    @on(ScreenShown)
+    def _screen_shown(self) -> None:
+        self.call_later(self.refresh_status)
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        """The one place a failed worker is reported: a sentence, never a traceback."""
         self.notify(message.reason, severity="error", timeout=8)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place a failed worker is reported: a sentence, never a traceback."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
             text = (
@@ -236,7 +246,7 @@ class VardiaApp(App[None]):
                     error=type(error).__name__
                 )
             )
-            self.notify(text, severity="error", timeout=8)
+            self.post_message(WorkFailed(text))
 
     def _show_session(self, session: Session) -> None:
         quote = session.quote
@@ -256,9 +266,8 @@ class VardiaApp(App[None]):
     # ---- actions ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        timer = self.timer
         if action in {"timer_pause", "timer_resume", "timer_stop"}:
-            return timer is not None
+            return self.timer is not None
         return True
 
     def action_help(self) -> None:
@@ -268,29 +277,49 @@ class VardiaApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_intake(self) -> None:
-        self.push_screen(IntakeScreen())
+        self.push_screen(IntakeScreen(self.desk))
 
-    def open_from_intake(self, form: IntakeForm) -> None:
+    @on(IntakeScreen.Submitted)
+    def _submitted(self, message: IntakeScreen.Submitted) -> None:
+        form = message.form
         self.change(_("Incident opened."), lambda: self.desk.open_incident(form))
 
-    def action_open_incident(self, incident_id: str) -> None:
-        from tui.screens.incident import IncidentScreen
+    def open_incident(self, incident_id: str) -> None:
+        """Show an incident's page on top."""
+        self.push_screen(IncidentScreen(self.desk, incident_id))
 
-        self.push_screen(IncidentScreen(incident_id))
+    def open_customer(self, customer_id: str) -> None:
+        """Show a customer's page on top."""
+        self.push_screen(CustomerScreen(self.desk, customer_id))
 
-    def action_open_customer(self, customer_id: str) -> None:
-        from tui.screens.customer import CustomerScreen
+    # Screens ask; one handler per request, whichever screen asked.
 
-        self.push_screen(CustomerScreen(customer_id))
+    @on(QueueScreen.OpenIncident)
+    @on(CustomerScreen.OpenIncident)
+    def _open_incident(self, message: IncidentRequest) -> None:
+        self.open_incident(message.incident_id)
 
-    def action_acknowledge(self, incident_id: str) -> None:
+    @on(QueueScreen.OpenCustomer)
+    @on(IncidentScreen.OpenCustomer)
+    def _open_customer(self, message: CustomerRequest) -> None:
+        self.open_customer(message.customer_id)
+
+    @on(QueueScreen.Acknowledge)
+    @on(IncidentScreen.Acknowledge)
+    def _acknowledge(self, message: IncidentRequest) -> None:
+        incident_id = message.incident_id
         self.change(_("Acknowledged."), lambda: self.desk.acknowledge(incident_id))
 
-    def action_assign_to_me(self, incident_id: str) -> None:
+    @on(QueueScreen.AssignToMe)
+    @on(IncidentScreen.AssignToMe)
+    def _assign_to_me(self, message: IncidentRequest) -> None:
+        incident_id = message.incident_id
         self.change(_("Assigned to you."), lambda: self.desk.assign_to_me(incident_id))
 
-    def action_set_status(self, incident_id: str, current: str) -> None:
-        allowed = incidents.ALLOWED[IncidentStatus(current)]
+    @on(IncidentScreen.SetStatus)
+    def _set_status(self, message: IncidentScreen.SetStatus) -> None:
+        incident_id, current = message.incident_id, message.current
+        allowed = incidents.ALLOWED[current]
         choices = [
             (status.value.replace("_", " "), status)
             for status in IncidentStatus
@@ -298,7 +327,9 @@ class VardiaApp(App[None]):
         ]
         if not choices:
             self.notify(
-                _("This incident is {status}; its status cannot change.").format(status=current)
+                _("This incident is {status}; its status cannot change.").format(
+                    status=current.value
+                )
             )
             return
 
@@ -311,7 +342,10 @@ class VardiaApp(App[None]):
 
         self.push_screen(ChoiceDialog(_("Set the status"), choices), chosen)
 
-    def action_add_note(self, incident_id: str) -> None:
+    @on(IncidentScreen.AddNote)
+    def _add_note(self, message: IncidentScreen.AddNote) -> None:
+        incident_id = message.incident_id
+
         def typed(text: str | None) -> None:
             if text:
                 self.change(_("Note added."), lambda: self.desk.add_note(incident_id, text))
@@ -319,18 +353,18 @@ class VardiaApp(App[None]):
         self.push_screen(TextDialog(_("Add a note"), placeholder=_("What happened")), typed)
 
     def action_timer_start(self) -> None:
-        incident_id = getattr(self.screen, "current_incident_id", None)
+        screen = self.screen
+        incident_id = screen.current_incident_id if isinstance(screen, DeskScreen) else None
         if incident_id is None:
             self.notify(_("Select an incident first, in the queue or on its page."))
             return
-        running = self.timer
-        if running is None:
+        if self.timer is None:
             self._choose_channel(incident_id, None)
             return
-        if running.incident_id == incident_id:
+        if self.timer.timer.incident_id == incident_id:
             self.notify(_("The timer already runs on this incident."))
             return
-        ref = self.timer_incident.ref if self.timer_incident else running.incident_id
+        ref = self.timer.ref
         choices: list[tuple[str, timer_rules.IfRunning | None]] = [
             (_("Stop it and save the session"), timer_rules.IfRunning.STOP),
             (_("Discard it"), timer_rules.IfRunning.DISCARD),
@@ -341,12 +375,9 @@ class VardiaApp(App[None]):
             if if_running is not None:
                 self._choose_channel(incident_id, if_running)
 
-        self.push_screen(
-            ChoiceDialog(
-                _("A timer runs on {ref}. What should happen to it?").format(ref=ref), choices
-            ),
-            decided,
-        )
+        question = _("A timer runs on {ref}. What should happen to it?").format(ref=ref)
+        dialog: ChoiceDialog[timer_rules.IfRunning | None] = ChoiceDialog(question, choices)
+        self.push_screen(dialog, decided)
 
     def _choose_channel(self, incident_id: str, if_running: timer_rules.IfRunning | None) -> None:
         choices = [(label, channel) for channel, label in CHANNEL_LABELS.items()]
@@ -361,7 +392,7 @@ class VardiaApp(App[None]):
         self.push_screen(ChoiceDialog(_("Start the timer: which channel?"), choices), chosen)
 
     def action_timer_pause(self) -> None:
-        if self.timer is not None and self.timer.running_since is None:
+        if self.timer is not None and self.timer.timer.running_since is None:
             self.notify(
                 _("The timer is already paused; {key} resumes it.").format(
                     key=self._key_for("timer.resume")
@@ -371,15 +402,15 @@ class VardiaApp(App[None]):
         self.change(_("Timer paused."), self.desk.pause_timer)
 
     def action_timer_resume(self) -> None:
-        if self.timer is not None and self.timer.running_since is not None:
+        if self.timer is not None and self.timer.timer.running_since is not None:
             self.notify(_("The timer is already running."))
             return
         self.change(_("Timer resumed."), self.desk.resume_timer)
 
     def action_timer_stop(self) -> None:
-        timer = self.timer
-        if timer is None:
+        if self.timer is None:
             return
+        timer, customer = self.timer.timer, self.timer.customer
         view = self._timer_view(self.clock.now())
         summary = " · ".join(
             part
@@ -390,11 +421,7 @@ class VardiaApp(App[None]):
             )
             if part
         )
-        expenses = (
-            timer.channel is Channel.ONSITE
-            and self.timer_customer is not None
-            and self.timer_customer.out_of_town
-        )
+        expenses = timer.channel is Channel.ONSITE and customer is not None and customer.out_of_town
 
         def done(request: StopRequest | None) -> None:
             if request is not None:
@@ -406,7 +433,8 @@ class VardiaApp(App[None]):
         self.push_screen(StopDialog(summary, expenses=expenses), done)
 
     def action_statement(self) -> None:
-        customer_id = getattr(self.screen, "current_customer_id", None)
+        screen = self.screen
+        customer_id = screen.current_customer_id if isinstance(screen, DeskScreen) else None
         if customer_id is None:
             self.notify(_("Select an incident or a customer first."))
             return
@@ -484,14 +512,18 @@ class VardiaApp(App[None]):
 
     def action_conflicts(self) -> None:
         if not isinstance(self.screen, ConflictsScreen):
-            self.push_screen(ConflictsScreen())
+            self.push_screen(ConflictsScreen(self.desk))
 
-    def reapply_conflict(self, conflict: Conflict) -> None:
+    @on(ConflictsScreen.Reapply)
+    def _reapply_conflict(self, message: ConflictsScreen.Reapply) -> None:
+        conflict = message.conflict
         self.change(
             _("Your value was applied again."), lambda: self.desk.reapply_conflict(conflict)
         )
 
-    def dismiss_conflict(self, conflict: Conflict) -> None:
+    @on(ConflictsScreen.Dismiss)
+    def _dismiss_conflict(self, message: ConflictsScreen.Dismiss) -> None:
+        conflict = message.conflict
         self.change(_("Conflict dismissed."), lambda: self.desk.dismiss_conflict(conflict))
 
     # ---- command palette: every binding of the screen, by its description -------------

@@ -40,7 +40,7 @@ from core.statements import Statement, load_statement
 from core.sync.client import SyncClient, SyncStatus
 from core.sync.state import Conflict, dismiss_conflict, list_conflicts
 
-__all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm"]
+__all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm", "TimerState"]
 
 # Set by the status change that carries it: the server's value stands, the status is decided.
 FOLLOWING = frozenset({"first_response_at"})
@@ -76,6 +76,19 @@ class Assessment:
     credit: Decimal
     warn_at: datetime
     deadline: datetime
+
+
+@dataclass(frozen=True)
+class TimerState:
+    """The timer on disk, with the incident and customer it runs for (when still known)."""
+
+    timer: Timer
+    incident: Incident | None
+    customer: Customer | None
+
+    @property
+    def ref(self) -> str:
+        return self.incident.ref if self.incident else self.timer.incident_id
 
 
 class IncidentDetail:
@@ -119,13 +132,13 @@ class Desk:
     def customers(self) -> list[Customer]:
         return self.locked(self.store.customers)
 
-    def load_timer(self) -> tuple[Timer | None, Incident | None, Customer | None]:
+    def load_timer(self) -> TimerState | None:
         with self._lock:
             timer = self.store.timer()
             if timer is None:
-                return None, None, None
+                return None
             incident = self.store.incident(timer.incident_id)
-            return timer, incident, self._customer_or_none(incident.customer_id)
+            return TimerState(timer, incident, self._customer_or_none(incident.customer_id))
 
     def _customer_or_none(self, customer_id: str) -> Customer | None:
         try:

@@ -1,20 +1,52 @@
-"""App-wide messages: workers and screens report up, the app sets attributes down."""
+"""App-wide messages: workers and screens report up, the app sets attributes down.
+
+A screen's own requests are messages nested in its class (``IncidentScreen.Acknowledge``);
+those that several screens make share a base here, so one handler of the app serves them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from core.models import Customer, Incident, Timer
+from core.models import Customer, Incident
+
+if TYPE_CHECKING:
+    from tui.desk import TimerState
 
 __all__ = [
-    "ChangeFailed",
     "Changed",
+    "CustomerRequest",
+    "IncidentRequest",
+    "PendingCounted",
     "QueueLoaded",
+    "ScreenShown",
     "SyncRoundDone",
     "TimerLoaded",
+    "WorkFailed",
 ]
+
+
+class IncidentRequest(Message):
+    """A screen asks the app to do something to, or with, one incident."""
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+
+
+class CustomerRequest(Message):
+    """A screen asks the app to do something with one customer."""
+
+    def __init__(self, customer_id: str) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+
+
+class ScreenShown(Message):
+    """A desk screen came back on top: its bars want the current status at once."""
 
 
 class QueueLoaded(Message):
@@ -27,15 +59,19 @@ class QueueLoaded(Message):
 
 
 class TimerLoaded(Message):
-    """The timer on disk, with the incident and customer it runs for (all None when idle)."""
+    """The timer on disk, with the incident and customer it runs for (None when idle)."""
 
-    def __init__(
-        self, timer: Timer | None, incident: Incident | None, customer: Customer | None
-    ) -> None:
+    def __init__(self, state: TimerState | None) -> None:
         super().__init__()
-        self.timer = timer
-        self.incident = incident
-        self.customer = customer
+        self.state = state
+
+
+class PendingCounted(Message):
+    """How many local changes wait to be sent, counted at once after a change."""
+
+    def __init__(self, pending: int) -> None:
+        super().__init__()
+        self.pending = pending
 
 
 class Changed(Message):
@@ -47,8 +83,12 @@ class Changed(Message):
         self.result = result
 
 
-class ChangeFailed(Message):
-    """A change was refused or could not be saved; ``reason`` is one sentence for the person."""
+class WorkFailed(Message):
+    """A worker's job was refused or failed: ``reason`` is one sentence for the person.
+
+    Changes, reads and unexpected errors alike end here, and the app reports them in one
+    handler; a screen may also show the sentence in place of what it could not read.
+    """
 
     def __init__(self, reason: str) -> None:
         super().__init__()

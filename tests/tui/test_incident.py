@@ -94,7 +94,7 @@ async def test_hourly_billing_chosen_at_intake_shows_on_the_incident(
         app.desk.store.import_records(
             incidents=[incident.model_copy(update={"eligibility": hourly})]
         )
-        await app.run_action(f"open_incident('{incident.id}')")
+        app.open_incident(incident.id)
         await _settle(app, pilot)
         text = str(app.screen.query_one("#incident-eligibility").render())
         assert "billed hourly" in text

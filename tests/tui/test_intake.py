@@ -150,7 +150,7 @@ async def test_an_expired_contract_shows_no_included_hours(open_app: AppFactory)
             update={"valid_from": date(2025, 1, 1), "valid_until": date(2025, 12, 31)}
         )
         app.desk.store.import_records(customers=[customer.model_copy(update={"contract": expired})])
-        await app.run_action("open_customer('c0001')")
+        app.open_customer("c0001")
         await _settle(app, pilot)
         summary = str(app.screen.query_one("#customer-summary", Static).render())
         assert "EXPIRED (served as free)" in summary and "Included" not in summary

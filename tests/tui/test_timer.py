@@ -33,14 +33,14 @@ async def test_start_pause_resume_stop_shows_the_priced_session(open_app: AppFac
         incident_id = app.screen.current_incident_id  # type: ignore[attr-defined]
         await pilot.press("t", "down", "enter")  # remote
         await _settle(app, pilot)
-        assert app.timer is not None and app.timer.incident_id == incident_id
+        assert app.timer is not None and app.timer.timer.incident_id == incident_id
         app.clock.advance(timedelta(minutes=40))
         app.refresh_status()
         assert "0:40:00" in _bar(app) and "remote" in _bar(app) and "net" in _bar(app)
 
         await pilot.press("p")
         await _settle(app, pilot)
-        assert app.timer is not None and app.timer.running_since is None
+        assert app.timer is not None and app.timer.timer.running_since is None
         assert "PAUSED" in _bar(app)
         app.clock.advance(timedelta(minutes=30))  # paused time is not counted
         await pilot.press("r")
@@ -76,7 +76,7 @@ async def test_a_running_timer_survives_a_relaunch(open_app: AppFactory) -> None
     again = open_app()
     async with again.run_test(size=(80, 24)) as pilot:
         await _settle(again, pilot)
-        assert again.timer is not None and again.timer.running_since is not None
+        assert again.timer is not None and again.timer.timer.running_since is not None
         again.refresh_status()
         assert "1:05:00" in _bar(again)
 
@@ -159,7 +159,7 @@ async def test_starting_on_another_incident_asks_about_the_running_timer(
         await pilot.pause()
         await pilot.press("enter")  # channel: phone
         await _settle(app, pilot)
-        assert app.timer is not None and app.timer.incident_id == second
+        assert app.timer is not None and app.timer.timer.incident_id == second
         sessions = app.desk.incident_detail(first).sessions
         assert bool(sessions) is saved
 
@@ -173,4 +173,4 @@ async def test_cancel_keeps_the_running_timer(open_app: AppFactory) -> None:
         await _settle(app, pilot)
         await pilot.press("j", "t", "down", "down", "enter")
         await _settle(app, pilot)
-        assert app.timer is not None and app.timer.incident_id == first
+        assert app.timer is not None and app.timer.timer.incident_id == first

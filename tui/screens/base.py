@@ -8,13 +8,29 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tui.desk import Desk
+from tui.messages import ScreenShown
 from tui.widgets.status import StatusHeader, SyncView, TimerBar, TimerView
 
-__all__ = ["DeskScreen"]
+__all__ = ["DeskScreen", "Reloads"]
 
 
-class DeskScreen(Screen[None]):
-    """A full screen of the desk; subclasses yield their body from ``compose_body``."""
+class Reloads:
+    """A screen that shows what the store holds, and reads it again when told."""
+
+    def reload(self) -> None:
+        """Read the store again (after a change, or a sync round that pulled some)."""
+
+
+class DeskScreen(Reloads, Screen[None]):
+    """A full screen of the desk; subclasses yield their body from ``compose_body``.
+
+    It receives the :class:`Desk` it reads from; what it wants done it posts as messages.
+    """
+
+    def __init__(self, desk: Desk, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.desk = desk
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(classes="status-header")
@@ -23,7 +39,7 @@ class DeskScreen(Screen[None]):
         yield Footer()
 
     def on_screen_resume(self) -> None:
-        self.app.call_later(self.app.refresh_status)  # type: ignore[attr-defined]
+        self.post_message(ScreenShown())
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -43,7 +59,7 @@ class DeskScreen(Screen[None]):
     ) -> None:
         """Called by the app once a second, and at once when something changes."""
         # query, not query_one: a screen still composing has no bars yet and is skipped.
-        surcharge = round((self.app.rules.billing.after_hours_weight - 1) * 100)  # type: ignore[attr-defined]
+        surcharge = round((self.desk.rules.billing.after_hours_weight - 1) * 100)
         for header in self.query(StatusHeader):
             header.surcharge = surcharge
             header.show_time(now, support_hours)

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.i18n import _
 from core.sync.state import Conflict
+from tui.desk import Desk
 from tui.format import short_at
+from tui.screens.base import Reloads
 
 __all__ = ["ConflictsScreen"]
 
@@ -30,7 +33,15 @@ def _describe(conflict: Conflict, refs: dict[str, str]) -> str:
     )
 
 
-class ConflictsScreen(ModalScreen[None]):
+class ConflictRequest(Message):
+    """The person decided on one conflict."""
+
+    def __init__(self, conflict: Conflict) -> None:
+        super().__init__()
+        self.conflict = conflict
+
+
+class ConflictsScreen(Reloads, ModalScreen[None]):
     """The conflicts kept by sync; each can be reapplied as a new change or dismissed.
 
     The list is read from the store on opening and again after every change and sync
@@ -43,8 +54,23 @@ class ConflictsScreen(ModalScreen[None]):
         Binding("d", "forget", _("Dismiss"), id="conflicts.dismiss"),
     ]
 
-    def __init__(self) -> None:
+    class Reapply(ConflictRequest):
+        """Make the rejected local value a new change, then forget the conflict."""
+
+    class Dismiss(ConflictRequest):
+        """Forget the conflict: the server's value stands."""
+
+    class Loaded(Message):
+        """The conflicts and the refs of their incidents were read (by the screen's worker)."""
+
+        def __init__(self, conflicts: list[Conflict], refs: dict[str, str]) -> None:
+            super().__init__()
+            self.conflicts = conflicts
+            self.refs = refs
+
+    def __init__(self, desk: Desk) -> None:
         super().__init__(classes="dialog")
+        self.desk = desk
         self.conflicts: list[Conflict] = []
         self.loaded = False
 
@@ -63,13 +89,14 @@ class ConflictsScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
     def _load(self) -> None:
-        desk = self.app.desk  # type: ignore[attr-defined]
-        conflicts = desk.conflicts()
-        incidents, _customers = desk.load_queue()
+        conflicts = self.desk.conflicts()
+        incidents, _customers = self.desk.load_queue()
         refs = {incident.id: incident.ref for incident in incidents}
-        self.app.call_from_thread(self._show, conflicts, refs)
+        self.post_message(self.Loaded(conflicts, refs))
 
-    def _show(self, conflicts: list[Conflict], refs: dict[str, str]) -> None:
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        conflicts, refs = message.conflicts, message.refs
         options = self.query_one(OptionList)
         index = options.highlighted or 0
         self.conflicts = conflicts
@@ -87,8 +114,8 @@ class ConflictsScreen(ModalScreen[None]):
 
     def action_reapply(self) -> None:
         if (conflict := self._selected()) is not None:
-            self.app.reapply_conflict(conflict)  # type: ignore[attr-defined]
+            self.post_message(self.Reapply(conflict))
 
     def action_forget(self) -> None:
         if (conflict := self._selected()) is not None:
-            self.app.dismiss_conflict(conflict)  # type: ignore[attr-defined]
+            self.post_message(self.Dismiss(conflict))

@@ -9,12 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from core.i18n import _
 from core.intake import contract_in_force_at
 from core.models import Customer, Incident
+from tui.desk import Desk
 from tui.format import STATUS_LABELS, money, short_at
+from tui.messages import IncidentRequest
 from tui.screens.base import DeskScreen
 
 __all__ = ["CustomerScreen", "customer_summary"]
@@ -67,8 +70,19 @@ class CustomerScreen(DeskScreen):
         Binding("n", "app.intake", _("New incident"), id="customer.intake"),
     ]
 
-    def __init__(self, customer_id: str) -> None:
-        super().__init__()
+    class OpenIncident(IncidentRequest):
+        """Open the page of one of the customer's incidents."""
+
+    class Loaded(Message):
+        """The customer's summary and incidents were read (by the screen's worker)."""
+
+        def __init__(self, summary: str, incidents: list[Incident]) -> None:
+            super().__init__()
+            self.summary = summary
+            self.incidents = incidents
+
+    def __init__(self, desk: Desk, customer_id: str) -> None:
+        super().__init__(desk)
         self.customer_id = customer_id
         self._incidents: list[Incident] = []
 
@@ -100,15 +114,17 @@ class CustomerScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="customer", exit_on_error=False)
     def _load(self) -> None:
-        customer, incidents = self.app.desk.customer_detail(self.customer_id)  # type: ignore[attr-defined]
-        included = self.app.desk.included_hours(customer)  # type: ignore[attr-defined]
-        in_force = contract_in_force_at(self.app.rules, customer, self.app.clock.now())  # type: ignore[attr-defined]
+        desk = self.desk
+        customer, incidents = desk.customer_detail(self.customer_id)
+        included = desk.included_hours(customer)
+        in_force = contract_in_force_at(desk.rules, customer, desk.clock.now())
         summary = customer_summary(customer, included, in_force=in_force)
-        self.app.call_from_thread(self._show, summary, incidents)
+        self.post_message(self.Loaded(summary, incidents))
 
-    def _show(self, summary: str, incidents: list[Incident]) -> None:
-        self._incidents = incidents
-        self.query_one("#customer-summary", Static).update(Content(summary))
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        incidents = self._incidents = message.incidents
+        self.query_one("#customer-summary", Static).update(Content(message.summary))
         table = self.query_one(DataTable)
         table.clear()
         for incident in incidents:
@@ -122,5 +138,6 @@ class CustomerScreen(DeskScreen):
             )
 
     @on(DataTable.RowSelected)
-    async def _open(self, event: DataTable.RowSelected) -> None:
-        await self.app.run_action(f"open_incident('{event.row_key.value}')")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.post_message(self.OpenIncident(event.row_key.value))

@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from core import sla
 from core.i18n import _
-from core.models import Incident, Session
+from core.models import Incident, IncidentStatus, Session
 from core.rules import Rules
 from core.statements import minutes_text
-from tui.desk import IncidentDetail
+from tui.desk import Desk, IncidentDetail
 from tui.format import ANSWER_LABELS, SLA_MARKS, STATUS_LABELS, countdown, elapsed, money, short_at
+from tui.messages import CustomerRequest, IncidentRequest
 from tui.screens.base import DeskScreen
 
 __all__ = ["IncidentScreen", "sla_bar"]
@@ -80,8 +82,34 @@ class IncidentScreen(DeskScreen):
         Binding("c", "customer", _("Customer"), show=False, id="incident.customer"),
     ]
 
-    def __init__(self, incident_id: str) -> None:
-        super().__init__()
+    class Acknowledge(IncidentRequest):
+        """Acknowledge the incident."""
+
+    class AssignToMe(IncidentRequest):
+        """Give the incident to this technician."""
+
+    class AddNote(IncidentRequest):
+        """Ask for a note and add it to the incident."""
+
+    class SetStatus(IncidentRequest):
+        """Offer the statuses the incident may move to from ``current``."""
+
+        def __init__(self, incident_id: str, current: IncidentStatus) -> None:
+            super().__init__(incident_id)
+            self.current = current
+
+    class OpenCustomer(CustomerRequest):
+        """Open the page of the incident's customer."""
+
+    class Loaded(Message):
+        """The incident, its customer and its sessions were read (by the screen's worker)."""
+
+        def __init__(self, detail: IncidentDetail) -> None:
+            super().__init__()
+            self.detail = detail
+
+    def __init__(self, desk: Desk, incident_id: str) -> None:
+        super().__init__(desk)
         self.incident_id = incident_id
         self.detail: IncidentDetail | None = None
 
@@ -115,11 +143,11 @@ class IncidentScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="incident", exit_on_error=False)
     def _load(self) -> None:
-        detail = self.app.desk.incident_detail(self.incident_id)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show, detail)
+        self.post_message(self.Loaded(self.desk.incident_detail(self.incident_id)))
 
-    def _show(self, detail: IncidentDetail) -> None:
-        self.detail = detail
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        detail = self.detail = message.detail
         incident = detail.incident
         customer = detail.customer
         self.query_one("#incident-title", Static).update(
@@ -152,7 +180,7 @@ class IncidentScreen(DeskScreen):
             f"{short_at(note.at)} {note.author}: {note.text}" for note in incident.notes
         )
         self.query_one("#incident-notes", Static).update(Content(notes or _("No note yet.")))
-        self.tick(self.app.clock.now())  # type: ignore[attr-defined]
+        self.tick(self.desk.clock.now())
 
     @staticmethod
     def _eligibility(incident: Incident) -> str:
@@ -182,23 +210,22 @@ class IncidentScreen(DeskScreen):
     def tick(self, now: datetime) -> None:
         if self.detail is not None:
             self.query_one("#incident-sla", Static).update(
-                Content(sla_bar(self.app.rules, self.detail.incident, now))  # type: ignore[attr-defined]
+                Content(sla_bar(self.desk.rules, self.detail.incident, now))
             )
 
-    async def action_acknowledge(self) -> None:
-        await self.app.run_action(f"acknowledge('{self.incident_id}')")
+    def action_acknowledge(self) -> None:
+        self.post_message(self.Acknowledge(self.incident_id))
 
-    async def action_status(self) -> None:
+    def action_status(self) -> None:
         if self.detail is not None:
-            status = self.detail.incident.status.value
-            await self.app.run_action(f"set_status('{self.incident_id}', '{status}')")
+            self.post_message(self.SetStatus(self.incident_id, self.detail.incident.status))
 
-    async def action_note(self) -> None:
-        await self.app.run_action(f"add_note('{self.incident_id}')")
+    def action_note(self) -> None:
+        self.post_message(self.AddNote(self.incident_id))
 
-    async def action_assign(self) -> None:
-        await self.app.run_action(f"assign_to_me('{self.incident_id}')")
+    def action_assign(self) -> None:
+        self.post_message(self.AssignToMe(self.incident_id))
 
-    async def action_customer(self) -> None:
+    def action_customer(self) -> None:
         if self.detail is not None:
-            await self.app.run_action(f"open_customer('{self.detail.incident.customer_id}')")
+            self.post_message(self.OpenCustomer(self.detail.incident.customer_id))

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -16,7 +17,7 @@ from textual.widgets.option_list import Option
 from core.i18n import _
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
 from core.text import fold
-from tui.desk import Assessment, IntakeForm
+from tui.desk import Assessment, Desk, IntakeForm
 from tui.format import money, short_at
 from tui.screens.base import DeskScreen
 
@@ -80,8 +81,29 @@ class IntakeScreen(DeskScreen):
         Binding("ctrl+s", "save", _("Open the incident"), id="intake.save", priority=True),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    class Submitted(Message):
+        """The form is complete: open the incident it describes."""
+
+        def __init__(self, form: IntakeForm) -> None:
+            super().__init__()
+            self.form = form
+
+    class CustomersLoaded(Message):
+        """The customers to pick from were read (by the screen's worker)."""
+
+        def __init__(self, customers: list[Customer]) -> None:
+            super().__init__()
+            self.customers = customers
+
+    class Assessed(Message):
+        """What opening an incident now would give was worked out (by the screen's worker)."""
+
+        def __init__(self, assessment: Assessment) -> None:
+            super().__init__()
+            self.assessment = assessment
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__(desk)
         self._customers: list[Customer] = []
         self._matches: list[Customer] = []
         self.customer: Customer | None = None
@@ -190,11 +212,11 @@ class IntakeScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="intake-customers", exit_on_error=False)
     def _load_customers(self) -> None:
-        customers = self.app.desk.customers()  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._customers_loaded, customers)
+        self.post_message(self.CustomersLoaded(self.desk.customers()))
 
-    def _customers_loaded(self, customers: list[Customer]) -> None:
-        self._customers = customers
+    @on(CustomersLoaded)
+    def _customers_loaded(self, message: CustomersLoaded) -> None:
+        self._customers = message.customers
         self._show_matches(self.query_one("#intake-customer", Input).value)
 
     # ---- the customer picker ----------------------------------------------------------
@@ -279,11 +301,11 @@ class IntakeScreen(DeskScreen):
     def _run_assess(
         self, customer_id: str, category: Category, via: Channel, reason: str | None
     ) -> None:
-        desk = self.app.desk  # type: ignore[attr-defined]
-        assessment = desk.assess(customer_id, category, via, reason)
-        self.app.call_from_thread(self._assessed, assessment)
+        self.post_message(self.Assessed(self.desk.assess(customer_id, category, via, reason)))
 
-    def _assessed(self, assessment: Assessment) -> None:
+    @on(Assessed)
+    def _assessed(self, message: Assessed) -> None:
+        assessment = message.assessment
         if self.customer is None or assessment.customer_id != self.customer.id:
             return
         self.assessment = assessment
@@ -374,4 +396,4 @@ class IntakeScreen(DeskScreen):
             or None,
             bill_without_premium=bill_hourly,
         )
-        self.app.open_from_intake(form)  # type: ignore[attr-defined]
+        self.post_message(self.Submitted(form))

@@ -17,6 +17,8 @@ from core import sla
 from core.i18n import _
 from core.models import Customer, Incident
 from core.text import fold
+from tui.desk import Desk
+from tui.messages import CustomerRequest, IncidentRequest
 from tui.screens.base import DeskScreen
 from tui.widgets.queue_table import QueueRow, QueueTable
 
@@ -54,9 +56,21 @@ class QueueScreen(DeskScreen):
         Binding("q", "app.quit", _("Quit"), show=False, id="queue.quit"),
     ]
 
-    def __init__(self, technician: str) -> None:
-        super().__init__(id="queue")
-        self.technician = technician
+    class OpenIncident(IncidentRequest):
+        """Open the incident's page."""
+
+    class OpenCustomer(CustomerRequest):
+        """Open the customer's page."""
+
+    class Acknowledge(IncidentRequest):
+        """Acknowledge the incident."""
+
+    class AssignToMe(IncidentRequest):
+        """Give the incident to this technician."""
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__(desk, id="queue")
+        self.technician = desk.technician
         self.scope = Scope.ALL
         self.breached_only = False
         self.plan: str | None = None
@@ -247,19 +261,21 @@ class QueueScreen(DeskScreen):
 
         self.app.push_screen(ChoiceDialog(_("Show incidents of plan"), choices), chosen)
 
-    async def action_acknowledge(self) -> None:
-        if (incident_id := self.current_incident_id) is not None:
-            await self.app.run_action(f"acknowledge('{incident_id}')")
+    def reload(self) -> None:
+        """The app loads the queue for every queue screen at once (see ``set_data``)."""
 
-    async def action_assign(self) -> None:
+    def action_acknowledge(self) -> None:
         if (incident_id := self.current_incident_id) is not None:
-            await self.app.run_action(f"assign_to_me('{incident_id}')")
+            self.post_message(self.Acknowledge(incident_id))
 
-    async def action_customer(self) -> None:
-        row = self.table.selected
-        if row is not None:
-            await self.app.run_action(f"open_customer('{row.incident.customer_id}')")
+    def action_assign(self) -> None:
+        if (incident_id := self.current_incident_id) is not None:
+            self.post_message(self.AssignToMe(incident_id))
+
+    def action_customer(self) -> None:
+        if (customer_id := self.current_customer_id) is not None:
+            self.post_message(self.OpenCustomer(customer_id))
 
     @on(QueueTable.Opened)
-    async def _open(self, event: QueueTable.Opened) -> None:
-        await self.app.run_action(f"open_incident('{event.incident_id}')")
+    def _open(self, event: QueueTable.Opened) -> None:
+        self.post_message(self.OpenIncident(event.incident_id))

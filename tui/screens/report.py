@@ -7,20 +7,17 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
-from core.errors import VardiaError
 from core.i18n import _, ngettext
 from core.periods import IsoWeek
 from core.reports import Breakdown, WeekReport
 from tui.format import hours
+from tui.screens.period import PeriodScreen
 
 __all__ = ["ReportLoader", "ReportScreen", "hour_axis"]
 
@@ -40,10 +37,11 @@ def hour_axis(top_hours: float) -> tuple[list[float], list[str]]:
     return ticks, [_("{n} h").format(n=int(t)) for t in ticks]
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(PeriodScreen[WeekReport]):
     """A week's hours, customers, channels and incidents; ``[`` and ``]`` step through weeks."""
 
     CSS_PATH = "report.tcss"
+    TITLE_SELECTOR = "#report-title"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", _("Back"), id="report.close"),
@@ -76,25 +74,11 @@ class ReportScreen(Screen[None]):
             self.query_one(selector, DataTable).add_columns(first, _("In"), _("After"), _("Total"))
         self.load()
 
-    def load(self) -> None:
-        self.query_one("#report-title", Static).update(
-            _("Week {week} — loading…").format(week=self.week)
-        )
-        self._read(self.week)
+    def fetch(self) -> WeekReport:
+        return self.loader(self.week, self.technician)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="report")
-    def _read(self, week: IsoWeek) -> None:
-        try:
-            rep = self.loader(week, self.technician)
-        except VardiaError as error:
-            self.app.call_from_thread(self._failed, str(error))
-            return
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show, rep)
-
-    def _failed(self, message: str) -> None:
-        self.query_one("#report-title", Static).update(message)
-        self.notify(message, severity="error")
+    def loading_text(self) -> str:
+        return _("Week {week} — loading…").format(week=self.week)
 
     def show(self, rep: WeekReport) -> None:
         """Fill the screen with a week's report."""

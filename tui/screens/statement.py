@@ -6,19 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import get_current_worker
 
-from core.errors import VardiaError
 from core.i18n import _
 from core.periods import Month
 from core.statements import CSV_ENCODING, Statement, minutes_text, write_statement_csv
 from tui.format import hours
+from tui.screens.period import PeriodScreen
 
 __all__ = ["StatementLoader", "StatementScreen", "statement_summary"]
 
@@ -59,10 +56,11 @@ def statement_summary(st: Statement) -> tuple[str, str]:
     return "\n".join(left), "\n".join(money)
 
 
-class StatementScreen(Screen[None]):
+class StatementScreen(PeriodScreen[Statement]):
     """One customer's month; ``[`` and ``]`` step through months, ``s`` saves it as CSV."""
 
     CSS_PATH = "statement.tcss"
+    TITLE_SELECTOR = "#statement-title"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", _("Back"), id="statement.close"),
@@ -114,25 +112,11 @@ class StatementScreen(Screen[None]):
         )
         self.load()
 
-    def load(self) -> None:
-        self.query_one("#statement-title", Static).update(
-            _("Statement {month} — loading…").format(month=self.month)
-        )
-        self._read(self.month)
+    def fetch(self) -> Statement:
+        return self.loader(self.customer_id, self.month)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="statement")
-    def _read(self, month: Month) -> None:
-        try:
-            st = self.loader(self.customer_id, month)
-        except VardiaError as error:
-            self.app.call_from_thread(self._failed, str(error))
-            return
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show, st)
-
-    def _failed(self, message: str) -> None:
-        self.query_one("#statement-title", Static).update(message)
-        self.notify(message, severity="error")
+    def loading_text(self) -> str:
+        return _("Statement {month} — loading…").format(month=self.month)
 
     def show(self, st: Statement) -> None:
         """Fill the screen with a statement."""

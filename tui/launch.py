@@ -93,7 +93,7 @@ def run_demo(data_dir: Path, technician: str) -> None:
 
     url, token, stop = start_local_server(data_dir)
     try:
-        paths = Paths(data_dir=data_dir, config_dir=data_dir / "config")
+        paths = Paths(data_dir=data_dir, config_dir=data_dir / "config", log_dir=data_dir / "log")
         _run(paths, technician, server=(url, token))
     finally:
         stop()

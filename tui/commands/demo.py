@@ -10,7 +10,6 @@ import click
 
 from core.errors import ConfigError
 from core.i18n import _
-from core.settings import Paths
 from server import missing_stack
 from tui.cli import Env, pass_env, reports_errors
 
@@ -32,7 +31,8 @@ def demo(env: Env, seed_only: bool, seed: int) -> None:
         target = env
     else:
         folder = Path(tempfile.mkdtemp(prefix="vardia-demo-"))
-        target = replace(env, paths=Paths(data_dir=folder, config_dir=env.paths.config_dir))
+        paths = env.paths.model_copy(update={"data_dir": folder, "log_dir": folder / "log"})
+        target = replace(env, paths=paths)
     data_dir = target.paths.data_dir
     with target.desk() as (store, rules):
         data = seed_store(store, rules, seed)

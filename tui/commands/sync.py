@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +43,8 @@ _TOKEN = re.compile(r"[\x21-\x7e]{1,256}")
 def _read_token() -> str:
     """The token from $VARDIA_TOKEN, else standard input when it is not a terminal, else a
     hidden prompt: never from the command line, where `ps` and the shell's history see it."""
-    stdin = click.get_text_stream("stdin")
+    # click.get_text_stream is deprecated (click 8.5); CliRunner swaps sys.stdin as well.
+    stdin = sys.stdin
     if os.environ.get("VARDIA_TOKEN"):
         token, source = os.environ["VARDIA_TOKEN"].strip(), "VARDIA_TOKEN"
     elif not stdin.isatty():

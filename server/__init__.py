@@ -25,6 +25,6 @@ def missing_stack() -> str | None:
     if not absent:
         return None
     return _(
-        "this needs vardia's server extra, and {absent} is not installed: "
+        "this needs vardia's server extra (missing: {absent}); "
         "install vardia with it, e.g. pip install 'vardia[server]'."
     ).format(absent=", ".join(absent))

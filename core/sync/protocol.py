@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from core.models import Customer, Incident, Note, Session
+from core.models import Customer, Incident, Note, ServerPrice, Session
 
 __all__ = [
     "API_PREFIX",
@@ -48,6 +48,7 @@ __all__ = [
     "PullResponse",
     "PushRequest",
     "PushResponse",
+    "SessionPrice",
     "SyncedPriceList",
     "WhoAmI",
     "parse_payload",
@@ -230,6 +231,13 @@ class SyncedPriceList(_Wire):
         return cls(version=hashlib.sha256(canonical.encode()).hexdigest(), document=document)
 
 
+class SessionPrice(_Wire):
+    """The server's price of one of the caller's sessions: the amount it owes (SPEC §7.1)."""
+
+    session_id: Id
+    price: ServerPrice
+
+
 class PullResponse(_Wire):
     """One page of what changed on the server since a cursor, and the price list if asked."""
 
@@ -239,6 +247,8 @@ class PullResponse(_Wire):
     has_more: bool
     server_time: AwareDatetime
     price_list: SyncedPriceList | None = None
+    prices: list[SessionPrice] = Field(default_factory=list)
+    """The server's price of the caller's own sessions, (re)priced after the cursor."""
 
 
 class Health(_Wire):

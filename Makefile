@@ -7,15 +7,18 @@ SCALE ?= 1
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench screenshots clean
+.PHONY: help demo test lint bench screenshots lock clean
+LOCK := requirements/dev.txt
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The exact versions of the lock file, hashes checked; then vardia itself, editable.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,server]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 demo: $(STAMP) ## Start the TUI on a throwaway demo dataset, with a local sync server
@@ -35,6 +38,12 @@ bench: $(STAMP) ## Every SPEC §9 budget on generated data (SCALE=10 for ten tim
 
 screenshots: $(STAMP) ## Regenerate the SVG screenshots in screenshots/
 	$(BIN)/python -m tui.screenshots screenshots
+
+lock: $(STAMP) ## Pin every dependency of the dev and server extras, with hashes, in requirements/dev.txt
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --allow-unsafe --extra=dev --extra=server --generate-hashes \
+		--strip-extras --no-emit-index-url --no-emit-find-links --output-file=$(LOCK) pyproject.toml
+	sed -i '/^# WARNING: pip install will require/,/^    # via vardia (pyproject.toml)$$/d' $(LOCK)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from core.calendar import ATHENS
 from core.i18n import _
-from core.models import Answer, Channel, IncidentStatus
+from core.models import Answer, Channel, Eligibility, IncidentStatus
 from core.text import fold
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "cents",
     "countdown",
     "elapsed",
+    "eligibility_lines",
     "hours",
     "money",
     "short_at",
@@ -90,6 +91,25 @@ def cents(amount: Decimal) -> str:
 def money(amount: Decimal) -> str:
     """An amount in euros, ``12.50 €``."""
     return f"{cents(amount)} €"
+
+
+def eligibility_lines(found: Eligibility) -> list[str]:
+    """What intake found about a customer's right to support, one line per finding.
+
+    The intake panel shows it for an incident about to open, the incident screen for one
+    that opened; each adds what only it knows (the premium pack, the deadline).
+    """
+    lines = [
+        _("✓ contract in force") if found.contract_in_force else _("✖ contract expired or none"),
+        _("served as {plan}").format(plan=found.served_as),
+    ]
+    if found.blocked:
+        lines.append(_("✖ BLOCKED: {amount} overdue").format(amount=money(found.overdue_amount)))
+    else:
+        lines.append(_("nothing overdue"))
+    if found.out_of_scope:
+        lines.append(_("✖ out of scope: billed at free rates unless overridden"))
+    return lines
 
 
 def at_athens(at: datetime) -> datetime:

@@ -19,7 +19,16 @@ from core.models import Incident, IncidentStatus, Session
 from core.rules import Rules
 from core.statements import minutes_text
 from tui.desk import Desk, IncidentDetail
-from tui.format import ANSWER_LABELS, SLA_MARKS, STATUS_LABELS, countdown, elapsed, money, short_at
+from tui.format import (
+    ANSWER_LABELS,
+    SLA_MARKS,
+    STATUS_LABELS,
+    countdown,
+    elapsed,
+    eligibility_lines,
+    money,
+    short_at,
+)
 from tui.messages import CustomerRequest, IncidentRequest
 from tui.screens.base import DeskScreen
 
@@ -185,18 +194,9 @@ class IncidentScreen(DeskScreen):
     @staticmethod
     def _eligibility(incident: Incident) -> str:
         found = incident.eligibility
-        flags = [
-            _("contract in force") if found.contract_in_force else _("! contract EXPIRED or none"),
-            _("served as {plan}").format(plan=found.served_as),
-        ]
-        if found.blocked:
-            flags.append(
-                _("! BLOCKED: {amount} overdue").format(amount=money(found.overdue_amount))
-            )
+        flags = eligibility_lines(found)
         if found.override_reason:
             flags.append(_("override: {reason}").format(reason=found.override_reason))
-        if found.out_of_scope:
-            flags.append(_("! OUT OF SCOPE (billed at free rates)"))
         if found.scope_override_reason:
             flags.append(_("scope override: {reason}").format(reason=found.scope_override_reason))
         if found.premium_used:

@@ -18,7 +18,7 @@ from core.i18n import _
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
 from core.text import fold
 from tui.desk import Assessment, Desk, IntakeForm
-from tui.format import money, short_at
+from tui.format import eligibility_lines, money, short_at
 from tui.screens.base import DeskScreen
 
 __all__ = ["CATEGORY_LABELS", "IntakeScreen", "eligibility_text"]
@@ -47,26 +47,15 @@ _FIELDS = ("customer", "subject", "override", "premium")
 def eligibility_text(assessment: Assessment) -> str:
     """The eligibility panel: what the customer is entitled to if the incident opened now."""
     found = assessment.eligibility
-    lines = [
-        _("✓ contract in force") if found.contract_in_force else _("✖ contract expired or none"),
-        _("served as {plan}").format(plan=found.served_as),
-    ]
+    lines = eligibility_lines(found)
     if found.blocked:
-        lines.append(
-            _("✖ BLOCKED: {amount} overdue. Continuing needs an override reason.").format(
-                amount=money(found.overdue_amount)
-            )
-        )
-    else:
-        lines.append(_("nothing overdue"))
+        lines.append(_("Continuing needs an override reason."))
     if assessment.premium_exhausted:
         lines.append(_("✖ no premium incident left: bill hourly at free rates, or decline"))
     elif found.premium_left is not None:
         lines.append(_("premium incidents left after this one: {n}").format(n=found.premium_left))
     lines.extend(assessment.included)
     lines.append(_("prepaid credit: {amount}").format(amount=money(assessment.credit)))
-    if found.out_of_scope:
-        lines.append(_("✖ out of scope: billed at free rates unless overridden"))
     lines.append("")
     lines.append(_("Opening now, due {deadline}").format(deadline=short_at(assessment.deadline)))
     lines.append(_("(warning from {warn})").format(warn=short_at(assessment.warn_at)))

@@ -525,7 +525,7 @@ def _build_push_outbox(path: Path, scale: Scale) -> dict[str, Any]:
             start(store, rules, incident.ref, Channel.REMOTE)
             clock.advance(timedelta(minutes=rnd.randrange(5, 40)))
             stop(store, rules, note="Επανεγκατάσταση οδηγού εκτυπωτή")
-            add_note(store, incident.ref, "Ο πελάτης επιβεβαίωσε ότι λειτουργεί.")
+            add_note(store, rules, incident.ref, "Ο πελάτης επιβεβαίωσε ότι λειτουργεί.")
             change_status(store, incident.ref, IncidentStatus.RESOLVED)
             clock.set(NOW - timedelta(hours=rounds - n - 1))
         pending = store.pending_count()

@@ -17,9 +17,10 @@
         └── UnreachableError   the server could not be reached (or is busy); the work waits
 
 Every message says what happened and what to do; none is a traceback. A command that
-stops on one exits with ``EXIT_USAGE``, as it does on a usage error; on an
-UnreachableError with ``EXIT_UNREACHABLE``, on any other SyncError with ``EXIT_FAILED``
-(SPEC §10).
+stops on one exits with ``exit_status(error)`` (SPEC §10): ``EXIT_USAGE`` for a mistake in
+what was typed (an InputError, a RuleError, a NotFoundError, a TimerError), as on a usage
+error; ``EXIT_UNREACHABLE`` when the server could not be reached; ``EXIT_FAILED`` for
+anything else (configuration, local data, a server's refusal).
 """
 
 from __future__ import annotations
@@ -43,14 +44,16 @@ __all__ = [
     "TimerError",
     "UnreachableError",
     "VardiaError",
+    "exit_status",
 ]
 
 EXIT_USAGE = 2
-"""The exit status of ``vardia`` and ``vardia-server`` when a command is refused or misused."""
+"""The exit status of ``vardia`` and ``vardia-server`` for a mistake in what was typed."""
 EXIT_UNREACHABLE = 3
 """The server could not be reached (or is busy): what was captured is kept and waits."""
 EXIT_FAILED = 1
-"""Anything else: the server refused, or no trusted connection could be made."""
+"""Anything else: a configuration or data file cannot be used, the server refused, or no
+trusted connection could be made."""
 
 
 class VardiaError(Exception):
@@ -111,3 +114,12 @@ class AuthError(SyncError):
 
 class UnreachableError(SyncError):
     """The server could not be reached, or is too busy to answer; what is queued waits."""
+
+
+def exit_status(error: VardiaError) -> int:
+    """The exit status a command ends with on ``error`` (SPEC §10)."""
+    if isinstance(error, UnreachableError):
+        return EXIT_UNREACHABLE
+    if isinstance(error, InputError | RuleError | NotFoundError | TimerError):
+        return EXIT_USAGE
+    return EXIT_FAILED

@@ -8,6 +8,7 @@ from core.errors import InputError, RuleError
 from core.i18n import _
 from core.ids import new_id
 from core.models import OPEN_STATUSES, Incident, IncidentStatus, Note
+from core.rules import Rules
 from core.store import Store
 from core.sync.protocol import OperationKind
 
@@ -53,20 +54,25 @@ def change_status(store: Store, ref: str, status: IncidentStatus) -> Incident:
     return _update(store, incident, changes)
 
 
-def assign(store: Store, ref: str, technician: str | None) -> Incident:
+def assign(store: Store, rules: Rules, ref: str, technician: str | None) -> Incident:
     """Give the incident to a technician (None: to nobody)."""
     incident = store.incident(ref)
-    return _update(store, incident, {"assignee": (technician or "").strip() or None})
+    name = (technician or "").strip() or None
+    if name is not None:
+        rules.bounds.check_text(name, "name", _("assignee"))
+    return _update(store, incident, {"assignee": name})
 
 
-def add_note(store: Store, ref: str, text: str) -> Note:
+def add_note(store: Store, rules: Rules, ref: str, text: str) -> Note:
     """Append a note by this store's technician; notes are never edited or removed."""
     body = text.strip()
     if not body:
         raise InputError(_("A note needs some text."))
     incident = store.incident(ref)
     now = store.clock.now()
-    note = Note(id=new_id(), author=store.technician, at=now, text=body)
+    note = rules.bounds.check_note(
+        Note(id=new_id(), author=store.technician, at=now, text=body), now
+    )
     updated = incident.model_copy(update={"notes": (*incident.notes, note), "updated_at": now})
     payload = {**note.model_dump(mode="json"), "incident_id": incident.id}
     store.commit(

@@ -236,6 +236,7 @@ def open_incident(store: Store, rules: Rules, request: IntakeRequest) -> Inciden
         ref=store.next_ref(),
         by=store.technician,
     )
+    rules.bounds.check_incident(incident, now)
     changed: list[Customer] = []
     if incident.eligibility.premium_used:
         used = current_entitlements(rules, customer, rules.calendar.local_date(now))

@@ -37,23 +37,18 @@ from core.calendar import Piece
 from core.errors import InputError
 from core.i18n import _
 from core.models import Channel, Expenses, Quote, QuoteLine, Segment
+from core.money import CENT, to_cents
 from core.rules import Rules
 
 __all__ = ["check_segments", "price_session", "to_cents"]
 
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 _MINUTE = Decimal(60)
 _HOUR = Decimal(3600)
 
 
 def _seconds(delta: timedelta) -> Decimal:
     return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 10**6
-
-
-def to_cents(value: Decimal) -> Decimal:
-    """Round half-up to cents, the way every amount on a quote or a statement is shown."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _minutes(seconds: Decimal) -> Decimal:

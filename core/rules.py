@@ -1,10 +1,11 @@
 """Loads the business rules — calendar, price list, billing — into one ``Rules`` value.
 
-The shipped defaults (``core/defaults/*.toml``) are deep-merged with ``calendar.toml`` and
-``plans.toml`` from the configuration directory when they exist: tables merge key by key,
-any other value replaces the default. Between the shipped plans and the local ``plans.toml``
-sits the price list synced from the vendor's server, when there is one. A broken file is a
-:class:`ConfigError` naming the file, the plan and the field, never a traceback.
+The shipped defaults (``core/defaults/*.toml``) are deep-merged with ``calendar.toml``,
+``plans.toml`` and ``bounds.toml`` from the configuration directory when they exist:
+tables merge key by key, any other value replaces the default. Between the shipped plans
+and the local ``plans.toml`` sits the price list synced from the vendor's server, when
+there is one. A broken file is a :class:`ConfigError` naming the file, the plan and the
+field, never a traceback.
 """
 
 from __future__ import annotations
@@ -19,26 +20,30 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
+from core.bounds import Bounds
 from core.calendar import CalendarConfig, SupportCalendar
 from core.errors import ConfigError
 from core.i18n import _
 from core.plans import Billing, FieldError, PlansConfig, PriceList, build_price_list
 
-__all__ = ["Rules", "load_rules", "plans_document"]
+__all__ = ["Rules", "load_bounds", "load_rules", "plans_document"]
 
 CALENDAR_FILE = "calendar.toml"
 PLANS_FILE = "plans.toml"
+BOUNDS_FILE = "bounds.toml"
 
 M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class Rules:
-    """Every business rule vardia applies: the support calendar, the plans and billing."""
+    """Every business rule vardia applies: the support calendar, the plans and billing, and
+    the bounds of what it accepts as true."""
 
     calendar: SupportCalendar
     plans: PriceList
     billing: Billing
+    bounds: Bounds
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -71,7 +76,16 @@ def load_rules(
     plans_config, plans = _price_list(
         _with_file(data, PLANS_FILE, config_dir), _origin(PLANS_FILE, config_dir)
     )
-    return Rules(SupportCalendar(calendar), plans, plans_config.billing)
+    return Rules(SupportCalendar(calendar), plans, plans_config.billing, load_bounds(config_dir))
+
+
+def load_bounds(config_dir: Path | None = None) -> Bounds:
+    """The shipped bounds, overridden by ``config_dir``'s ``bounds.toml`` (core.bounds)."""
+    return _validated(
+        Bounds,
+        _with_file(_shipped(BOUNDS_FILE), BOUNDS_FILE, config_dir),
+        _origin(BOUNDS_FILE, config_dir),
+    )
 
 
 def plans_document(config_dir: Path | None = None) -> dict[str, Any]:

@@ -144,6 +144,8 @@ def price_for(
     expenses: Expenses | None = None,
 ) -> Quote:
     """Price work on an incident with what the customer has left this contract year."""
+    if expenses is not None:
+        rules.bounds.check_expenses(expenses, channel)
     plan = rules.plans.plan(incident.eligibility.served_as)
     used = current_entitlements(rules, customer, rules.calendar.local_date(segments[0].start))
     return price_session(
@@ -204,6 +206,7 @@ def stop(
         quote=quote,
         recorded_at=now,
     )
+    rules.bounds.check_session(session, now)
     updated = debit(rules, customer, session).model_copy(update={"updated_at": now})
     op = store.operation(OperationKind.SESSION_RECORD, session.id, session.model_dump(mode="json"))
     store.commit(op, sessions=[session], customers=[updated], clear_timer_of=timer.technician)
@@ -256,6 +259,7 @@ def edit_session(
             "edits": (*old.edits, edit),
         }
     )
+    rules.bounds.check_session(edited, now)
     customer = debit(rules, before, edited).model_copy(update={"updated_at": now})
     op = store.operation(OperationKind.SESSION_EDIT, edited.id, edited.model_dump(mode="json"))
     store.commit(op, sessions=[edited], customers=[customer], replacing=[old])

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from core.clock import SystemClock
 from core.customer_csv import read_customers_csv
-from core.errors import EXIT_USAGE, ConfigError, InputError, VardiaError
+from core.errors import ConfigError, InputError, VardiaError, exit_status
 from core.i18n import _
 from core.rules import load_rules, plans_document
 from core.sync.protocol import SyncedPriceList
@@ -46,7 +46,7 @@ def _reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except VardiaError as error:
             click.echo(f"vardia-server: {error}", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(exit_status(error))
 
     return wrapper
 

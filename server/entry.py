@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from core.errors import EXIT_USAGE
+from core.errors import EXIT_FAILED
 from server import missing_stack
 
 __all__ = ["main"]
@@ -14,7 +14,7 @@ def main() -> None:
     missing = missing_stack()
     if missing is not None:
         print(f"vardia-server: {missing}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_FAILED)
     from server.__main__ import main as run
 
     run()

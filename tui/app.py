@@ -430,7 +430,7 @@ class VardiaApp(App[None]):
                     lambda: self.desk.stop_timer(request.note, request.expenses),
                 )
 
-        self.push_screen(StopDialog(summary, expenses=expenses), done)
+        self.push_screen(StopDialog(summary, expenses=expenses, bounds=self.rules.bounds), done)
 
     def action_statement(self) -> None:
         screen = self.screen

@@ -19,14 +19,7 @@ import click
 import orjson
 from pydantic import BaseModel
 
-from core.errors import (
-    EXIT_FAILED,
-    EXIT_UNREACHABLE,
-    EXIT_USAGE,
-    SyncError,
-    UnreachableError,
-    VardiaError,
-)
+from core.errors import VardiaError, exit_status
 from core.settings import Paths, technician_name
 
 if TYPE_CHECKING:
@@ -106,16 +99,6 @@ def emit(data: Any, as_json: bool, render: Callable[[], str] | None = None) -> N
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-
-
-def exit_status(error: VardiaError) -> int:
-    """The exit status for ``error``: 3 unreachable, 1 any other sync failure, else 2."""
-    if isinstance(error, UnreachableError):
-        return EXIT_UNREACHABLE
-    if isinstance(error, SyncError):
-        # Refused by the server, or no trusted TLS connection: nothing was mistyped.
-        return EXIT_FAILED
-    return EXIT_USAGE
 
 
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:

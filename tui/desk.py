@@ -237,10 +237,10 @@ class Desk:
         return self.locked(incidents.change_status, self.store, incident_id, status)
 
     def assign_to_me(self, incident_id: str) -> Incident:
-        return self.locked(incidents.assign, self.store, incident_id, self.technician)
+        return self.locked(incidents.assign, self.store, self.rules, incident_id, self.technician)
 
     def add_note(self, incident_id: str, text: str) -> Note:
-        return self.locked(incidents.add_note, self.store, incident_id, text)
+        return self.locked(incidents.add_note, self.store, self.rules, incident_id, text)
 
     def start_timer(
         self, incident_id: str, channel: Channel, if_running: timer_rules.IfRunning | None = None
@@ -294,7 +294,7 @@ class Desk:
             incident = self.set_status(conflict.incident_id, IncidentStatus(conflict.local))
         elif conflict.field == "assignee":
             incident = self.locked(
-                incidents.assign, self.store, conflict.incident_id, conflict.local
+                incidents.assign, self.store, self.rules, conflict.incident_id, conflict.local
             )
         else:
             raise InputError(

@@ -12,6 +12,7 @@ from decimal import Decimal
 from core.calendar import ATHENS
 from core.i18n import _
 from core.models import Answer, Channel, Eligibility, IncidentStatus
+from core.money import to_cents
 from core.text import fold
 
 __all__ = [
@@ -84,8 +85,8 @@ def hours(minutes: Decimal) -> str:
 
 
 def cents(amount: Decimal) -> str:
-    """An amount with its two decimals, ``12.50``, as JSON and tables carry it."""
-    return f"{amount:.2f}"
+    """An amount with its two decimals, ``12.50``, as JSON and tables carry it (half-up)."""
+    return f"{to_cents(amount):.2f}"
 
 
 def money(amount: Decimal) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from core.clock import SystemClock
-from core.errors import EXIT_USAGE, VardiaError
+from core.errors import VardiaError, exit_status
 from core.rules import Rules
 from core.settings import Paths
 from core.store import Store
@@ -57,7 +57,7 @@ def _run(paths: Paths, technician: str, server: tuple[str, str] | None = None) -
             raise
     except VardiaError as error:
         click.echo(f"vardia: {error}", err=True)
-        raise SystemExit(EXIT_USAGE) from None
+        raise SystemExit(exit_status(error)) from None
     if client is not None:
         open_log(paths.log_dir)
     if demo and client is not None:

@@ -78,20 +78,20 @@ def test_first_move_out_of_new_is_the_first_response_and_goes_to_the_outbox(
 
 
 def test_notes_append_in_order_with_author(store: Store, incident: Incident) -> None:
-    add_note(store, incident.ref, "Κάλεσε ξανά")
-    add_note(store, incident.ref, "Second")
+    add_note(store, RULES, incident.ref, "Κάλεσε ξανά")
+    add_note(store, RULES, incident.ref, "Second")
     notes = store.incident(incident.ref).notes
     assert [n.text for n in notes] == ["Κάλεσε ξανά", "Second"]
     assert {n.author for n in notes} == {store.technician}
     op = store.pending_operations(10)[-1]
     assert (op.kind, op.payload["incident_id"]) == (OperationKind.INCIDENT_NOTE, incident.id)
     with pytest.raises(InputError):
-        add_note(store, incident.ref, "   ")
+        add_note(store, RULES, incident.ref, "   ")
 
 
 def test_assign_and_unassign(store: Store, incident: Incident) -> None:
-    assert assign(store, incident.ref, " maria ").assignee == "maria"
-    assert assign(store, incident.ref, None).assignee is None
+    assert assign(store, RULES, incident.ref, " maria ").assignee == "maria"
+    assert assign(store, RULES, incident.ref, None).assignee is None
     op = store.pending_operations(10)[-1]
     assert op.payload["changes"]["assignee"] == {"from": "maria", "to": None}
 

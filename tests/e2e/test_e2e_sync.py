@@ -64,7 +64,9 @@ class Technician:
             request = IntakeRequest(customer_id="c0000", subject=f"Printer {n} prints boxes")
             incident = intake.open_incident(self.store, self.rules, request)
             incidents.change_status(self.store, incident.id, IncidentStatus.ACKNOWLEDGED)
-            incidents.add_note(self.store, incident.id, f"Called the customer about {n}.")
+            incidents.add_note(
+                self.store, self.rules, incident.id, f"Called the customer about {n}."
+            )
             timer_rules.start(self.store, self.rules, incident.id, Channel.PHONE)
             self.clock.advance(timedelta(minutes=20))
             timer_rules.stop(self.store, self.rules, note="Reinstalled the driver.")

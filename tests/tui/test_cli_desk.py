@@ -114,7 +114,7 @@ def test_the_timer_runs_across_processes_and_stop_saves_a_priced_session(home: P
 def test_a_second_writer_is_refused_in_one_sentence(home: Path) -> None:
     with Store.open(home, clock=SystemClock()):
         refused = vardia(home, "incident", "note", run_json("queue")[0]["ref"], "x")
-    assert refused.returncode == 2
+    assert refused.returncode == 1  # nothing was mistyped (SPEC §10)
     assert refused.stderr.startswith("vardia: Another vardia") and refused.stderr.count("\n") == 1
 
 

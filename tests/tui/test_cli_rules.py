@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,20 @@ def test_quote_table_shows_why(run) -> None:  # type: ignore[no-untyped-def]
     lines = result.stdout.splitlines()
     assert lines[0] == "free, phone: 30 min in hours, 0 min after hours, 30 min billed"
     assert "phone in hours, 30 min" in lines[2] and lines[2].endswith("25.00")
-    assert [line.split()[-1] for line in lines[-5:]] == ["25.00", "6.00", "31.00", "-20.00", "6.20"]
+    # Net, VAT, total, the (net) credit, the VAT the credit spares, due: they add up.
+    figures = [line.split()[-1] for line in lines[-6:]]
+    assert figures == ["25.00", "6.00", "31.00", "-20.00", "-4.80", "6.20"]
+
+
+def test_an_amount_typed_with_a_half_cent_is_rounded_half_up_and_the_figures_add_up(run) -> None:  # type: ignore[no-untyped-def]
+    args = ["quote", "--plan", "free", "--channel", "phone", "--segment", SPAN, "--credit", "0.125"]
+    data = json.loads(run(*args, "--json").stdout)
+    text = run(*args).stdout.splitlines()
+
+    assert (data["credit_debited"], data["total"], data["due"]) == ("0.13", "68.20", "68.04")
+    total, credit, spared, due = (Decimal(line.split()[-1]) for line in text[-4:])
+    assert (total, credit, due) == (Decimal("68.20"), Decimal("-0.13"), Decimal("68.04"))
+    assert total + credit + spared == due
 
 
 def test_sla_table(run) -> None:  # type: ignore[no-untyped-def]
@@ -129,8 +143,60 @@ def test_sla_table(run) -> None:  # type: ignore[no-untyped-def]
         (
             ["quote", "--plan", "free", "--channel", "phone", "--segment", SPAN,
              "--credit", "lots"],
-            "--credit 'lots' is not a number",
+            "(--credit) 'lots' is not a number",
         ),
+        (
+            ["quote", "--plan", "free", "--channel", "phone", "--segment", SPAN,
+             "--included-used", "1e1000000"],
+            "included hours used must be between 0 and 8784 hours",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "onsite", "--out-of-town", "--segment", SPAN,
+             "--travel", "1e26"],
+            "travel expense (--travel) is above the ceiling of 2,000.00 €",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "onsite", "--segment", SPAN,
+             "--lodging", "-1e9"],
+            "lodging expense (--lodging) cannot be negative",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "onsite", "--segment", SPAN,
+             "--parking", "Infinity"],
+            "(--parking) 'Infinity' is not a number",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "phone", "--segment", SPAN,
+             "--travel", "30"],
+            "Only an on-site session carries travel, parking or lodging",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "phone", "--segment", SPAN,
+             "--credit", "1e30"],
+            "prepaid credit (--credit) is above the ceiling",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "phone", "--segment",
+             "0001-01-01T10:00+02:00/0001-01-01T11:00+02:00"],
+            "segment start 0001-01-01T10:00:00+02:00 is outside the dates vardia accepts",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "phone", "--segment",
+             "9999-12-31T10:00+02:00/9999-12-31T11:00+02:00"],
+            "segment start 9999-12-31T10:00:00+02:00 is outside the dates vardia accepts",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "phone", "--segment",
+             "2026-11-23T10:00+02:00/9999-12-31T23:00-05:00"],
+            "segment end 9999-12-31T23:00:00-05:00 is outside the dates vardia accepts",
+        ),
+        (
+            ["quote", "--plan", "free", "--channel", "phone", "--segment",
+             f"{MON}10:00+02:00/2026-11-25T10:00+02:00"],
+            "lasts more than 24 hours",
+        ),
+        (["sla", "--plan", "free", "--opened", "9999-12-31T23:59+02:00"], "outside the dates"),
+        (["sla", "--plan", "free", "--opened", "0001-01-01T00:00+02:00"], "outside the dates"),
         (["sla", "--plan", "free", "--opened", "2026-13-45T10:00+02:00"], "is not a date and time"),
         (["sla", "--plan", "free", "--opened", "2026-11-20T10:00"], "has no UTC offset"),
         (["sla", "--plan", "gold", "--opened", "2026-11-20T10:00Z"], "no plan 'gold'"),
@@ -148,8 +214,21 @@ def test_a_broken_price_list_is_named(run, tmp_path: Path) -> None:  # type: ign
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "plans.toml").write_text("[plans.free.channels.phone]\nrate = -5\n")
     result = run("quote", "--plan", "free", "--channel", "phone", "--segment", SPAN)
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # nothing was mistyped: a file must be fixed (SPEC §10)
     assert "plans.toml: plan 'free', field 'channels.phone.rate'" in result.stderr
+
+
+def test_the_bounds_are_the_vendors_to_change(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "bounds.toml").write_text('expense_ceiling = "5000"\n')
+    args = ["quote", "--plan", "free", "--channel", "onsite", "--out-of-town", "--segment", SPAN]
+
+    assert run(*args, "--travel", "3000").exit_code == 0
+    refused = run(*args, "--travel", "6000")
+    assert refused.exit_code == 2 and "ceiling of 5,000.00 €" in refused.stderr
+    (tmp_path / "config" / "bounds.toml").write_text("max_segments = 0\n")
+    broken = run(*args)
+    assert broken.exit_code == 1 and "bounds.toml: field 'max_segments'" in broken.stderr
 
 
 def test_a_real_process(tmp_path: Path) -> None:
@@ -168,3 +247,10 @@ def test_a_real_process(tmp_path: Path) -> None:
     assert failed.returncode == 2
     assert failed.stderr.startswith("vardia: The opening time 'noon' is not a date and time")
     assert "Traceback" not in failed.stderr
+    absurd = subprocess.run(
+        [sys.executable, "-m", "tui", "quote", "--plan", "free", "--channel", "phone",
+         "--segment", SPAN, "--included-used", "1e1000000"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert absurd.returncode == 2 and "Traceback" not in absurd.stderr
+    assert absurd.stderr.count("\n") == 1

@@ -220,8 +220,8 @@ def incident_status(env: Env, ref: str, status: str, as_json: bool) -> None:
 def incident_note(env: Env, ref: str, text: str, as_json: bool) -> None:
     from core.incidents import add_note
 
-    with env.store() as store:
-        note = add_note(store, ref, text)
+    with env.desk() as (store, rules):
+        note = add_note(store, rules, ref, text)
     emit(note, as_json, lambda: _("Note added."))
 
 
@@ -234,8 +234,8 @@ def incident_note(env: Env, ref: str, text: str, as_json: bool) -> None:
 def incident_assign(env: Env, ref: str, technician: str, as_json: bool) -> None:
     from core.incidents import assign
 
-    with env.store() as store:
-        changed = assign(store, ref, technician)
+    with env.desk() as (store, rules):
+        changed = assign(store, rules, ref, technician)
     emit(changed, as_json, lambda: f"{changed.ref}: {changed.assignee or '—'}")
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import click
 
+from core.clock import SystemClock
 from core.errors import InputError
 from core.i18n import _
 from core.models import Expenses, Quote, Segment
+from core.money import entered_amount, typed_number
 from core.pricing import price_session
 from core.rules import Rules
 from core.sla import SlaTargets, targets
@@ -55,20 +57,6 @@ def _segment(text: str) -> Segment:
             _("The segment {text!r} ends before it starts; swap START and END.").format(text=text)
         )
     return Segment(start=start, end=end)
-
-
-def _decimal(text: str, option: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        raise InputError(
-            _("{option} {text!r} is not a number; write it like 12.5.").format(
-                option=option, text=text
-            )
-        )
-    return value
 
 
 def quote_json(quote: Quote) -> dict[str, Any]:
@@ -124,7 +112,12 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
         (_("Total"), quote.total),
     ]
     if quote.credit_debited:
-        money += [(_("Prepaid credit debited"), -quote.credit_debited), (_("Due"), quote.due)]
+        # The credit is net: the VAT it spares is shown too, so the figures add up.
+        spared = quote.total - quote.credit_debited - quote.due
+        money.append((_("Prepaid credit debited"), -quote.credit_debited))
+        if spared:
+            money.append((_("VAT on the credit"), -spared))
+        money.append((_("Due"), quote.due))
     rows.append("")
     rows += [f"  {label:<67} {cents(amount):>10}" for label, amount in money]
     if quote.included_hours_debited:
@@ -172,21 +165,29 @@ def quote(
     as_json: bool,
 ) -> None:
     rules = env.rules()
+    bounds = rules.bounds
     expenses = Expenses(
-        travel=_decimal(travel, "--travel"),
-        parking=_decimal(parking, "--parking"),
-        lodging=_decimal(lodging, "--lodging"),
+        travel=entered_amount(bounds, travel, _("travel expense (--travel)"), expense=True),
+        parking=entered_amount(bounds, parking, _("parking expense (--parking)"), expense=True),
+        lodging=entered_amount(bounds, lodging, _("lodging expense (--lodging)"), expense=True),
+    )
+    # A quote may price planned work, so its dates may lie ahead as far as planning goes.
+    parsed = bounds.check_segments(
+        [_segment(text) for text in segments], SystemClock().now(), planned=True
     )
     priced = price_session(
         rules,
         plan,
         channel,
-        [_segment(text) for text in segments],
-        included_used_hours=_decimal(included_used, "--included-used"),
-        credit=_decimal(credit, "--credit"),
+        parsed,
+        included_used_hours=bounds.check_hours(
+            typed_number(included_used, "--included-used"), _("included hours used")
+        ),
+        credit=entered_amount(bounds, credit, _("prepaid credit (--credit)")),
         expenses=expenses,
         out_of_town=out_of_town,
     )
+    bounds.check_expenses(expenses, priced.channel)
     emit(quote_json(priced), as_json, lambda: _quote_text(priced, rules.billing.vat_rate))
 
 
@@ -226,7 +227,9 @@ def _sla_text(data: dict[str, Any]) -> str:
 @pass_env
 def sla(env: Env, plan: str, opened: str, as_json: bool) -> None:
     rules = env.rules()
-    at = _instant(opened, _("opening time"))
+    at = rules.bounds.check_planned(
+        _instant(opened, _("opening time")), _("opening time"), SystemClock().now()
+    )
     data = sla_json(plan, at, targets(rules, plan, at), rules)
     emit(data, as_json, lambda: _sla_text(data))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import ClassVar, Generic, TypeVar
 
 from textual import on
@@ -14,8 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from core.bounds import Bounds
+from core.errors import InputError
 from core.i18n import _
 from core.models import Expenses
+from core.money import entered_amount
 
 __all__ = ["ChoiceDialog", "StopDialog", "StopRequest", "TextDialog"]
 
@@ -90,18 +93,6 @@ class StopRequest:
         self.expenses = expenses
 
 
-def _amount(text: str) -> Decimal:
-    text = text.strip().replace(",", ".") or "0"
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        message = _("“{text}” is not an amount; type euros like 12.50.").format(text=text)
-        raise ValueError(message) from None
-    if value < 0 or not value.is_finite():
-        raise ValueError(_("An amount cannot be negative."))
-    return value.quantize(Decimal("0.01"))
-
-
 class StopDialog(ModalScreen[StopRequest | None]):
     """Stop the timer: a note and, for an on-site visit out of town, the expenses."""
 
@@ -110,10 +101,11 @@ class StopDialog(ModalScreen[StopRequest | None]):
         Binding("ctrl+s", "save", _("Save session"), id="stop.save", priority=True),
     ]
 
-    def __init__(self, summary: str, *, expenses: bool) -> None:
+    def __init__(self, summary: str, *, expenses: bool, bounds: Bounds) -> None:
         super().__init__(classes="dialog")
         self._summary = summary
         self._expenses = expenses
+        self._bounds = bounds
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="stop-box"):
@@ -142,14 +134,20 @@ class StopDialog(ModalScreen[StopRequest | None]):
 
     def action_save(self) -> None:
         expenses = Expenses()
-        if self._expenses:
-            try:
+        note = self.query_one(TextArea).text.strip()
+        try:
+            self._bounds.check_text(note, "note", _("note"))
+            if self._expenses:
                 expenses = Expenses(
-                    travel=_amount(self.query_one("#stop-travel", Input).value),
-                    parking=_amount(self.query_one("#stop-parking", Input).value),
-                    lodging=_amount(self.query_one("#stop-lodging", Input).value),
+                    travel=self._amount("#stop-travel", _("travel expense")),
+                    parking=self._amount("#stop-parking", _("parking expense")),
+                    lodging=self._amount("#stop-lodging", _("lodging expense")),
                 )
-            except ValueError as error:
-                self.query_one("#stop-error", Static).update(str(error))
-                return
-        self.dismiss(StopRequest(self.query_one(TextArea).text.strip(), expenses))
+        except InputError as error:
+            self.query_one("#stop-error", Static).update(str(error))
+            return
+        self.dismiss(StopRequest(note, expenses))
+
+    def _amount(self, field: str, what: str) -> Decimal:
+        text = self.query_one(field, Input).value
+        return entered_amount(self._bounds, text, what, expense=True)

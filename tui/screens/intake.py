@@ -14,6 +14,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from core.bounds import TextKind
+from core.errors import InputError
 from core.i18n import _
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
 from core.text import fold
@@ -40,7 +42,7 @@ CATEGORY_LABELS = {
 
 _ANSWERS = [(_("unknown"), Answer.UNKNOWN), (_("yes"), Answer.YES), (_("no"), Answer.NO)]
 _MATCHES = 6
-_FIELDS = ("customer", "subject", "override", "premium")
+_FIELDS = ("customer", "subject", "description", "override", "premium")
 """The fields that can stop a save, in form order; each has an ``#intake-<field>-error``."""
 
 
@@ -115,6 +117,7 @@ class IntakeScreen(DeskScreen):
                 yield row(_("Subject"), Input(id="intake-subject", compact=True))
                 yield Static("", classes="field-error", id="intake-subject-error")
                 yield row(_("Description"), Input(id="intake-description", compact=True))
+                yield Static("", classes="field-error", id="intake-description-error")
                 yield row(
                     _("Category"),
                     Select(
@@ -330,6 +333,17 @@ class IntakeScreen(DeskScreen):
             found["customer"] = _("Choose a customer from the list.")
         if not self.query_one("#intake-subject", Input).value.strip():
             found["subject"] = _("Say in a few words what the problem is.")
+        texts: tuple[tuple[str, TextKind, str], ...] = (
+            ("subject", "subject", _("subject")),
+            ("description", "description", _("description")),
+            ("override", "reason", _("override reason")),
+        )
+        for field, kind, what in texts:
+            try:
+                text = self.query_one(f"#intake-{field}", Input).value.strip()
+                self.desk.rules.bounds.check_text(text, kind, what)
+            except InputError as error:
+                found.setdefault(field, str(error))
         assessment = self.assessment
         if assessment is not None:
             override = self.query_one("#intake-override", Input).value.strip()

@@ -14,7 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+
+from tui.__main__ import COMMANDS, cli
 
 IMPORT_ALL_OF_CORE = """
 import importlib, pkgutil, sys
@@ -93,3 +96,23 @@ def test_the_lazy_check_sees_a_heavy_import(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert "textual" in out.stdout.splitlines()[-1]
+
+
+def test_the_command_list_loads_no_command_and_no_model(tmp_path: Path) -> None:
+    """``vardia --help`` lists the commands from their table, so it stays cheap at any size."""
+    modules = (*sorted({e.target.partition(":")[0] for e in COMMANDS.values()}), "pydantic")
+    code = LOADED_BY.format(args=["--help"], heavy=modules)
+    env = {**os.environ, "VARDIA_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.splitlines()[-1] == "loaded:"
+    assert "timer      Start, pause, resume and stop the timer" in out.stdout
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_listed_command_loads_under_its_name(name: str) -> None:
+    command = cli.get_command(click.Context(cli), name)
+    assert isinstance(command, click.Command)
+    assert command.name == name
+    assert not command.hidden

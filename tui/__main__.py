@@ -11,31 +11,42 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
 from core.errors import EXIT_USAGE
 from core.i18n import _
-from tui.cli import Env
 
-__all__ = ["COMMANDS", "VardiaGroup", "cli", "main"]
+__all__ = ["COMMANDS", "Entry", "VardiaGroup", "cli", "main"]
 
-COMMANDS: dict[str, str] = {
-    "quote": "tui.commands.rules:quote",
-    "sla": "tui.commands.rules:sla",
-    "incident": "tui.commands.incidents:incident",
-    "queue": "tui.commands.incidents:queue",
-    "timer": "tui.commands.timer:timer",
-    "customer": "tui.commands.customers:customer",
-    "demo": "tui.commands.demo:demo",
-    "login": "tui.commands.sync:login",
-    "sync": "tui.commands.sync:sync",
-    "status": "tui.commands.sync:status",
-    "statement": "tui.commands.reports:statement",
-    "report": "tui.commands.reports:report",
+
+class Entry(NamedTuple):
+    """Where a subcommand lives (``module:attribute``) and its line in ``vardia --help``."""
+
+    target: str
+    summary: str
+
+
+COMMANDS: dict[str, Entry] = {
+    "quote": Entry(
+        "tui.commands.rules:quote", _("Price a session, with the after-hours surcharge")
+    ),
+    "sla": Entry("tui.commands.rules:sla", _("When an incident opened on a plan is due")),
+    "incident": Entry("tui.commands.incidents:incident", _("Open, show and change incidents")),
+    "queue": Entry("tui.commands.incidents:queue", _("The open incidents in queue order")),
+    "timer": Entry("tui.commands.timer:timer", _("Start, pause, resume and stop the timer")),
+    "customer": Entry("tui.commands.customers:customer", _("List, show and import customers")),
+    "demo": Entry("tui.commands.demo:demo", _("The desk on a throwaway demo dataset")),
+    "login": Entry("tui.commands.sync:login", _("Remember the sync server and your token")),
+    "sync": Entry("tui.commands.sync:sync", _("Push what was captured here, pull what changed")),
+    "status": Entry("tui.commands.sync:status", _("The server, what waits to be sent, last sync")),
+    "statement": Entry("tui.commands.reports:statement", _("A customer's statement for a month")),
+    "report": Entry("tui.commands.reports:report", _("A technician's week, hours per day")),
 }
-"""Every subcommand, as ``module:attribute``; in this order ``vardia --help`` lists them."""
+"""Every subcommand, in the order ``vardia --help`` lists them (subjects together).
+
+The help lists them from here, so that ``vardia --help`` imports no command module."""
 
 
 class VardiaGroup(click.Group):
@@ -48,22 +59,18 @@ class VardiaGroup(click.Group):
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in COMMANDS:
             return found
-        module, _sep, attribute = COMMANDS[cmd_name].partition(":")
+        target = COMMANDS[cmd_name].target
+        module, _sep, attribute = target.partition(":")
         command = getattr(importlib.import_module(module), attribute)
         if not isinstance(command, click.Command):
-            raise TypeError(f"{COMMANDS[cmd_name]} is not a click command")
+            raise TypeError(f"{target} is not a click command")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # In COMMANDS order (subjects together), not click's alphabetical one.
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(formatter.width - 6 - 12)))
-        if rows:
-            with formatter.section(_("Commands")):
-                formatter.write_dl(rows)
+        # In COMMANDS order, from the table: listing loads no command.
+        rows = [(name, entry.summary) for name, entry in COMMANDS.items()]
+        with formatter.section(_("Commands")):
+            formatter.write_dl(rows)
 
     def main(
         self,
@@ -97,12 +104,17 @@ class VardiaGroup(click.Group):
 @click.group(
     cls=VardiaGroup,
     invoke_without_command=True,
-    help=_("vardia — the on-call support technician's desk."),
+    help=_(
+        "vardia — the on-call support technician's desk. Run alone, it opens the desk: "
+        "the queue, intake, the timer and sync in one terminal."
+    ),
 )
 @click.version_option(package_name="vardia", prog_name="vardia", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     # The environment is read here, once; every command receives it with @pass_env.
+    from tui.cli import Env
+
     ctx.obj = Env.from_environ()
     if ctx.invoked_subcommand is None:
         from tui.launch import run_app

@@ -20,7 +20,7 @@ from core.clock import SystemClock
 from core.customer_csv import read_customers_csv
 from core.errors import ConfigError, InputError, VardiaError, exit_status
 from core.i18n import _
-from core.rules import load_rules, plans_document
+from core.rules import load_bounds, load_rules, plans_document
 from core.sync.protocol import SyncedPriceList
 from server.admin import import_customers, list_devices
 from server.app import create_app
@@ -232,7 +232,10 @@ def serve(ctx: click.Context, /, fd: int | None, log_level: str, **options: Any)
             ),
             err=True,
         )
-    app = create_app(engine, clock=SystemClock(), limits=limits, price_list=price_list)
+    bounds = load_bounds(home / PRICE_LIST_DIR)
+    app = create_app(
+        engine, clock=SystemClock(), limits=limits, price_list=price_list, bounds=bounds
+    )
     if fd is not None:
         sock = socket.socket(fileno=fd)
         sock.listen(2048)

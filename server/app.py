@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 import server
+from core.bounds import Bounds
 from core.clock import Clock, SystemClock
 from core.errors import InputError
 from core.models import Incident
-from core.rules import plans_document
+from core.rules import load_bounds, plans_document
 from core.sync.protocol import (
     API_PREFIX,
     MAX_PULL_LIMIT,
@@ -23,6 +24,7 @@ from core.sync.protocol import (
     PushResponse,
     SyncedPriceList,
     WhoAmI,
+    check_push,
 )
 from server.admin import admin_incidents as read_incidents
 from server.admin import admin_sessions as read_sessions
@@ -62,12 +64,16 @@ def create_app(
     clock: Clock | None = None,
     limits: Limits | None = None,
     price_list: SyncedPriceList | None = None,
+    bounds: Bounds | None = None,
 ) -> FastAPI:
     """The ASGI application over ``engine``; the schema must already be migrated.
 
     ``price_list`` is what pulls hand technicians; the shipped plans when left out.
+    ``bounds`` are what pushed operations must keep to (core.bounds); the shipped ones
+    when left out.
     """
     clock = clock or SystemClock()
+    bounds = bounds or load_bounds(None)
     served = price_list or SyncedPriceList.of(plans_document(None))
     app = FastAPI(
         title="vardia sync server",
@@ -96,7 +102,12 @@ def create_app(
 
     @app.post(f"{API_PREFIX}/push")
     def push(body: PushRequest, who: CallerDep) -> PushResponse:
-        return apply_push(engine, who, body, clock.now())
+        now = clock.now()
+        try:
+            check_push(body, bounds, now)
+        except InputError as error:
+            raise HTTPException(422, str(error)) from None
+        return apply_push(engine, who, body, now, bounds)
 
     @app.get(f"{API_PREFIX}/pull")
     def pull(

@@ -18,6 +18,7 @@ import hashlib
 import ipaddress
 import logging
 import math
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -40,6 +41,9 @@ PUBLIC_PATHS = frozenset({"/v1/health", "/openapi.json", "/docs", "/redoc"})
 # A token found valid is trusted for the bucket choice this long; the API still checks
 # every request's token itself, so a revoked token is refused at once all the same.
 KNOWN_TOKEN_SECONDS = 300.0
+# A JSON escape of NUL: ``\u0000`` after an odd run of backslashes. After an even run the
+# backslashes escape each other and ``u0000`` is the text a person typed, which is text.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 @dataclass(frozen=True)
@@ -247,7 +251,7 @@ class Guard:
         if len(body) > limit:
             await _refusal(413, self._too_large())(scope, receive, send)
             return
-        if b"\\u0000" in body or b"\x00" in body:
+        if b"\x00" in body or _NUL_ESCAPE.search(body):
             # PostgreSQL text cannot hold NUL; refuse it before any write.
             await error_response(422, "NUL characters are not accepted.")(scope, receive, send)
             return

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from core.bounds import Bounds
 from core.models import Incident, Session
 from core.sync.protocol import (
     SKEW_LIMIT_SECONDS,
@@ -23,7 +24,7 @@ from core.sync.protocol import (
     OpStatus,
     PushRequest,
     PushResponse,
-    parse_payload,
+    check_operation,
 )
 from server.auth import Caller
 from server.db import applied_ops, bump_version, devices
@@ -36,8 +37,13 @@ class _Rejected(Exception):
     """An operation the server refuses; its message is the reason sent back."""
 
 
-def push(engine: Engine, caller: Caller, request: PushRequest, now: datetime) -> PushResponse:
-    """Apply a batch in one transaction: each op once, a result for each, in order."""
+def push(
+    engine: Engine, caller: Caller, request: PushRequest, now: datetime, bounds: Bounds
+) -> PushResponse:
+    """Apply a batch in one transaction: each op once, a result for each, in order.
+
+    An operation outside the domain bounds is rejected with its sentence and stores nothing.
+    """
     offset = (request.sent_at - now).total_seconds()
     op_ids = [op.op_id for op in request.operations]
     with engine.begin() as conn:
@@ -60,7 +66,7 @@ def push(engine: Engine, caller: Caller, request: PushRequest, now: datetime) ->
                 earlier = OpResult.model_validate_json(done[op.op_id])
                 results.append(earlier.model_copy(update={"status": OpStatus.DUPLICATE}))
                 continue
-            result = _apply(batch, caller, op, offset, now)
+            result = _apply(batch, caller, op, offset, now, bounds)
             if result.status is not OpStatus.REJECTED:
                 done[op.op_id] = result.model_dump_json()
                 applied.append(
@@ -91,9 +97,11 @@ def _touch_device(
         conn.execute(insert(devices).values(device_id=device_id, first_seen=now, **values))
 
 
-def _apply(batch: Batch, caller: Caller, op: Operation, offset: float, now: datetime) -> OpResult:
+def _apply(
+    batch: Batch, caller: Caller, op: Operation, offset: float, now: datetime, bounds: Bounds
+) -> OpResult:
     try:
-        payload = parse_payload(op)
+        payload = check_operation(op, bounds, now)
         conflicts: list[FieldConflict] = []
         match payload:
             case Incident():

@@ -51,7 +51,7 @@ def _run(paths: Paths, technician: str, server: tuple[str, str] | None = None) -
         store = Store.open(paths, clock=clock, technician=technician)
         rules = _first_read(store, paths.config_dir)
         try:
-            client = _client(store, login, server, clock)
+            client = _client(store, login, server, clock, rules)
         except VardiaError:
             store.close()
             raise
@@ -72,14 +72,21 @@ def _run(paths: Paths, technician: str, server: tuple[str, str] | None = None) -
 
 
 def _client(
-    store: Store, login: Login | None, server: tuple[str, str] | None, clock: SystemClock
+    store: Store,
+    login: Login | None,
+    server: tuple[str, str] | None,
+    clock: SystemClock,
+    rules: Rules,
 ) -> SyncClient | None:
     """The sync client for the saved login, or for the demo's own server; None offline."""
+    device = store.device_id
     if server is not None:
-        return SyncClient(store, server[0], server[1], device_id=store.device_id, clock=clock)
+        return SyncClient(
+            store, server[0], server[1], device_id=device, clock=clock, bounds=rules.bounds
+        )
     if login is None:
         return None
-    return SyncClient.for_login(store, login, device_id=store.device_id, clock=clock)
+    return SyncClient.for_login(store, login, device_id=device, clock=clock, bounds=rules.bounds)
 
 
 def run_app(env: Env) -> None:

@@ -20,9 +20,11 @@ from typing import Any, ParamSpec, TypeVar
 import httpx
 from pydantic import ValidationError
 
+from core.bounds import Bounds
 from core.clock import Clock, SystemClock
 from core.errors import AuthError, SyncError, UnreachableError
 from core.i18n import _
+from core.rules import load_bounds
 from core.sync.backoff import Backoff
 from core.sync.log import LOG, hide
 from core.sync.login import Login
@@ -30,11 +32,13 @@ from core.sync.price_list import held_version, save_price_list
 from core.sync.protocol import (
     API_PREFIX,
     MAX_BATCH,
+    Operation,
     OpStatus,
     PullResponse,
     PushRequest,
     PushResponse,
     WhoAmI,
+    check_operation,
 )
 from core.sync.secure import check_server_url, ssl_context, tls_failure
 from core.sync.state import (
@@ -126,6 +130,9 @@ class SyncClient:
 
     Every store access holds ``store_lock`` and no network call does: an app sharing the
     lock reads and saves while a request waits on a slow server.
+
+    An operation outside ``bounds`` (the shipped ones when none are given) is not pushed:
+    it is set aside as refused, with its content and the reason, as the server would.
     """
 
     def __init__(
@@ -145,6 +152,7 @@ class SyncClient:
         store_lock: threading.Lock | None = None,
         ca_file: Path | str | None = None,
         allow_insecure_http: bool = False,
+        bounds: Bounds | None = None,
     ) -> None:
         if not 0 < timeout < float("inf"):
             # httpx reads without a timeout block forever on a server that never answers.
@@ -160,6 +168,7 @@ class SyncClient:
         self.page_size = page_size
         self.backoff = backoff or Backoff()
         self.poll_seconds = poll_seconds
+        self.bounds = bounds or load_bounds(None)
         self._offset: float | None = None
         self._http = httpx.Client(
             base_url=self.server_url + API_PREFIX,
@@ -266,6 +275,10 @@ class SyncClient:
         while ops := self._locked(self.store.pending_operations, size):
             if acknowledged & {op.op_id for op in ops}:
                 raise SyncError(_("The local store kept operations the server acknowledged."))
+            ops, held = self._within_bounds(ops)
+            report += held
+            if not ops:
+                continue
             request = PushRequest(
                 device_id=self.device_id, sent_at=self.clock.now(), operations=ops
             )
@@ -284,13 +297,43 @@ class SyncClient:
                     # server cannot read): halve it until the culprit is alone.
                     size = max(1, len(ops) // 2)
                     continue
-                report += self._settle_refused(ops[0].op_id, ops[0].kind, ops[0].entity_id, error)
+                report += self._settle_refused(ops[0], error)
                 acknowledged.add(ops[0].op_id)
                 continue
             report += self._settle(PushResponse.model_validate_json(response.content), ops)
             acknowledged |= {op.op_id for op in ops}
             size = self.batch_size
         return report
+
+    def _within_bounds(self, ops: list[Operation]) -> tuple[list[Operation], PushReport]:
+        """The operations to push; those outside the bounds are set aside as refused."""
+        now = self.clock.now()
+        refused: list[Rejection] = []
+        for op in ops:
+            try:
+                check_operation(op, self.bounds, now)
+            except ValueError as error:
+                refused.append(
+                    Rejection(
+                        op_id=op.op_id,
+                        kind=op.kind,
+                        entity_id=op.entity_id,
+                        reason=_("not sent: {reason}").format(reason=error),
+                        at=now,
+                        operation=op,
+                    )
+                )
+        if not refused:
+            return ops, PushReport()
+        with self.store_lock:
+            add_rejections(self.store, refused)
+            self.store.acknowledge(r.op_id for r in refused)
+        for r in refused:
+            LOG.warning(
+                "kept back %s %s (operation %s): %s", r.kind, r.entity_id, r.op_id, r.reason
+            )
+        gone = {r.op_id for r in refused}
+        return [op for op in ops if op.op_id not in gone], PushReport(rejected=len(refused))
 
     def _settle(self, response: PushResponse, ops: list[Any]) -> PushReport:
         if [r.op_id for r in response.results] != [op.op_id for op in ops]:
@@ -318,6 +361,7 @@ class SyncClient:
                 entity_id=by_id[r.op_id].entity_id,
                 reason=r.reason or _("no reason given"),
                 at=now,
+                operation=by_id[r.op_id],
             )
             for r in response.results
             if r.status is OpStatus.REJECTED
@@ -339,15 +383,18 @@ class SyncClient:
             rejected=counts[OpStatus.REJECTED],
         )
 
-    def _settle_refused(
-        self, op_id: str, kind: str, entity_id: str, error: SyncError
-    ) -> PushReport:
+    def _settle_refused(self, op: Operation, error: SyncError) -> PushReport:
         rejection = Rejection(
-            op_id=op_id, kind=kind, entity_id=entity_id, reason=str(error), at=self.clock.now()
+            op_id=op.op_id,
+            kind=op.kind,
+            entity_id=op.entity_id,
+            reason=str(error),
+            at=self.clock.now(),
+            operation=op,
         )
         with self.store_lock:
             add_rejections(self.store, [rejection])
-            self.store.acknowledge([op_id])
+            self.store.acknowledge([op.op_id])
         _log_refused([rejection])
         return PushReport(rejected=1)
 

@@ -14,18 +14,27 @@ and its sha256 ``version``). The client passes the version it holds as the ``pri
 query parameter (empty when it holds none); a page carries the price list only when that
 differs from the server's, and never when the parameter is left out, so older clients
 still read every page.
+
+``check_operation`` reads an operation as ``parse_payload`` does and then checks its meaning
+against the domain bounds (core.bounds) at a clock's ``now``: the device runs it before it
+pushes, the server before it applies, so both refuse the same operations with the same
+sentence. ``check_push`` does the same for a push's envelope.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from core.bounds import Bounds, check_json
+from core.errors import InputError
+from core.i18n import _
 from core.models import Customer, Incident, Note, ServerPrice, Session
 
 __all__ = [
@@ -51,6 +60,8 @@ __all__ = [
     "SessionPrice",
     "SyncedPriceList",
     "WhoAmI",
+    "check_operation",
+    "check_push",
     "parse_payload",
 ]
 
@@ -175,12 +186,63 @@ def parse_payload(op: Operation) -> Payload:
     return parsed
 
 
+def check_operation(op: Operation, bounds: Bounds, now: datetime) -> Payload:
+    """The operation's payload, read and within the domain bounds at ``now``.
+
+    Raises ValueError with the sentence to show, as ``parse_payload`` does.
+    """
+    try:
+        # The raw document first: a NaN or a NUL anywhere, whatever field it hides in.
+        check_json(op.payload)
+        bounds.check_device_id(op.device_id)
+        bounds.check_happened(op.created_at, _("operation's time"), now)
+        payload = parse_payload(op)
+        match payload:
+            case Incident():
+                bounds.check_incident(payload, now)
+            case IncidentUpdate():
+                for field, change in payload.changes.items():
+                    bounds.check_incident_change(field, _incident_value(field, change.to), now)
+            case NotePayload():
+                bounds.check_note(payload, now)
+            case Session():
+                bounds.check_session(payload, now)
+    except InputError as error:
+        raise ValueError(str(error)) from None
+    return payload
+
+
+def _incident_value(field: str, value: Any) -> Any:
+    """A wire value as the Incident field's type; ValueError with a reason if it is not one."""
+    try:
+        return _field_type(field).validate_python(value)
+    except ValidationError as error:
+        raise ValueError(f"invalid incident value at {field}: {error.errors()[0]['msg']}") from None
+
+
+@cache
+def _field_type(field: str) -> TypeAdapter[Any]:
+    annotation: Any = Incident.model_fields[field].annotation
+    return TypeAdapter(annotation)
+
+
 class PushRequest(_Wire):
     """A batch of operations from one device, oldest first, with the device's clock reading."""
 
     device_id: Id
     sent_at: AwareDatetime
     operations: list[Operation] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+def check_push(request: PushRequest, bounds: Bounds, now: datetime) -> PushRequest:
+    """The push's envelope within the bounds: a device id vardia makes, a believable clock.
+
+    Raises InputError with the sentence to show; the operations are checked one by one.
+    """
+    bounds.check_device_id(request.device_id)
+    offset = (request.sent_at - now) / timedelta(seconds=1)
+    bounds.check_offset(offset, _("sending device's clock offset"))
+    return request
 
 
 class OpStatus(StrEnum):

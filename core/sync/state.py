@@ -79,13 +79,18 @@ class Conflict(_Doc):
 
 
 class Rejection(_Doc):
-    """An operation the server refused for good, with its reason; it is not retried."""
+    """An operation refused for good, by the server or before it was pushed, with its reason.
+
+    It is not retried; ``operation`` keeps its whole content (None when an older vardia
+    recorded the refusal).
+    """
 
     op_id: str
     kind: str
     entity_id: str
     reason: str
     at: AwareDatetime
+    operation: Operation | None = None
 
 
 def load_state(store: SyncStore) -> SyncState:

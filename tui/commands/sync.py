@@ -29,10 +29,12 @@ __all__ = ["COMMANDS"]
 
 
 @contextmanager
-def _client(store: Store, login: Login) -> Iterator[SyncClient]:
+def _client(store: Store, login: Login, config_dir: Path) -> Iterator[SyncClient]:
+    from core.rules import load_bounds
     from core.sync.client import SyncClient
 
-    with SyncClient.for_login(store, login, device_id=store.device_id) as client:
+    bounds = load_bounds(config_dir)
+    with SyncClient.for_login(store, login, device_id=store.device_id, bounds=bounds) as client:
         yield client
 
 
@@ -192,7 +194,7 @@ def sync(as_json: bool) -> None:
     open_log(paths.log_dir)
     with (
         Store.open(paths, technician=technician_name()) as store,
-        _client(store, found) as client,
+        _client(store, found, paths.config_dir) as client,
     ):
         report = client.sync()
         pending = store.pending_count()
@@ -244,7 +246,7 @@ def status(as_json: bool) -> None:
         online = False
         if found is not None:
             try:
-                with _client(store, found) as client:
+                with _client(store, found, paths.config_dir) as client:
                     online = client.is_online()
             except (InputError, ConfigError) as error:
                 # The saved login cannot be used (plain http:// to another host, a CA file

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from core.errors import BlockedError, InputError, NoPremiumLeftError, NotFoundError
 from core.i18n import _
 from core.ids import new_id
+from core.ledger import Standing, standing
 from core.models import (
     OUT_OF_SCOPE,
     Category,
@@ -25,6 +26,7 @@ from core.models import (
     Entitlements,
     Incident,
     Prerequisites,
+    Session,
 )
 from core.rules import Rules
 from core.sla import SlaTargets, targets
@@ -43,6 +45,7 @@ __all__ = [
     "find_customer",
     "open_incident",
     "plan_in_force",
+    "standing_of",
 ]
 
 FREE_PLAN = "free"
@@ -127,6 +130,22 @@ def current_entitlements(rules: Rules, customer: Customer, on: date) -> Entitlem
     year = rules.plans.plan(plan_id).contract_year(on)
     used = customer.entitlements
     return used if used is not None and used.year == year else Entitlements(year=year)
+
+
+def standing_of(store: Store, rules: Rules, customer: Customer, on: date) -> Standing:
+    """The customer's ledger on day ``on`` as this device knows it (SPEC §7.1).
+
+    The stored record holds the server's ledger as last pulled; this device's work the
+    server has not acknowledged yet is added from the outbox, so a pull never hides it.
+    """
+
+    def held(session_id: str) -> Session | None:
+        try:
+            return store.session(session_id)
+        except NotFoundError:
+            return None
+
+    return standing(rules, customer, on, store.pending_work(customer.id), held)
 
 
 def _reason(text: str | None) -> str | None:
@@ -224,9 +243,16 @@ def build_incident(
 
 
 def open_incident(store: Store, rules: Rules, request: IntakeRequest) -> Incident:
-    """Open an incident now: assess it, fix its SLA, save it with its outbox op."""
-    customer = store.customer(request.customer_id)
+    """Open an incident now: assess it, fix its SLA, save it with its outbox op.
+
+    The premium pack it may claim is counted on the ledger (``standing_of``); the claim
+    itself reaches the ledger as the incident's operation, so no customer record changes.
+    """
     now = store.clock.now()
+    stored = store.customer(request.customer_id)
+    customer = standing_of(store, rules, stored, rules.calendar.local_date(now)).with_customer(
+        stored
+    )
     incident = build_incident(
         rules,
         customer,
@@ -237,15 +263,6 @@ def open_incident(store: Store, rules: Rules, request: IntakeRequest) -> Inciden
         by=store.technician,
     )
     rules.bounds.check_incident(incident, now)
-    changed: list[Customer] = []
-    if incident.eligibility.premium_used:
-        used = current_entitlements(rules, customer, rules.calendar.local_date(now))
-        entitlements = used.model_copy(
-            update={"premium_incidents_used": used.premium_incidents_used + 1}
-        )
-        changed.append(
-            customer.model_copy(update={"entitlements": entitlements, "updated_at": now})
-        )
     op = store.operation(OperationKind.INCIDENT_OPEN, incident.id, incident.model_dump(mode="json"))
-    store.commit(op, incidents=[incident], customers=changed)
+    store.commit(op, incidents=[incident])
     return incident

@@ -1,7 +1,9 @@
 """The technician's timer: start, pause, resume, stop — on disk from its first second (SPEC §5).
 
-Stopping prices the session with the rules engine, saves it with its outbox op, updates
-the customer's entitlements and clears the timer, all in one committed change.
+Stopping prices the session with the rules engine against the customer's ledger as this
+device knows it (``core.intake.standing_of``), saves it with its outbox op and clears the
+timer, all in one committed change. The price is provisional: the server prices the session
+again on its ledger, and that price is the one owed (SPEC §7.1).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from enum import StrEnum
 from core.errors import InputError, RuleError, TimerError
 from core.i18n import _
 from core.ids import new_id
-from core.intake import current_entitlements
+from core.intake import current_entitlements, standing_of
+from core.ledger import billed_quote
 from core.models import (
     OPEN_STATUSES,
     Channel,
@@ -37,6 +40,7 @@ __all__ = [
     "debit",
     "edit_session",
     "elapsed",
+    "ledger_customer",
     "pause",
     "price_for",
     "resume",
@@ -161,6 +165,13 @@ def price_for(
     )
 
 
+def ledger_customer(store: Store, rules: Rules, customer_id: str, at: datetime) -> Customer:
+    """The customer as work at ``at`` would find it: its record with this device's pending work."""
+    stored = store.customer(customer_id)
+    on = rules.calendar.local_date(at)
+    return standing_of(store, rules, stored, on).with_customer(stored)
+
+
 def debit(rules: Rules, customer: Customer, session: Session, sign: int = 1) -> Customer:
     """The customer after a session: included hours used and prepaid credit spent.
 
@@ -191,7 +202,7 @@ def stop(
     if not segments:
         raise InputError(_("The timer has no recorded time; discard it instead."))
     incident = store.incident(timer.incident_id)
-    customer = store.customer(incident.customer_id)
+    customer = ledger_customer(store, rules, incident.customer_id, segments[0].start)
     quote = price_for(rules, incident, customer, timer.channel, segments, expenses)
     session = Session(
         id=new_id(),
@@ -207,9 +218,8 @@ def stop(
         recorded_at=now,
     )
     rules.bounds.check_session(session, now)
-    updated = debit(rules, customer, session).model_copy(update={"updated_at": now})
     op = store.operation(OperationKind.SESSION_RECORD, session.id, session.model_dump(mode="json"))
-    store.commit(op, sessions=[session], customers=[updated], clear_timer_of=timer.technician)
+    store.commit(op, sessions=[session], clear_timer_of=timer.technician)
     return session
 
 
@@ -239,7 +249,10 @@ def edit_session(
             )
         )
     incident = store.incident(old.incident_id)
-    before = debit(rules, store.customer(old.customer_id), old, sign=-1)
+    # The ledger without the session as it was counted: the server's price of it if known.
+    counted = old.model_copy(update={"quote": billed_quote(old)})
+    ledger = ledger_customer(store, rules, old.customer_id, old.started_at)
+    before = debit(rules, ledger, counted, sign=-1)
     new_channel = channel or old.channel
     ordered = tuple(sorted(segments, key=lambda segment: segment.start))
     now = store.clock.now()
@@ -260,7 +273,6 @@ def edit_session(
         }
     )
     rules.bounds.check_session(edited, now)
-    customer = debit(rules, before, edited).model_copy(update={"updated_at": now})
     op = store.operation(OperationKind.SESSION_EDIT, edited.id, edited.model_dump(mode="json"))
-    store.commit(op, sessions=[edited], customers=[customer], replacing=[old])
+    store.commit(op, sessions=[edited], replacing=[old])
     return edited

@@ -24,7 +24,7 @@ from core.models import Channel, Incident, IncidentStatus, Session
 from core.periods import IsoWeek, Month
 from core.rules import Rules
 from tui.desk import Desk, TimerState
-from tui.format import CHANNEL_LABELS, money
+from tui.format import CHANNEL_LABELS, ledger_age, money
 from tui.messages import (
     Changed,
     CustomerRequest,
@@ -136,6 +136,7 @@ class VardiaApp(App[None]):
             running=running,
             after_hours=running and not self.rules.calendar.is_support_time(now),
             net=self.desk.running_net(timer, incident, customer, now),
+            ledger=ledger_age(customer.ledger_as_of if customer else None, now),
             keys=" · ".join(
                 f"{self._key_for(binding_id)} {label}"
                 for binding_id, label in (
@@ -418,6 +419,7 @@ class VardiaApp(App[None]):
                 view.ref if view else "",
                 view.customer if view else "",
                 view.channel if view else "",
+                view.price if view else "",
             )
             if part
         )

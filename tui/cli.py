@@ -23,10 +23,20 @@ from core.errors import VardiaError, exit_status
 from core.settings import Paths, technician_name
 
 if TYPE_CHECKING:
+    from core.models import Session
     from core.rules import Rules
     from core.store import Store
 
-__all__ = ["Env", "choice", "emit", "exit_status", "json_option", "pass_env", "reports_errors"]
+__all__ = [
+    "Env",
+    "choice",
+    "emit",
+    "exit_status",
+    "json_option",
+    "pass_env",
+    "reports_errors",
+    "session_json",
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,19 @@ def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError
+
+
+def session_json(session: Session) -> dict[str, Any]:
+    """A session as ``--json`` gives it: the record, whether its price is only this device's
+    (``provisional``), and why the server's price differs (``price_reasons``, sentences)."""
+    from core.ledger import explain, is_provisional
+
+    price = session.server_price
+    return {
+        **session.model_dump(mode="json"),
+        "provisional": is_provisional(session),
+        "price_reasons": [explain(r) for r in price.reasons] if price is not None else [],
+    }
 
 
 def emit(data: Any, as_json: bool, render: Callable[[], str] | None = None) -> None:

@@ -76,11 +76,17 @@ class Assessment:
     credit: Decimal
     warn_at: datetime
     deadline: datetime
+    assessed_at: datetime
+    ledger_as_of: datetime | None
+    """When the server computed the ledger the preview stands on; None: never synced."""
 
 
 @dataclass(frozen=True)
 class TimerState:
-    """The timer on disk, with the incident and customer it runs for (when still known)."""
+    """The timer on disk, with the incident and customer it runs for (when still known).
+
+    The customer is as the device's ledger has it (``Desk.ledger``), for the running price.
+    """
 
     timer: Timer
     incident: Incident | None
@@ -138,7 +144,8 @@ class Desk:
             if timer is None:
                 return None
             incident = self.store.incident(timer.incident_id)
-            return TimerState(timer, incident, self._customer_or_none(incident.customer_id))
+            customer = self._customer_or_none(incident.customer_id)
+            return TimerState(timer, incident, customer and self._ledger(customer))
 
     def _customer_or_none(self, customer_id: str) -> Customer | None:
         try:
@@ -146,6 +153,13 @@ class Desk:
         except VardiaError:
             return None
         return customer
+
+    def _ledger(self, customer: Customer) -> Customer:
+        """The customer as the freshest ledger this device has: the server's as last pulled
+        plus this device's pending work (called under the lock)."""
+        today = self.rules.calendar.local_date(self.clock.now())
+        ledger = intake.standing_of(self.store, self.rules, customer, today)
+        return ledger.with_customer(customer)
 
     def incident_detail(self, incident_id: str) -> IncidentDetail:
         with self._lock:
@@ -159,7 +173,7 @@ class Desk:
     def customer_detail(self, customer_id: str) -> tuple[Customer, list[Incident]]:
         with self._lock:
             return (
-                self.store.customer(customer_id),
+                self._ledger(self.store.customer(customer_id)),
                 self.store.incidents_for_customer(customer_id),
             )
 
@@ -185,7 +199,8 @@ class Desk:
         self, customer_id: str, category: Category, via: Channel, scope_reason: str | None
     ) -> Assessment:
         """What opening an incident now would give, before the person decides anything."""
-        customer = self.locked(self.store.customer, customer_id)
+        with self._lock:
+            customer = self._ledger(self.store.customer(customer_id))
         now = self.clock.now()
         request = IntakeRequest(
             customer_id=customer_id,
@@ -212,6 +227,8 @@ class Desk:
             credit=customer.prepaid_credit,
             warn_at=due.warn_at,
             deadline=due.deadline,
+            assessed_at=now,
+            ledger_as_of=customer.ledger_as_of,
         )
 
     def open_incident(self, form: IntakeForm) -> Incident:
@@ -306,7 +323,10 @@ class Desk:
         return incident
 
     def included_hours(self, customer: Customer) -> list[str]:
-        """Per channel with included hours: used and left this contract year, as text."""
+        """Per channel with included hours: used and left this contract year, as text.
+
+        ``customer`` as ``customer_detail`` and ``assess`` read it, with the device's ledger.
+        """
         contract = customer.contract
         today = self.rules.calendar.local_date(self.clock.now())
         # A plan not in force includes nothing: the customer is served as free.
@@ -325,7 +345,15 @@ class Desk:
                 left = max(Decimal(0), terms.included_hours - spent)
                 found.append(
                     _("{channel}: {used} of {total} h used, {left} h left").format(
-                        channel=channel.value, used=spent, total=terms.included_hours, left=left
+                        channel=channel.value,
+                        used=_hours(spent),
+                        total=_hours(terms.included_hours),
+                        left=_hours(left),
                     )
                 )
         return found
+
+
+def _hours(value: Decimal) -> str:
+    """Hours as a person writes them: ``2``, ``3.5``, never ``2.0000``."""
+    return format(value.normalize(), "f")

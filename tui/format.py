@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from core.calendar import ATHENS
 from core.i18n import _
-from core.models import Answer, Channel, Eligibility, IncidentStatus
+from core.models import Answer, Channel, Eligibility, IncidentStatus, Session
 from core.money import to_cents
 from core.text import fold
 
@@ -19,6 +19,7 @@ __all__ = [
     "ANSWER_LABELS",
     "ATHENS",
     "CHANNEL_LABELS",
+    "PROVISIONAL",
     "SLA_MARKS",
     "STATUS_LABELS",
     "at_athens",
@@ -27,7 +28,9 @@ __all__ = [
     "elapsed",
     "eligibility_lines",
     "hours",
+    "ledger_age",
     "money",
+    "price_notes",
     "short_at",
     "slug",
 ]
@@ -122,6 +125,40 @@ def short_at(at: datetime | None, tz: tzinfo = ATHENS) -> str:
     if at is None:
         return _("—")
     return at.astimezone(tz).strftime("%a %d %b %H:%M")
+
+
+def ledger_age(as_of: datetime | None, now: datetime, tz: tzinfo = ATHENS) -> str:
+    """How fresh the customer's ledger is: ``ledger as of 14:02``, or ``never synced``."""
+    if as_of is None:
+        return _("ledger never synced")
+    local = as_of.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return _("ledger as of {time}").format(time=f"{local:%H:%M}")
+    return _("ledger as of {when}").format(when=f"{local:%d %b %H:%M}")
+
+
+PROVISIONAL = _("provisional")
+"""The mark of a price made on this device that the server has not confirmed yet."""
+
+
+def price_notes(session: Session) -> list[str]:
+    """What a session's price is worth, in sentences: provisional, or the server's and why.
+
+    Nothing when the server confirmed the device's price.
+    """
+    # Loaded here: the pricing rules stay out of commands that show no session.
+    from core.ledger import billed_quote, explain, is_provisional
+
+    if is_provisional(session):
+        return [_("Provisional: priced on this device; the server's price will replace it.")]
+    price = session.server_price
+    if price is None or not price.reasons:
+        return []
+    owed = billed_quote(session)
+    head = _("Re-priced by the server: net {net} (this device said {device}).").format(
+        net=money(owed.net), device=money(session.quote.net)
+    )
+    return [head, *(explain(reason) for reason in price.reasons)]
 
 
 def slug(text: str) -> str:

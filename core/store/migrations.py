@@ -2,8 +2,11 @@
 
 Schema 1 kept every session in one ``sessions.json`` and the outbox in ``outbox.json``;
 schema 2 partitions sessions by month and the outbox in chunks, so that saving a session
-no longer rewrites all of history nor every pending operation. Each step is idempotent and
-``meta.json`` is bumped last, so a crash during a migration just runs it again.
+no longer rewrites all of history nor every pending operation. Schema 3 keeps in each
+customer record the server's ledger as last pulled, without this device's unpushed work
+(which schema 2 debited into it): previews add that work back from the outbox
+(``core.ledger.standing``). Each step is idempotent and ``meta.json`` is bumped last, so a
+crash during a migration just runs it again.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from typing import Any
 
 import orjson
 
+from core.errors import VardiaError
+from core.ledger import standing
+from core.models import Customer
+from core.rules import Rules, load_rules
 from core.store.storage import SCHEMA_VERSION, atomic_write, month_of, read_envelope
 
 __all__ = ["migrate"]
@@ -42,26 +49,75 @@ def _v1_to_v2(data_dir: Path) -> None:
     if outbox is not None:
         first = data_dir / "outbox" / f"{1:012d}.json"
         atomic_write(first, _envelope(outbox["tables"], outbox.get("header", {})))
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    envelope = read_envelope(path)
+    return list(envelope["tables"].get("records", {}).values()) if envelope else []
+
+
+def _rules(data_dir: Path) -> Rules:
+    """The rules the device priced with: the shipped ones under the price list last synced."""
+    synced = next(iter(_records(data_dir / "docs" / "price_list.json")), None)
+    try:
+        return load_rules(None, synced["document"] if synced else None)
+    except VardiaError:
+        return load_rules()
+
+
+def _v2_to_v3(data_dir: Path, now: datetime) -> None:
+    path = data_dir / "customers.json"
+    envelope = read_envelope(path)
+    if envelope is None or envelope.get("header", {}).get("rebased"):
+        return
+    pending = [
+        (entry["op"]["kind"], entry["op"]["payload"])
+        for chunk in sorted((data_dir / "outbox").glob("*.json"))
+        for entry in sorted(_records(chunk), key=lambda entry: entry["seq"])
+    ]
+    customers = envelope["tables"].get("records", {})
+    owners = {payload.get("customer_id") for _kind, payload in pending}
+    if owners & set(customers):
+        rules = _rules(data_dir)
+        today = rules.calendar.local_date(now)
+        for key in owners & set(customers):
+            customer = Customer.model_validate(customers[key])
+            base = standing(rules, customer, today, pending, sign=-1).with_customer(customer)
+            customers[key] = base.model_dump(mode="json")
+    # Marked in the same write, so a crash before meta.json is bumped does not take it twice.
+    header = {**envelope.get("header", {}), "rebased": True}
+    atomic_write(path, _envelope(envelope["tables"], header))
+
+
+def _restamp(data_dir: Path) -> None:
+    """Every file the steps left in an older schema says the current one."""
     for path in sorted(data_dir.rglob("*.json")):
         if (path.parent == data_dir and path.name in LEGACY) or path.name.startswith("."):
             continue
         found = read_envelope(path)
-        if found is not None and found["schema"] < 2:
+        if found is not None and found["schema"] < SCHEMA_VERSION:
             atomic_write(path, _envelope(found["tables"], found.get("header", {})))
 
 
 LEGACY = ("sessions.json", "outbox.json", "meta.json")
-STEPS: dict[int, Callable[[Path], None]] = {1: _v1_to_v2}
+STEPS: dict[int, Callable[[Path, datetime], None]] = {
+    1: lambda data_dir, _now: _v1_to_v2(data_dir),
+    2: _v2_to_v3,
+}
 
 
-def migrate(data_dir: Path) -> None:
-    """Run every step from the directory's schema (in ``meta.json``) up to the current one."""
+def migrate(data_dir: Path, now: datetime) -> None:
+    """Run every step from the directory's schema (in ``meta.json``) up to the current one.
+
+    ``now`` dates the contract year whose entitlements the steps read.
+    """
     meta_path = data_dir / "meta.json"
     meta = read_envelope(meta_path)
     if meta is None or meta["schema"] == SCHEMA_VERSION:
         return
     for version in range(meta["schema"], SCHEMA_VERSION):
-        STEPS[version](data_dir)
+        STEPS[version](data_dir, now)
+    _restamp(data_dir)
     atomic_write(meta_path, _envelope(meta["tables"], meta.get("header", {})))
     for name in LEGACY[:2]:
         (data_dir / name).unlink(missing_ok=True)

@@ -43,7 +43,7 @@ __all__ = [
     "remove_stale_temp_files",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TEMP_MARKER = ".tmp-"
 
 Tables = dict[str, dict[str, Any]]

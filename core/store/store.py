@@ -57,7 +57,7 @@ from core.store.storage import (
     open_db,
     remove_stale_temp_files,
 )
-from core.sync.protocol import Operation, OperationKind
+from core.sync.protocol import Operation, OperationKind, SessionPrice
 
 __all__ = ["Store"]
 
@@ -158,7 +158,7 @@ class Store:
         try:
             if not self.read_only:
                 remove_stale_temp_files(self.data_dir)
-                migrate(self.data_dir)
+                migrate(self.data_dir, self.clock.now())
             self._load_identity()
             if not self.read_only:
                 self._replay()
@@ -455,11 +455,17 @@ class Store:
 
     def session(self, session_id: str) -> Session:
         """A session by its id, searched from the newest month back."""
+        found = self._find_session(session_id)
+        if found is None:
+            raise NotFoundError(_("No session with id {id}.").format(id=session_id))
+        return found
+
+    def _find_session(self, session_id: str) -> Session | None:
         for rel in reversed(self._files("sessions")):
             doc = self._table(rel).doc(session_id)
             if doc is not None:
                 return Session.model_validate(doc)
-        raise NotFoundError(_("No session with id {id}.").format(id=session_id))
+        return None
 
     def timer(self, technician: str | None = None) -> Timer | None:
         """The technician's timer (this store's technician by default), running or paused."""
@@ -524,10 +530,37 @@ class Store:
         self.technician = name
 
     def merge_from_server(
-        self, customers: Sequence[Customer], incidents: Sequence[Incident]
+        self,
+        customers: Sequence[Customer],
+        incidents: Sequence[Incident],
+        prices: Sequence[SessionPrice] = (),
     ) -> None:
-        """Take the server's customers and incidents as they are, without making Operations."""
-        self.import_records(customers=customers, incidents=incidents)
+        """Take a page from the server as it is, without making Operations.
+
+        Customers carry the server's ledger; ``prices`` go into the held sessions'
+        ``server_price`` (a price of a session this device does not hold is skipped). The
+        page is written like ``import_records``: idempotent, so a crash is mended by pulling
+        the page again, which the cursor (saved after it) makes happen.
+        """
+        priced = []
+        for price in prices:
+            found = self._find_session(price.session_id)
+            if found is not None:
+                priced.append(found.model_copy(update={"server_price": price.price}))
+        self.import_records(customers=customers, incidents=incidents, sessions=priced)
+
+    def pending_work(self, customer_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """The kind and payload of each pending operation about a customer, oldest first.
+
+        Read from the journal as it is, so a preview costs nothing for other customers' work.
+        """
+        found: list[tuple[int, str, dict[str, Any]]] = []
+        for rel in self._chunks():
+            for entry in self._table(rel).raw().values():
+                op = entry["op"]
+                if op["payload"].get("customer_id") == customer_id:
+                    found.append((entry["seq"], op["kind"], op["payload"]))
+        return [(kind, payload) for _seq, kind, payload in sorted(found, key=lambda f: f[0])]
 
     def _doc_path(self, name: str) -> Path:
         if not _DOC_NAME.match(name):

@@ -422,11 +422,11 @@ class SyncClient:
                 if page.price_list is not None:
                     save_price_list(self.store, page.price_list)
                     known = page.price_list.version
-                self.store.merge_from_server(page.customers, page.incidents)
+                self.store.merge_from_server(page.customers, page.incidents, page.prices)
                 # Re-read: the state may have been saved since (a status change elsewhere).
                 state = load_state(self.store).model_copy(update={"cursor": cursor})
                 save_state(self.store, state)
-            pulled += len(page.customers) + len(page.incidents)
+            pulled += len(page.customers) + len(page.incidents) + len(page.prices)
             if not page.has_more:
                 return pulled
 

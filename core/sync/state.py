@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from core.models import Customer, Incident
-from core.sync.protocol import Operation
+from core.sync.protocol import Operation, SessionPrice
 
 __all__ = [
     "Conflict",
@@ -42,7 +42,10 @@ class SyncStore(Protocol):
     def pending_count(self) -> int: ...
 
     def merge_from_server(
-        self, customers: Sequence[Customer], incidents: Sequence[Incident]
+        self,
+        customers: Sequence[Customer],
+        incidents: Sequence[Incident],
+        prices: Sequence[SessionPrice] = (),
     ) -> None: ...
 
     def read_doc(self, name: str) -> dict[str, Any] | None: ...

@@ -18,6 +18,7 @@ from core.intake import (
     contract_in_force_at,
     open_incident,
     plan_in_force,
+    standing_of,
 )
 from core.models import (
     Answer,
@@ -171,8 +172,10 @@ def test_each_phone_incident_spends_one_premium_incident_until_none_are_left(
             outcomes.append("refused")
     expected: list[object] = [3, 2, 1, 0, "refused", "refused"]
     assert outcomes == expected[:opens]
-    entitlements = store.customer(customer.id).entitlements
-    assert entitlements is not None and entitlements.premium_incidents_used == min(opens, 4)
+    # Counted from this device's pending incidents; the record keeps the server's ledger.
+    ledger = standing_of(store, RULES, store.customer(customer.id), NOW.date())
+    assert ledger.premium_used == min(opens, 4)
+    assert store.customer(customer.id) == customer
 
 
 def test_opened_incident_has_its_sla_prerequisites_ref_and_outbox_op(store: Store) -> None:

@@ -16,7 +16,7 @@ from core.models import Channel, Customer, Entitlements, Incident, IncidentStatu
 from core.rules import load_rules
 from core.store import Store
 from core.sync.protocol import OperationKind
-from core.timer import IfRunning, elapsed, pause, resume, start, stop
+from core.timer import IfRunning, elapsed, ledger_customer, pause, resume, start, stop
 from tests.core.store.store_records import contracted
 
 MON_1730 = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)  # Monday 17:30 in Athens
@@ -113,11 +113,15 @@ def test_stop_debits_included_hours_and_prepaid_credit(store: Store, clock: Froz
         start(store, RULES, incident.ref, channel)
         clock.advance(timedelta(hours=1))
         stop(store, RULES)
-    after_basic = store.customer(basic.id).entitlements
+    now = clock.now()
+    after_basic = ledger_customer(store, RULES, basic.id, now).entitlements
     assert after_basic is not None
     assert after_basic.included_used_hours[Channel.REMOTE] == Decimal("4.0")
     # The free customer's hour runs 18:30–19:30, all after hours: 1.2 × 50 € from the credit.
-    assert store.customer(free.id).prepaid_credit == Decimal("40.00")
+    assert ledger_customer(store, RULES, free.id, now).prepaid_credit == Decimal("40.00")
+    # The records keep the server's ledger: the debits are this device's pending work.
+    assert store.customer(basic.id) == basic
+    assert store.customer(free.id).prepaid_credit == Decimal("100")
 
 
 def test_a_second_start_asks_what_to_do_with_the_running_timer(

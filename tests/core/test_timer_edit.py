@@ -16,7 +16,7 @@ from core.models import Channel, Entitlements, Segment, Session
 from core.rules import load_rules
 from core.store import Store
 from core.sync.protocol import OperationKind
-from core.timer import edit_session, start, stop
+from core.timer import edit_session, ledger_customer, start, stop
 from tests.core.store.store_records import contracted
 
 MON_1000 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 10:00 in Athens
@@ -49,7 +49,9 @@ def recorded(store: Store, clock: FrozenClock) -> Session:
 
 
 def _hours_used(store: Store, session: Session) -> Decimal:
-    entitlements = store.customer(session.customer_id).entitlements
+    """Hours used as this device knows them: the stored ledger plus its pending work."""
+    ledger = ledger_customer(store, RULES, session.customer_id, session.started_at)
+    entitlements = ledger.entitlements
     assert entitlements is not None
     return entitlements.included_used_hours[Channel.REMOTE]
 

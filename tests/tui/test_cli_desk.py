@@ -109,6 +109,11 @@ def test_the_timer_runs_across_processes_and_stop_saves_a_priced_session(home: P
     session = run_json("timer", "stop", "--note", "ok")
     assert session["note"] == "ok" and session["quote"]["billable_minutes"] == "15.00"
     assert run_json("timer", "status") is None
+    # Priced on this device alone until the server's price comes back.
+    assert (session["provisional"], session["price_reasons"]) == (True, [])
+    [shown] = run_json("incident", "show", ref)["sessions"]
+    assert shown["id"] == session["id"] and shown["provisional"] is True
+    assert "(provisional)" in run("incident", "show", ref).stdout
 
 
 def test_a_second_writer_is_refused_in_one_sentence(home: Path) -> None:

@@ -11,9 +11,9 @@ import click
 
 from core.i18n import _
 from core.models import Answer, Category, Channel, IncidentStatus
-from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors
+from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors, session_json
+from tui.format import PROVISIONAL, price_notes, short_at
 from tui.format import elapsed as stopwatch
-from tui.format import short_at
 
 if TYPE_CHECKING:
     from core.models import Incident, Session
@@ -68,26 +68,31 @@ def _render_incident(
         f"  {short_at(note.at, rules.timezone)}  {note.author}: {note.text}" for note in found.notes
     )
     if sessions:
+        from core.ledger import billed_quote, is_provisional
+
         lines.append(_("sessions"))
-        lines.extend(
-            _(
-                "  {at}  {who:<10} {channel:<8} {worked} worked, {billed} min billed, "
-                "net {net} €, total {total} €"
-            ).format(
-                at=short_at(s.started_at, rules.timezone),
-                who=s.technician,
-                channel=s.channel.value,
-                worked=stopwatch(sum((g.end - g.start for g in s.segments), timedelta())),
-                billed=minutes_text(s.quote.billable_minutes),
-                net=f"{s.quote.net:.2f}",
-                total=f"{s.quote.total:.2f}",
+        owed = [billed_quote(s) for s in sessions]
+        for s, quote in zip(sessions, owed, strict=True):
+            lines.append(
+                _(
+                    "  {at}  {who:<10} {channel:<8} {worked} worked, {billed} min billed, "
+                    "net {net} €, total {total} €{provisional}"
+                ).format(
+                    at=short_at(s.started_at, rules.timezone),
+                    who=s.technician,
+                    channel=s.channel.value,
+                    worked=stopwatch(sum((g.end - g.start for g in s.segments), timedelta())),
+                    billed=minutes_text(quote.billable_minutes),
+                    net=f"{quote.net:.2f}",
+                    total=f"{quote.total:.2f}",
+                    provisional=f" ({PROVISIONAL})" if is_provisional(s) else "",
+                )
             )
-            for s in sessions
-        )
+            lines.extend(f"      {note}" for note in price_notes(s) if not is_provisional(s))
         lines.append(
             _("  total    net {net:.2f} €, total {total:.2f} €").format(
-                net=sum((s.quote.net for s in sessions), Decimal(0)),
-                total=sum((s.quote.total for s in sessions), Decimal(0)),
+                net=sum((q.net for q in owed), Decimal(0)),
+                total=sum((q.total for q in owed), Decimal(0)),
             )
         )
     return "\n".join(lines)
@@ -191,7 +196,7 @@ def incident_show(env: Env, ref: str, as_json: bool) -> None:
         name = _customer_name(store, found.customer_id)
         sessions = store.sessions(incident_id=found.id)
     emit(
-        {**found.model_dump(mode="json"), "sessions": sessions},
+        {**found.model_dump(mode="json"), "sessions": [session_json(s) for s in sessions]},
         as_json,
         lambda: _render_incident(rules, found, name, sessions),
     )

@@ -10,7 +10,8 @@ import click
 
 from core.i18n import _
 from core.models import Channel
-from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors
+from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors, session_json
+from tui.format import PROVISIONAL
 from tui.format import elapsed as stopwatch
 
 if TYPE_CHECKING:
@@ -111,11 +112,18 @@ def timer_stop(env: Env, note: str, as_json: bool) -> None:
         ref = store.incident(session.incident_id).ref
     q = session.quote
     emit(
-        session,
+        session_json(session),
         as_json,
         lambda: _(
-            "Saved a session on {ref}: {minutes} min billed, net {net} €, total {total} €."
-        ).format(ref=ref, minutes=minutes_text(q.billable_minutes), net=q.net, total=q.total),
+            "Saved a session on {ref}: {minutes} min billed, net {net} €, total {total} € "
+            "({provisional} until the server prices it)."
+        ).format(
+            ref=ref,
+            minutes=minutes_text(q.billable_minutes),
+            net=q.net,
+            total=q.total,
+            provisional=PROVISIONAL,
+        ),
     )
 
 

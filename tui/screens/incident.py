@@ -8,25 +8,28 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
 from core import sla
 from core.i18n import _
+from core.ledger import billed_quote, is_provisional
 from core.models import Incident, IncidentStatus, Session
 from core.rules import Rules
 from core.statements import minutes_text
 from tui.desk import Desk, IncidentDetail
 from tui.format import (
     ANSWER_LABELS,
+    PROVISIONAL,
     SLA_MARKS,
     STATUS_LABELS,
     countdown,
     elapsed,
     eligibility_lines,
     money,
+    price_notes,
     short_at,
 )
 from tui.messages import CustomerRequest, IncidentRequest
@@ -55,7 +58,8 @@ def sla_bar(rules: Rules, incident: Incident, now: datetime, width: int = 24) ->
 
 
 def _session_text(session: Session) -> str:
-    quote = session.quote
+    """A session as the incident lists it, priced as it is owed (``price_notes`` say why)."""
+    quote = billed_quote(session)
     span = sum((s.end - s.start for s in session.segments), timedelta())
     head = _("{when} · {channel} · {tech} · worked {worked} · {minutes} min billed{after}").format(
         when=short_at(session.started_at),
@@ -68,12 +72,11 @@ def _session_text(session: Session) -> str:
     lines = [head]
     for line in quote.lines:
         lines.append(f"    {line.label:<40} {money(line.amount):>12}")
-    lines.append(
-        "    "
-        + _("net {net} · VAT {vat} · total {total}").format(
-            net=money(quote.net), vat=money(quote.vat), total=money(quote.total)
-        )
+    totals = _("net {net} · VAT {vat} · total {total}").format(
+        net=money(quote.net), vat=money(quote.vat), total=money(quote.total)
     )
+    mark = f" · {PROVISIONAL.upper()}" if is_provisional(session) else ""
+    lines.append(f"    {totals}{mark}")
     if session.note:
         lines.append("    " + session.note)
     return "\n".join(lines)
@@ -139,7 +142,7 @@ class IncidentScreen(DeskScreen):
             yield Static(_("Eligibility at intake"), classes="section-title")
             yield Static("", id="incident-eligibility")
             yield Static(_("Sessions"), classes="section-title")
-            yield Static("", id="incident-sessions")
+            yield Vertical(id="incident-sessions")
             yield Static(_("Notes"), classes="section-title")
             yield Static("", id="incident-notes")
 
@@ -183,13 +186,27 @@ class IncidentScreen(DeskScreen):
             text += "\n\n" + incident.description
         self.query_one("#incident-fields", Static).update(Content(text))
         self.query_one("#incident-eligibility", Static).update(Content(self._eligibility(incident)))
-        sessions = "\n\n".join(_session_text(s) for s in detail.sessions) or _("No session yet.")
-        self.query_one("#incident-sessions", Static).update(Content(sessions))
+        self._show_sessions(detail.sessions)
         notes = "\n".join(
             f"{short_at(note.at)} {note.author}: {note.text}" for note in incident.notes
         )
         self.query_one("#incident-notes", Static).update(Content(notes or _("No note yet.")))
         self.tick(self.desk.clock.now())
+
+    def _show_sessions(self, sessions: list[Session]) -> None:
+        """One block per session, its price notes in their own (indented, wrapping) block."""
+        blocks: list[Static] = []
+        for session in sessions:
+            blocks.append(Static(Content(_session_text(session)), classes="session"))
+            notes = price_notes(session)
+            if notes:
+                blocks.append(Static(Content("\n".join(notes)), classes="price-note"))
+        if not blocks:
+            blocks.append(Static(_("No session yet.")))
+        container = self.query_one("#incident-sessions", Vertical)
+        with self.app.batch_update():
+            container.remove_children()
+            container.mount_all(blocks)
 
     @staticmethod
     def _eligibility(incident: Incident) -> str:

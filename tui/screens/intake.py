@@ -20,7 +20,7 @@ from core.i18n import _
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
 from core.text import fold
 from tui.desk import Assessment, Desk, IntakeForm
-from tui.format import eligibility_lines, money, short_at
+from tui.format import eligibility_lines, ledger_age, money, short_at
 from tui.screens.base import DeskScreen
 
 __all__ = ["CATEGORY_LABELS", "IntakeScreen", "eligibility_text"]
@@ -57,7 +57,12 @@ def eligibility_text(assessment: Assessment) -> str:
     elif found.premium_left is not None:
         lines.append(_("premium incidents left after this one: {n}").format(n=found.premium_left))
     lines.extend(assessment.included)
-    lines.append(_("prepaid credit: {amount}").format(amount=money(assessment.credit)))
+    lines.append(
+        _("prepaid credit: {amount} · {ledger}").format(
+            amount=money(assessment.credit),
+            ledger=ledger_age(assessment.ledger_as_of, assessment.assessed_at),
+        )
+    )
     lines.append("")
     lines.append(_("Opening now, due {deadline}").format(deadline=short_at(assessment.deadline)))
     lines.append(_("(warning from {warn})").format(warn=short_at(assessment.warn_at)))

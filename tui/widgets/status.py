@@ -39,8 +39,17 @@ class TimerView:
     running: bool
     after_hours: bool
     net: Decimal | None
+    ledger: str = ""
+    """How fresh the ledger the running price stands on is: "ledger as of 14:02"."""
     keys: str = ""
     """The keys that act on the timer now, e.g. "p pause · x stop"."""
+
+    @property
+    def price(self) -> str:
+        """The running price and the ledger it stands on; empty when it cannot be priced."""
+        if self.net is None:
+            return ""
+        return _("net {amount} ({ledger})").format(amount=money(self.net), ledger=self.ledger)
 
 
 class StatusHeader(Horizontal):
@@ -102,7 +111,7 @@ class TimerBar(Static):
             parts.insert(1, view.keys)
         if view.after_hours and view.running:
             parts.append(_("AFTER-HOURS"))
-        if view.net is not None:
-            parts.append(_("net {amount}").format(amount=money(view.net)))
+        if view.price:
+            parts.append(view.price)
         parts.append(view.customer)
         self.update(Content(" │ ".join(parts)))

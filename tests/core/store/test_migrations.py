@@ -29,7 +29,7 @@ def test_first_schema_directory_is_migrated(tmp_path: Path, interrupted: bool) -
     legacy = orjson.loads((data_dir / "sessions.json").read_bytes())["tables"]["records"]
     if interrupted:
         # The step ran but vardia died before meta.json said so: the next open redoes it.
-        STEPS[1](data_dir)
+        STEPS[1](data_dir, T0)
 
     with Store.open(data_dir, clock=FrozenClock(T0)) as store:
         assert store.technician == "nikos"
@@ -53,3 +53,41 @@ def test_a_read_only_open_of_an_old_directory_says_how_to_upgrade(tmp_path: Path
     ):
         store.customers()
     assert (tmp_path / "data" / "customers.json").read_bytes() == before
+
+
+FIXTURE_V2 = Path(__file__).parent / "fixtures" / "v2"
+"""Made by the vardia before one ledger per customer: three customers, five pending
+operations (three incidents, of which one claimed the premium pack, and two sessions) whose
+debits that vardia wrote into the customer records."""
+
+
+@pytest.mark.parametrize("interrupted", [False, True], ids=["clean", "after-a-crash"])
+def test_customers_lose_the_unpushed_work_the_second_schema_debited_into_them(
+    tmp_path: Path, interrupted: bool
+) -> None:
+    from core.intake import standing_of
+    from core.models import Channel
+    from core.rules import load_rules
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(FIXTURE_V2, data_dir)
+    records = orjson.loads((data_dir / "customers.json").read_bytes())["tables"]["records"]
+    assert records["c-basic"]["entitlements"]["included_used_hours"] == {"remote": "3.0000"}
+    if interrupted:
+        STEPS[2](data_dir, T0)
+
+    rules = load_rules()
+    with Store.open(data_dir, clock=FrozenClock(T0)) as store:
+        assert store.pending_count() == 5
+        basic, pack, free = (store.customer(c) for c in ("c-basic", "c-pack", "c-free"))
+        # The server's ledger as the device last had it...
+        assert basic.entitlements is not None and pack.entitlements is not None
+        assert basic.entitlements.included_used_hours[Channel.REMOTE] == 2
+        assert pack.entitlements.premium_incidents_used == 1
+        assert free.prepaid_credit == 10
+        # ...and the previews still count the pending work once.
+        today = T0.date()
+        assert standing_of(store, rules, basic, today).used_hours[Channel.REMOTE] == 3
+        assert standing_of(store, rules, pack, today).premium_used == 2
+        assert standing_of(store, rules, free, today).credit == 0
+    assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION}

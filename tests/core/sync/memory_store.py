@@ -6,8 +6,8 @@ import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from core.models import Customer, Incident
-from core.sync.protocol import Operation
+from core.models import Customer, Incident, ServerPrice
+from core.sync.protocol import Operation, SessionPrice
 
 __all__ = ["MemoryStore"]
 
@@ -19,6 +19,7 @@ class MemoryStore:
         self.outbox: list[Operation] = list(operations)
         self.customers: dict[str, Customer] = {}
         self.incidents: dict[str, Incident] = {}
+        self.prices: dict[str, ServerPrice] = {}
         self.docs: dict[str, dict[str, Any]] = {}
 
     def enqueue(self, *operations: Operation) -> None:
@@ -35,10 +36,14 @@ class MemoryStore:
         return len(self.outbox)
 
     def merge_from_server(
-        self, customers: Sequence[Customer], incidents: Sequence[Incident]
+        self,
+        customers: Sequence[Customer],
+        incidents: Sequence[Incident],
+        prices: Sequence[SessionPrice] = (),
     ) -> None:
         self.customers.update({c.id: c for c in customers})
         self.incidents.update({i.id: i for i in incidents})
+        self.prices.update({p.session_id: p.price for p in prices})
 
     def read_doc(self, name: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.docs.get(name))

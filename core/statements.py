@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from core.calendar import ATHENS, month_day
 from core.errors import NotFoundError
+from core.ledger import billed_quote, is_provisional
 from core.models import Channel, Customer, Incident, Session
 from core.periods import Month, months
 from core.plans import Billing, PriceList
@@ -158,6 +159,8 @@ class StatementLine(_Out):
     expenses: Decimal
     net: Decimal
     edits: tuple[EditNote, ...] = ()
+    provisional: bool = False
+    """Priced by the device alone: the server's price has not come back (SPEC §7.1)."""
 
 
 class Allowance(_Out):
@@ -215,6 +218,10 @@ class Statement(_Out):
     allowances: tuple[Allowance, ...]
     premium: PremiumAllowance | None
     totals: StatementTotals
+    partial: bool = False
+    """Built from what one device holds, not from the server's sessions of every technician."""
+    as_of: datetime | None = None
+    """For a partial statement, the device's last successful sync (None: never synced)."""
 
 
 def session_day(session: Session, tz: tzinfo = ATHENS) -> date:
@@ -248,6 +255,7 @@ def _line(session: Session, incident: Incident | None, tz: tzinfo) -> StatementL
         amount=to_cents(quote.net - expenses),
         expenses=to_cents(expenses),
         net=to_cents(quote.net),
+        provisional=is_provisional(session),
         edits=tuple(
             EditNote(
                 at=edit.at,
@@ -330,6 +338,8 @@ def build_statement(
     incidents, for the sessions' references and the premium incidents used.
     """
     tz = terms.tz
+    # Each session at the price it owes: the server's where it came back, else the device's.
+    sessions = [s.model_copy(update={"quote": billed_quote(s)}) for s in sessions]
     year_start, month_start, month_end = terms.year_start(month), month.start(tz), month.end(tz)
     in_month: list[Session] = []
     year_to_date: list[Session] = []

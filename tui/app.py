@@ -23,6 +23,7 @@ from core.i18n import _
 from core.models import Channel, Incident, IncidentStatus, Session
 from core.periods import IsoWeek, Month
 from core.rules import Rules
+from core.statements import Statement
 from tui.desk import Desk, TimerState
 from tui.format import CHANNEL_LABELS, ledger_age, money
 from tui.messages import (
@@ -441,7 +442,12 @@ class VardiaApp(App[None]):
             self.notify(_("Select an incident or a customer first."))
             return
         month = Month.of(self.clock.now(), self.rules.timezone)
-        self.push_screen(StatementScreen(self.desk.statement, customer_id, month))
+        client = self.sync_client
+
+        def load(wanted: str, of: Month) -> Statement:
+            return self.desk.statement(wanted, of, client)
+
+        self.push_screen(StatementScreen(load, customer_id, month))
 
     def action_report(self) -> None:
         week = IsoWeek.of(self.rules.calendar.local_date(self.clock.now()))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from core.models import Session
     from core.rules import Rules
     from core.store import Store
+    from core.sync.client import SyncClient
 
 __all__ = [
     "Env",
@@ -68,6 +69,19 @@ class Env:
 
         with self.store(read_only=read_only) as store:
             yield store, load_rules_for(self.paths.config_dir, store)
+
+    @contextmanager
+    def client(self, store: Store) -> Iterator[SyncClient | None]:
+        """A client of the server this device logged in to, or None before any login."""
+        from core.sync.client import SyncClient
+        from core.sync.login import load_login
+
+        login = load_login(self.paths.config_dir)
+        if login is None:
+            yield None
+            return
+        with SyncClient.for_login(store, login, device_id=store.device_id) as client:
+            yield client
 
     def rules(self) -> Rules:
         """The rules from the configuration directory alone, without a store."""

@@ -36,9 +36,10 @@ from core.models import (
 from core.periods import IsoWeek, Month
 from core.reports import WeekReport, load_week_report
 from core.rules import Rules
-from core.statements import Statement, load_statement
+from core.statements import Statement
 from core.sync.client import SyncClient, SyncStatus
 from core.sync.state import Conflict, dismiss_conflict, list_conflicts
+from core.sync.statements import held_statement, statement_for
 
 __all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm", "TimerState"]
 
@@ -275,8 +276,18 @@ class Desk:
     def stop_timer(self, note: str, expenses: Expenses) -> Session:
         return self.locked(timer_rules.stop, self.store, self.rules, note=note, expenses=expenses)
 
-    def statement(self, customer_id: str, month: Month) -> Statement:
-        return self.locked(load_statement, self.store, self.rules, customer_id, month)
+    def statement(self, customer_id: str, month: Month, client: SyncClient | None) -> Statement:
+        """The server's statement when ``client`` reaches it, else this store's, partial.
+
+        The request waits outside the lock: screens reload meanwhile.
+        """
+        found, _reason = statement_for(
+            client,
+            lambda: self.locked(held_statement, self.store, self.rules, customer_id, month),
+            customer_id,
+            month,
+        )
+        return found
 
     def week_report(self, week: IsoWeek, technician: str | None) -> WeekReport:
         return self.locked(load_week_report, self.store, self.rules, week, technician)

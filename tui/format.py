@@ -20,6 +20,8 @@ __all__ = [
     "ATHENS",
     "CHANNEL_LABELS",
     "PROVISIONAL",
+    "PROVISIONAL_MARK",
+    "PROVISIONAL_NOTE",
     "SLA_MARKS",
     "STATUS_LABELS",
     "at_athens",
@@ -30,6 +32,7 @@ __all__ = [
     "hours",
     "ledger_age",
     "money",
+    "partial_header",
     "price_notes",
     "short_at",
     "slug",
@@ -139,6 +142,19 @@ def ledger_age(as_of: datetime | None, now: datetime, tz: tzinfo = ATHENS) -> st
 
 PROVISIONAL = _("provisional")
 """The mark of a price made on this device that the server has not confirmed yet."""
+
+PROVISIONAL_MARK = "*"
+PROVISIONAL_NOTE = _("* provisional: priced here, not yet by the server")
+"""The footnote of a table whose lines carry ``PROVISIONAL_MARK``."""
+
+
+def partial_header(as_of: datetime | None) -> str:
+    """The line over a statement a device built alone: partial, and as of when."""
+    if as_of is None:
+        return _("Partial — this device's sessions only; it has never synced.")
+    return _("Partial — this device's sessions only, as of its last sync {when}.").format(
+        when=short_at(as_of)
+    )
 
 
 def price_notes(session: Session) -> list[str]:

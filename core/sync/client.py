@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
@@ -24,7 +25,9 @@ from core.bounds import Bounds
 from core.clock import Clock, SystemClock
 from core.errors import AuthError, SyncError, UnreachableError
 from core.i18n import _
+from core.periods import Month
 from core.rules import load_bounds
+from core.statements import Statement
 from core.sync.backoff import Backoff
 from core.sync.log import LOG, hide
 from core.sync.login import Login
@@ -258,6 +261,16 @@ class SyncClient:
     def whoami(self) -> WhoAmI:
         """Who the token belongs to; checks the server and the token at once."""
         return WhoAmI.model_validate_json(self._request("GET", "/whoami").content)
+
+    def statement(self, customer_id: str, month: Month) -> Statement:
+        """The customer's statement of ``month`` from the server: every technician's sessions."""
+        response = self._request(
+            "GET", f"/statements/{quote(customer_id, safe='')}", params={"month": str(month)}
+        )
+        try:
+            return Statement.model_validate_json(response.content)
+        except ValidationError:
+            raise SyncError(_("The server sent a statement this vardia cannot read.")) from None
 
     def is_online(self) -> bool:
         """True if the server answers its health check now."""

@@ -19,7 +19,7 @@ from core.errors import InputError
 from core.i18n import _
 from core.periods import IsoWeek, Month
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import hours, slug
+from tui.format import PROVISIONAL_MARK, PROVISIONAL_NOTE, hours, partial_header, slug
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -64,6 +64,8 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
             month=st.month, name=st.customer_name, id=st.customer_id, plan=st.plan or _("none")
         )
     )
+    if st.partial:
+        console.print(partial_header(st.as_of))
     table = Table(box=None, pad_edge=False, header_style="bold")
     for title, justify in (
         (_("Date"), "left"),
@@ -91,9 +93,10 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
             if ln.edits
             else ""
         )
+        mark = PROVISIONAL_MARK if ln.provisional else ""
         table.add_row(
             f"{ln.date:%d/%m}",
-            f"{ln.incident_ref} {ln.incident_subject}{edited}",
+            f"{ln.incident_ref}{mark} {ln.incident_subject}{edited}",
             ln.technician,
             ln.channel.value + (" ☾" if ln.after_hours else ""),
             hours(ln.in_hours_minutes),
@@ -106,6 +109,8 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
         )
     if st.lines:
         console.print(table)
+        if any(ln.provisional for ln in st.lines):
+            console.print(PROVISIONAL_NOTE)
     else:
         console.print(_("No sessions this month."))
     console.print()
@@ -259,14 +264,29 @@ def statement(
     if every and output is None:
         raise InputError(_("--all writes one file per customer: give the folder with --output."))
     from core.intake import find_customer
-    from core.statements import CSV_ENCODING, load_statement
+    from core.statements import CSV_ENCODING
+    from core.sync.statements import held_statement, statement_for
 
     the_month = Month.parse(month)
     encoding = CSV_ENCODING if as_csv else "utf-8"
-    with env.desk(read_only=True) as (store, rules):
+    with env.desk(read_only=True) as (store, rules), env.client(store) as client:
+
+        def best(wanted: str) -> Statement:
+            """The server's statement (every technician's sessions), else this device's."""
+            found, reason = statement_for(
+                client, lambda: held_statement(store, rules, wanted, the_month), wanted, the_month
+            )
+            if reason is not None:
+                click.echo(
+                    _("vardia: {reason} The statement shows what this device holds.").format(
+                        reason=reason
+                    ),
+                    err=True,
+                )
+            return found
+
         if customer_id is not None:
-            wanted = find_customer(store.customers(), customer_id).id
-            st = load_statement(store, rules, wanted, the_month)
+            st = best(find_customer(store.customers(), customer_id).id)
             with _output(output, encoding) as out:
                 _write(st, as_json, as_csv, out, rules.timezone)
             return
@@ -275,7 +295,7 @@ def statement(
         suffix = "csv" if as_csv else "json" if as_json else "txt"
         taken: set[str] = set()
         for customer in store.customers():
-            st = load_statement(store, rules, customer.id, the_month)
+            st = best(customer.id)
             name = statement_file(customer, the_month, suffix)
             if name in taken:
                 name = f"{slug(customer.name)}-{customer.id}-{the_month}.{suffix}"

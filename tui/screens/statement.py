@@ -14,13 +14,14 @@ from textual.widgets import DataTable, Footer, Static
 from core.i18n import _
 from core.periods import Month
 from core.statements import CSV_ENCODING, Statement, minutes_text, write_statement_csv
-from tui.format import hours
+from tui.format import PROVISIONAL_MARK, PROVISIONAL_NOTE, hours, partial_header
 from tui.screens.period import PeriodScreen
 
 __all__ = ["StatementLoader", "StatementScreen", "statement_summary"]
 
 StatementLoader = Callable[[str, Month], Statement]
-"""Reads a customer's statement for a month (from the store); called in a worker thread."""
+"""Reads a customer's statement for a month (the server's, else the store's, partial); called
+in a worker thread."""
 
 
 def statement_summary(st: Statement) -> tuple[str, str]:
@@ -42,6 +43,8 @@ def statement_summary(st: Statement) -> tuple[str, str]:
     left.append(
         _("Prepaid credit: {before} → {after}").format(before=t.credit_before, after=t.credit_after)
     )
+    if any(ln.provisional for ln in st.lines):
+        left.append(PROVISIONAL_NOTE)
     vat = (t.vat_rate * 100).normalize()
     money = [
         _("Support time {v:>10}").format(v=t.time_charges),
@@ -87,6 +90,7 @@ class StatementScreen(PeriodScreen[Statement]):
     def compose(self) -> ComposeResult:
         with Vertical(id="statement-body"):
             yield Static(_("Loading…"), id="statement-title")
+            yield Static("", id="statement-partial")
             yield DataTable(id="statement-lines", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="statement-foot"):
                 yield Static(id="statement-left")
@@ -130,10 +134,14 @@ class StatementScreen(PeriodScreen[Statement]):
                 n=st.totals.sessions,
             )
         )
+        self.query_one("#statement-partial", Static).update(
+            partial_header(st.as_of) if st.partial else ""
+        )
+        self.set_class(st.partial, "-partial")
         table = self.query_one("#statement-lines", DataTable)
         table.clear()
         for ln in st.lines:
-            mark = " ✎" if ln.edits else ""
+            mark = (" ✎" if ln.edits else "") + (PROVISIONAL_MARK if ln.provisional else "")
             table.add_row(
                 f"{ln.date:%d/%m}",
                 f"{ln.incident_ref}{mark}",

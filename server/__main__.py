@@ -29,6 +29,7 @@ from server.auth import revoke_technician as revoke
 from server.db import HEAD, make_engine, migrate
 from server.files import loose_files, private_dir, sqlite_path, write_private
 from server.guard import Limits
+from server.ledger import reprice_unpriced
 
 __all__ = ["cli", "main"]
 
@@ -224,6 +225,9 @@ def serve(ctx: click.Context, /, fd: int | None, log_level: str, **options: Any)
     price_list = SyncedPriceList.of(plans_document(ctx.obj["home"] / PRICE_LIST_DIR))
     engine = _engine(ctx)
     migrate(engine)
+    repriced = reprice_unpriced(engine, load_rules(None, price_list.document), SystemClock().now())
+    if repriced.customers:
+        click.echo(f"vardia-server: {repriced.sentence()}.")
     home: Path = ctx.obj["home"]
     for path in _server_files(home, str(engine.url)):
         click.echo(
@@ -336,9 +340,10 @@ def rotate_token_command(ctx: click.Context, name: str) -> None:
 @click.pass_context
 @_reports_errors
 def import_customers_command(ctx: click.Context, path: Path) -> None:
-    plans = load_rules(None, plans_document(ctx.obj["home"] / PRICE_LIST_DIR)).plans
-    customers = read_customers_csv(path, plans, now=SystemClock().now())
-    count = import_customers(_engine(ctx), customers)
+    rules = load_rules(None, plans_document(ctx.obj["home"] / PRICE_LIST_DIR))
+    now = SystemClock().now()
+    customers = read_customers_csv(path, rules.plans, now=now)
+    count = import_customers(_engine(ctx), rules, customers, now)
     click.echo(_("Imported {count} customers.").format(count=count))
 
 

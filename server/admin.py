@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, func, select
 
+from core.ledger import Purchase
 from core.models import Customer, Incident
+from core.rules import Rules
+from server.credit import add_purchases
 from server.db import applied_ops, aware, bump_version, devices, records, sessions
+from server.ledger import Touched, settle
 from server.records import CUSTOMER, INCIDENT, Batch
 
 __all__ = [
@@ -21,14 +26,44 @@ __all__ = [
 ]
 
 
-def import_customers(engine: Engine, customers: Sequence[Customer]) -> int:
-    """Insert or replace customers in one transaction; pulls then send them to devices."""
+def import_customers(
+    engine: Engine,
+    rules: Rules,
+    customers: Sequence[Customer],
+    now: datetime,
+    purchases: Mapping[str, Sequence[Purchase]] | None = None,
+) -> int:
+    """Insert or replace customers in one transaction; pulls then send them to devices.
+
+    What a customer spent is the ledger's: a customer already here keeps its standing, its
+    imported ``prepaid_credit`` is an opening purchase made once, and ``purchases`` (by
+    customer id) are added by their stable ids, so importing a file again adds nothing.
+    """
     with engine.begin() as conn:
-        batch = Batch(conn, bump_version(conn))
+        version = bump_version(conn)
+        batch = Batch(conn, version)
         batch.load(CUSTOMER, (c.id for c in customers))
+        touched = Touched()
         for customer in customers:
-            batch.put_record(CUSTOMER, customer.id, customer.model_dump_json())
+            held = batch.record(CUSTOMER, customer.id)
+            record = customer
+            if held is not None:
+                ledger = Customer.model_validate_json(held)
+                record = customer.model_copy(
+                    update={
+                        "entitlements": ledger.entitlements,
+                        "prepaid_credit": ledger.prepaid_credit,
+                        "ledger_as_of": ledger.ledger_as_of,
+                    }
+                )
+            batch.put_record(CUSTOMER, customer.id, record.model_dump_json())
+            bought = list((purchases or {}).get(customer.id, ()))
+            if customer.prepaid_credit > 0:
+                bought.append(Purchase(f"opening:{customer.id}", now, customer.prepaid_credit))
+            add_purchases(conn, customer.id, bought, "import", touched, now)
+            touched.add(customer.id, now)
         batch.flush()
+        settle(conn, rules, touched, version, now)
     return len(customers)
 
 

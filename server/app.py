@@ -14,7 +14,7 @@ from core.bounds import Bounds
 from core.clock import Clock, SystemClock
 from core.errors import InputError
 from core.models import Incident
-from core.rules import load_bounds, plans_document
+from core.rules import load_bounds, load_rules, plans_document
 from core.sync.protocol import (
     API_PREFIX,
     MAX_PULL_LIMIT,
@@ -75,6 +75,7 @@ def create_app(
     clock = clock or SystemClock()
     bounds = bounds or load_bounds(None)
     served = price_list or SyncedPriceList.of(plans_document(None))
+    rules = load_rules(None, served.document)
     app = FastAPI(
         title="vardia sync server",
         version=server.__version__,
@@ -107,7 +108,7 @@ def create_app(
             check_push(body, bounds, now)
         except InputError as error:
             raise HTTPException(422, str(error)) from None
-        return apply_push(engine, who, body, now, bounds)
+        return apply_push(engine, rules, who, body, now, bounds)
 
     @app.get(f"{API_PREFIX}/pull")
     def pull(
@@ -116,7 +117,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
         known: Annotated[str | None, Query(alias="price_list", max_length=64)] = None,
     ) -> PullResponse:
-        page = pull_page(engine, cursor, limit, clock.now())
+        page = pull_page(engine, who.name, cursor, limit, clock.now())
         if known is None or known == served.version:
             return page
         return page.model_copy(update={"price_list": served})

@@ -64,6 +64,7 @@ __all__ = [
     "schema_version",
     "sessions",
     "technicians",
+    "utc",
 ]
 
 metadata = MetaData()
@@ -269,6 +270,11 @@ def bump_version(conn: Connection) -> int:
     """Take the writers' lock and the next change version; the first statement of a write."""
     conn.execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value + 1))
     return int(conn.execute(select(counter.c.value).where(counter.c.id == 1)).scalar_one())
+
+
+def utc(moment: datetime) -> datetime:
+    """An instant as it is stored: SQLite keeps the wall time alone, so always in UTC."""
+    return moment.astimezone(UTC)
 
 
 def aware(moment: datetime) -> datetime:

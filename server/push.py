@@ -2,6 +2,8 @@
 
 Each push batch is one transaction; an operation's idempotency row is written in that
 same transaction, so a batch either lands whole (with every op_id recorded) or not at all.
+The customers' ledgers the batch touched are settled in it too (``server.ledger``): a
+session's price is the server's own, never the quote the device sent.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from core.bounds import Bounds
+from core.ledger import claims_premium, first_second
 from core.models import Incident, Session
+from core.rules import Rules
 from core.sync.protocol import (
     SKEW_LIMIT_SECONDS,
     FieldConflict,
@@ -27,7 +31,8 @@ from core.sync.protocol import (
     check_operation,
 )
 from server.auth import Caller
-from server.db import applied_ops, bump_version, devices
+from server.db import applied_ops, bump_version, devices, utc
+from server.ledger import Touched, record_claim, settle
 from server.records import INCIDENT, Batch
 
 __all__ = ["push"]
@@ -38,7 +43,12 @@ class _Rejected(Exception):
 
 
 def push(
-    engine: Engine, caller: Caller, request: PushRequest, now: datetime, bounds: Bounds
+    engine: Engine,
+    rules: Rules,
+    caller: Caller,
+    request: PushRequest,
+    now: datetime,
+    bounds: Bounds,
 ) -> PushResponse:
     """Apply a batch in one transaction: each op once, a result for each, in order.
 
@@ -58,6 +68,7 @@ def push(
             )
         }
         batch = Batch(conn, version)
+        touched = Touched()
         batch.preload([op for op in request.operations if op.op_id not in done])
         results: list[OpResult] = []
         applied: list[dict[str, Any]] = []
@@ -66,7 +77,7 @@ def push(
                 earlier = OpResult.model_validate_json(done[op.op_id])
                 results.append(earlier.model_copy(update={"status": OpStatus.DUPLICATE}))
                 continue
-            result = _apply(batch, caller, op, offset, now, bounds)
+            result = _apply(batch, touched, caller, op, offset, now, bounds)
             if result.status is not OpStatus.REJECTED:
                 done[op.op_id] = result.model_dump_json()
                 applied.append(
@@ -81,6 +92,7 @@ def push(
                 )
             results.append(result)
         batch.flush()
+        settle(conn, rules, touched, version, now)
         if applied:
             conn.execute(insert(applied_ops), applied)
     return PushResponse(results=results, server_time=now, clock_offset_seconds=offset)
@@ -98,20 +110,26 @@ def _touch_device(
 
 
 def _apply(
-    batch: Batch, caller: Caller, op: Operation, offset: float, now: datetime, bounds: Bounds
+    batch: Batch,
+    touched: Touched,
+    caller: Caller,
+    op: Operation,
+    offset: float,
+    now: datetime,
+    bounds: Bounds,
 ) -> OpResult:
     try:
         payload = check_operation(op, bounds, now)
         conflicts: list[FieldConflict] = []
         match payload:
             case Incident():
-                _open_incident(batch, payload)
+                _open_incident(batch, touched, payload)
             case IncidentUpdate():
-                conflicts = _update_incident(batch, op.entity_id, payload, now)
+                conflicts = _update_incident(batch, touched, op.entity_id, payload, now)
             case NotePayload():
                 _add_note(batch, caller, payload, now)
             case Session():
-                _save_session(batch, caller, op, payload, offset, now)
+                _save_session(batch, touched, caller, op, payload, offset, now)
     except (ValueError, _Rejected) as error:
         return OpResult(op_id=op.op_id, status=OpStatus.REJECTED, reason=str(error))
     status = OpStatus.CONFLICT if conflicts else OpStatus.APPLIED
@@ -125,17 +143,20 @@ def _incident(batch: Batch, incident_id: str) -> Incident:
     return Incident.model_validate_json(data)
 
 
-def _open_incident(batch: Batch, incident: Incident) -> None:
+def _open_incident(batch: Batch, touched: Touched, incident: Incident) -> None:
     existing = batch.record(INCIDENT, incident.id)
     if existing is not None:
         if Incident.model_validate_json(existing) == incident:
             return
         raise _Rejected(f"an incident with id {incident.id!r} already exists")
     batch.put_record(INCIDENT, incident.id, incident.model_dump_json())
+    if claims_premium(incident):
+        record_claim(batch.conn, incident)
+        touched.add(incident.customer_id, incident.opened_at)
 
 
 def _update_incident(
-    batch: Batch, incident_id: str, update_: IncidentUpdate, now: datetime
+    batch: Batch, touched: Touched, incident_id: str, update_: IncidentUpdate, now: datetime
 ) -> list[FieldConflict]:
     current = _incident(batch, incident_id)
     as_json = current.model_dump(mode="json")
@@ -161,6 +182,10 @@ def _update_incident(
         merged["updated_at"] = now.isoformat()
         updated = _validated(merged)
         batch.put_record(INCIDENT, incident_id, updated.model_dump_json())
+        if updated.eligibility != current.eligibility:
+            # What intake found prices the incident's sessions: they are re-priced.
+            record_claim(batch.conn, updated)
+            touched.add(updated.customer_id, updated.opened_at, incident_id=incident_id)
     return conflicts
 
 
@@ -191,12 +216,20 @@ def _add_note(batch: Batch, caller: Caller, note: NotePayload, now: datetime) ->
 
 
 def _save_session(
-    batch: Batch, caller: Caller, op: Operation, session: Session, offset: float, now: datetime
+    batch: Batch,
+    touched: Touched,
+    caller: Caller,
+    op: Operation,
+    session: Session,
+    offset: float,
+    now: datetime,
 ) -> None:
     if session.technician != caller.name:
         raise _Rejected("a session can only be recorded or edited by its own technician")
-    if batch.record(INCIDENT, session.incident_id) is None:
-        raise _Rejected(f"there is no incident {session.incident_id!r} on the server")
+    if _incident(batch, session.incident_id).customer_id != session.customer_id:
+        raise _Rejected("a session's customer must be its incident's")
+    # A device's copy of the server's price is not the device's to send: the server's stands.
+    session = session.model_copy(update={"server_price": None})
     row = batch.session(session.id)
     own_offset = session.clock_offset_seconds or 0.0
     values = {
@@ -207,6 +240,8 @@ def _save_session(
         "skew_flagged": max(abs(offset), abs(own_offset)) > SKEW_LIMIT_SECONDS,
         "received_at": now,
         "data": session.model_dump_json(),
+        "customer_id": session.customer_id,
+        "started_at": utc(first_second(session)),
     }
     if op.kind == "session.record":
         if row is not None:
@@ -214,9 +249,14 @@ def _save_session(
                 return
             raise _Rejected(f"session {session.id!r} is already recorded; edit it instead")
         batch.put_session(session.id, values)
+        touched.add(session.customer_id, first_second(session), session_id=session.id)
         return
     if row is None:
         raise _Rejected(f"there is no session {session.id!r} on the server to edit")
     if row[0] != caller.name:
         raise _Rejected("a technician cannot alter another technician's session")
+    before = Session.model_validate_json(row[1])
     batch.put_session(session.id, values)
+    # The edit may move the session: the ledger is re-walked from the earlier of both places.
+    touched.add(before.customer_id, first_second(before))
+    touched.add(session.customer_id, first_second(session), session_id=session.id)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -151,3 +152,22 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[LocalServer]:
         yield server
     finally:
         server.stop()
+
+
+def technician_client(server: LocalServer, name: str, admin: bool = False) -> httpx.Client:
+    """An HTTP client of the live server with a new technician's token."""
+    token = server.add_technician(name, admin=admin)
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.Client(base_url=server.url, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def alice(live_server: LocalServer) -> Iterator[httpx.Client]:
+    with technician_client(live_server, "alice") as client:
+        yield client
+
+
+@pytest.fixture
+def bob(live_server: LocalServer) -> Iterator[httpx.Client]:
+    with technician_client(live_server, "bob") as client:
+        yield client

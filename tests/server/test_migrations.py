@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from datetime import UTC, timedelta
-from decimal import Decimal
+from datetime import UTC
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from core.errors import ConfigError
-from core.models import Contract, Customer, Eligibility
 from server.db import (
     HEAD,
     credit_purchases,
@@ -26,51 +24,8 @@ from server.db import (
     sessions,
 )
 from tests.server.fixtures import server_v1
-from tests.server.sync_factories import OPENED, incident, session
-
-
-def _previous_database(url: str) -> None:
-    """What the previous server left: its schema, a customer with credit, its sessions."""
-    engine = make_engine(url)
-    assert server_v1.migrate(engine) == 0
-    holder = Customer(
-        id="C-1",
-        name="Acme",
-        contract=Contract(
-            plan="maintenance",
-            premium_pack="premium-2",
-            valid_from=OPENED.date(),
-            valid_until=OPENED.date() + timedelta(days=365),
-        ),
-        prepaid_credit=Decimal("10.00"),
-        updated_at=OPENED + timedelta(days=3),
-    )
-    claimed = incident(
-        "I-1",
-        eligibility=Eligibility(contract_in_force=True, served_as="maintenance", premium_used=True),
-    )
-    worked = session("S-1", "I-1", customer_id="C-1")
-    with engine.begin() as conn:
-        conn.execute(
-            insert(server_v1.records),
-            [
-                {"kind": "customer", "id": "C-1", "version": 1, "data": holder.model_dump_json()},
-                {"kind": "incident", "id": "I-1", "version": 2, "data": claimed.model_dump_json()},
-            ],
-        )
-        conn.execute(
-            insert(server_v1.sessions).values(
-                id="S-1",
-                technician="alice",
-                incident_id="I-1",
-                device_id="dev-a",
-                version=3,
-                skew_flagged=False,
-                received_at=OPENED,
-                data=worked.model_dump_json(),
-            )
-        )
-    engine.dispose()
+from tests.server.fixtures.previous import previous_database
+from tests.server.sync_factories import OPENED
 
 
 def test_an_empty_database_is_brought_to_the_head_revision(database_url: str) -> None:
@@ -91,7 +46,7 @@ def _lock_table(diff: object) -> bool:
 
 
 def test_a_database_made_by_the_previous_server_upgrades(database_url: str) -> None:
-    _previous_database(database_url)
+    previous_database(database_url)
     engine = make_engine(database_url)
     assert migrate(engine) == "0001_baseline"
     with engine.connect() as conn:
@@ -139,7 +94,7 @@ def _migrate_in_a_process(url: str) -> str | None:
 
 
 def test_processes_starting_together_upgrade_the_schema_once(database_url: str) -> None:
-    _previous_database(database_url)
+    previous_database(database_url)
     with multiprocessing.get_context("spawn").Pool(3) as pool:
         before = pool.map(_migrate_in_a_process, [database_url] * 3)
     # One process upgraded from the baseline; the others found it done.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from core.models import Customer
+from core.rules import load_rules
 from core.sync.protocol import MAX_BODY_BYTES, OperationKind, PullResponse, PushResponse
 from server.admin import count_applied, import_customers
 from server.embedded import LocalServer
@@ -20,26 +21,9 @@ from tests.server.sync_factories import (
     push_body,
     record_op,
     session,
+    technician_client,
     update_op,
 )
-
-
-@pytest.fixture
-def alice(live_server: LocalServer) -> Iterator[httpx.Client]:
-    with _client(live_server, "alice") as client:
-        yield client
-
-
-@pytest.fixture
-def bob(live_server: LocalServer) -> Iterator[httpx.Client]:
-    with _client(live_server, "bob") as client:
-        yield client
-
-
-def _client(server: LocalServer, name: str, admin: bool = False) -> httpx.Client:
-    token = server.add_technician(name, admin=admin)
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.Client(base_url=server.url, headers=headers, timeout=30)
 
 
 def _push(client: httpx.Client, body: dict[str, Any]) -> PushResponse:
@@ -118,7 +102,7 @@ def test_sessions_from_a_skewed_clock_are_flagged_for_admins(
     _push(
         alice, push_body([open_op(incident("I-1")), record_op(session("S-1")), record_op(skewed)])
     )
-    with _client(live_server, "lead", admin=True) as admin:
+    with technician_client(live_server, "lead", admin=True) as admin:
         rows = admin.get("/v1/admin/sessions").json()
         incidents = admin.get("/v1/admin/incidents").json()
     refused = alice.get("/v1/admin/sessions")
@@ -173,7 +157,7 @@ def test_a_request_flood_gets_429_with_retry_after(database_url: str, tmp_path: 
     server = LocalServer(tmp_path / "flood", database_url)
     server.start(rate=1.0, burst=5)
     try:
-        with _client(server, "alice") as client:
+        with technician_client(server, "alice") as client:
             statuses = [client.get("/v1/whoami") for _ in range(8)]
     finally:
         server.stop()
@@ -187,7 +171,7 @@ def test_pull_pages_through_every_change_once_and_resumes(
     live_server: LocalServer, alice: httpx.Client
 ) -> None:
     customers = [Customer(id=f"C-{n:02}", name=f"Customer {n}") for n in range(23)]
-    import_customers(live_server.engine, customers)
+    import_customers(live_server.engine, load_rules(), customers, datetime.now(UTC))
     _push(alice, push_body([open_op(incident(f"I-{n}")) for n in range(7)]))
 
     seen: list[str] = []

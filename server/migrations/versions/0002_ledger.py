@@ -25,9 +25,18 @@ depends_on = None
 _CENT = Decimal("0.01")
 
 
+_INSTANT = sa.DateTime(timezone=True)
+
+
 def _instant(text: str) -> datetime:
+    """An instant in UTC: SQLite keeps the wall time alone, so every instant stored is UTC."""
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _typed(statement: str, *instants: str) -> sa.TextClause:
+    """A statement whose instant parameters are bound as the columns' type (one format)."""
+    return sa.text(statement).bindparams(*(sa.bindparam(name, type_=_INSTANT) for name in instants))
 
 
 def _columns() -> None:
@@ -82,7 +91,7 @@ def _sessions(conn: sa.Connection) -> dict[str, datetime]:
     """Fill the sessions' customer and first second; the earliest first second per customer."""
     earliest: dict[str, datetime] = {}
     rows = conn.execute(sa.text("SELECT id, data FROM sessions")).all()
-    update = sa.text("UPDATE sessions SET customer_id = :c, started_at = :s WHERE id = :i")
+    update = _typed("UPDATE sessions SET customer_id = :c, started_at = :s WHERE id = :i", "s")
     values = []
     for row in rows:
         data = json.loads(row.data)
@@ -135,9 +144,11 @@ def upgrade() -> None:
     purchases = _opening_credit(conn, earliest)
     if purchases:
         conn.execute(
-            sa.text(
+            _typed(
                 "INSERT INTO credit_purchases (id, customer_id, at, amount_cents, source, "
-                "created_at) VALUES (:id, :customer_id, :at, :amount_cents, :source, :created_at)"
+                "created_at) VALUES (:id, :customer_id, :at, :amount_cents, :source, :created_at)",
+                "at",
+                "created_at",
             ),
             purchases,
         )
@@ -148,9 +159,10 @@ def upgrade() -> None:
     ]
     if claims:
         conn.execute(
-            sa.text(
+            _typed(
                 "INSERT INTO premium_claims (incident_id, customer_id, opened_at) "
-                "VALUES (:i, :c, :o)"
+                "VALUES (:i, :c, :o)",
+                "o",
             ),
             claims,
         )

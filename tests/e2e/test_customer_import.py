@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,8 @@ def _server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Path],
     return lambda sheet: CliRunner().invoke(server_cli, ["import-customers", str(sheet)])
 
 
+AMOUNTS = frozenset({"prepaid_credit", "overdue_amount", "program_value"})
+
 IMPORTERS = {"vardia customer import": _vardia, "vardia-server import-customers": _server}
 
 
@@ -146,6 +149,9 @@ def _subset(expected: dict[str, Any], actual: dict[str, Any]) -> None:
     for key, value in expected.items():
         if isinstance(value, dict):
             _subset(value, actual[key])
+        elif key in AMOUNTS:
+            # The server's ledger keeps credit in cents ("10.00"); a device as typed ("10").
+            assert Decimal(actual[key]) == Decimal(value), key
         else:
             assert actual[key] == value, key
 

@@ -43,6 +43,7 @@ __all__ = [
     "contract_in_force_at",
     "current_entitlements",
     "find_customer",
+    "ledger_customer",
     "open_incident",
     "plan_in_force",
     "standing_of",
@@ -148,6 +149,11 @@ def standing_of(store: Store, rules: Rules, customer: Customer, on: date) -> Sta
     return standing(rules, customer, on, store.pending_work(customer.id), held)
 
 
+def ledger_customer(store: Store, rules: Rules, customer: Customer, on: date) -> Customer:
+    """The customer record as work on day ``on`` finds it: with ``standing_of``'s ledger."""
+    return standing_of(store, rules, customer, on).with_customer(customer)
+
+
 def _reason(text: str | None) -> str | None:
     cleaned = (text or "").strip()
     return cleaned or None
@@ -250,9 +256,7 @@ def open_incident(store: Store, rules: Rules, request: IntakeRequest) -> Inciden
     """
     now = store.clock.now()
     stored = store.customer(request.customer_id)
-    customer = standing_of(store, rules, stored, rules.calendar.local_date(now)).with_customer(
-        stored
-    )
+    customer = ledger_customer(store, rules, stored, rules.calendar.local_date(now))
     incident = build_incident(
         rules,
         customer,

@@ -1,7 +1,7 @@
 """The technician's timer: start, pause, resume, stop — on disk from its first second (SPEC §5).
 
 Stopping prices the session with the rules engine against the customer's ledger as this
-device knows it (``core.intake.standing_of``), saves it with its outbox op and clears the
+device knows it (``core.intake.ledger_customer``), saves it with its outbox op and clears the
 timer, all in one committed change. The price is provisional: the server prices the session
 again on its ledger, and that price is the one owed (SPEC §7.1).
 """
@@ -16,7 +16,7 @@ from enum import StrEnum
 from core.errors import InputError, RuleError, TimerError
 from core.i18n import _
 from core.ids import new_id
-from core.intake import current_entitlements, standing_of
+from core.intake import current_entitlements, ledger_customer
 from core.ledger import billed_quote
 from core.models import (
     OPEN_STATUSES,
@@ -40,7 +40,6 @@ __all__ = [
     "debit",
     "edit_session",
     "elapsed",
-    "ledger_customer",
     "pause",
     "price_for",
     "resume",
@@ -165,11 +164,10 @@ def price_for(
     )
 
 
-def ledger_customer(store: Store, rules: Rules, customer_id: str, at: datetime) -> Customer:
-    """The customer as work at ``at`` would find it: its record with this device's pending work."""
-    stored = store.customer(customer_id)
+def _ledger(store: Store, rules: Rules, customer_id: str, at: datetime) -> Customer:
+    """The customer as work at ``at`` finds it, this device's pending work included."""
     on = rules.calendar.local_date(at)
-    return standing_of(store, rules, stored, on).with_customer(stored)
+    return ledger_customer(store, rules, store.customer(customer_id), on)
 
 
 def debit(rules: Rules, customer: Customer, session: Session, sign: int = 1) -> Customer:
@@ -202,7 +200,7 @@ def stop(
     if not segments:
         raise InputError(_("The timer has no recorded time; discard it instead."))
     incident = store.incident(timer.incident_id)
-    customer = ledger_customer(store, rules, incident.customer_id, segments[0].start)
+    customer = _ledger(store, rules, incident.customer_id, segments[0].start)
     quote = price_for(rules, incident, customer, timer.channel, segments, expenses)
     session = Session(
         id=new_id(),
@@ -251,7 +249,7 @@ def edit_session(
     incident = store.incident(old.incident_id)
     # The ledger without the session as it was counted: the server's price of it if known.
     counted = old.model_copy(update={"quote": billed_quote(old)})
-    ledger = ledger_customer(store, rules, old.customer_id, old.started_at)
+    ledger = _ledger(store, rules, old.customer_id, old.started_at)
     before = debit(rules, ledger, counted, sign=-1)
     new_channel = channel or old.channel
     ordered = tuple(sorted(segments, key=lambda segment: segment.start))

@@ -159,8 +159,7 @@ class Desk:
         """The customer as the freshest ledger this device has: the server's as last pulled
         plus this device's pending work (called under the lock)."""
         today = self.rules.calendar.local_date(self.clock.now())
-        ledger = intake.standing_of(self.store, self.rules, customer, today)
-        return ledger.with_customer(customer)
+        return intake.ledger_customer(self.store, self.rules, customer, today)
 
     def incident_detail(self, incident_id: str) -> IncidentDetail:
         with self._lock:

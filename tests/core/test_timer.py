@@ -11,12 +11,12 @@ import pytest
 
 from core.clock import FrozenClock
 from core.errors import TimerError
-from core.intake import IntakeRequest, open_incident
+from core.intake import IntakeRequest, ledger_customer, open_incident
 from core.models import Channel, Customer, Entitlements, Incident, IncidentStatus
 from core.rules import load_rules
 from core.store import Store
 from core.sync.protocol import OperationKind
-from core.timer import IfRunning, elapsed, ledger_customer, pause, resume, start, stop
+from core.timer import IfRunning, elapsed, pause, resume, start, stop
 from tests.core.store.store_records import contracted
 
 MON_1730 = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)  # Monday 17:30 in Athens
@@ -114,11 +114,17 @@ def test_stop_debits_included_hours_and_prepaid_credit(store: Store, clock: Froz
         clock.advance(timedelta(hours=1))
         stop(store, RULES)
     now = clock.now()
-    after_basic = ledger_customer(store, RULES, basic.id, now).entitlements
+
+    def ledger(customer: Customer) -> Customer:
+        return ledger_customer(store, RULES, store.customer(customer.id), now.date())
+
+    after_basic = ledger(basic).entitlements
     assert after_basic is not None
     assert after_basic.included_used_hours[Channel.REMOTE] == Decimal("4.0")
     # The free customer's hour runs 18:30–19:30, all after hours: 1.2 × 50 € from the credit.
-    assert ledger_customer(store, RULES, free.id, now).prepaid_credit == Decimal("40.00")
+    assert ledger_customer(
+        store, RULES, store.customer(free.id), now.date()
+    ).prepaid_credit == Decimal("40.00")
     # The records keep the server's ledger: the debits are this device's pending work.
     assert store.customer(basic.id) == basic
     assert store.customer(free.id).prepaid_credit == Decimal("100")

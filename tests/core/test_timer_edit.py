@@ -11,12 +11,12 @@ import pytest
 
 from core.clock import FrozenClock
 from core.errors import InputError, RuleError
-from core.intake import IntakeRequest, open_incident
+from core.intake import IntakeRequest, ledger_customer, open_incident
 from core.models import Channel, Entitlements, Segment, Session
 from core.rules import load_rules
 from core.store import Store
 from core.sync.protocol import OperationKind
-from core.timer import edit_session, ledger_customer, start, stop
+from core.timer import edit_session, start, stop
 from tests.core.store.store_records import contracted
 
 MON_1000 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 10:00 in Athens
@@ -50,7 +50,8 @@ def recorded(store: Store, clock: FrozenClock) -> Session:
 
 def _hours_used(store: Store, session: Session) -> Decimal:
     """Hours used as this device knows them: the stored ledger plus its pending work."""
-    ledger = ledger_customer(store, RULES, session.customer_id, session.started_at)
+    customer = store.customer(session.customer_id)
+    ledger = ledger_customer(store, RULES, customer, session.started_at.date())
     entitlements = ledger.entitlements
     assert entitlements is not None
     return entitlements.included_used_hours[Channel.REMOTE]

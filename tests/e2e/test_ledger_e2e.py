@@ -1,0 +1,158 @@
+"""One ledger per customer, end to end: two technicians' devices, offline, draw on the same
+prepaid credit, included hours and premium pack; real server processes settle who got what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core import timer as timer_rules
+from core.clock import FrozenClock
+from core.intake import IntakeRequest, open_incident
+from core.ledger import billed_quote, explain, is_provisional
+from core.models import Channel, Contract, Customer, PremiumGrant, Session
+from core.rules import Rules, load_rules
+from core.store import Store
+from core.sync.client import SyncClient
+from server.admin import import_customers
+from server.embedded import LocalServer
+from tests.tui.data import NOW
+
+YEAR = Contract(plan="basic", valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31))
+CUSTOMERS = [
+    Customer(id="free", name="Free ΙΚΕ", prepaid_credit=Decimal(10)),
+    Customer(id="basic", name="Basic Α.Ε.", contract=YEAR),
+    Customer(
+        id="pack",
+        name="Pack Ο.Ε.",
+        contract=YEAR.model_copy(update={"plan": "maintenance", "premium_pack": "premium-2"}),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules(None)
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path, rules: Rules) -> Iterator[LocalServer]:
+    local = LocalServer(tmp_path / "server-home", database_url)
+    # Imported the day before: the opening credit is bought before any session.
+    import_customers(local.engine, rules, CUSTOMERS, NOW - timedelta(days=1))
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+class Device:
+    """A technician's machine: its own store, on a clock the test moves, and its client."""
+
+    def __init__(self, home: Path, name: str, server: LocalServer, rules: Rules) -> None:
+        self.clock = FrozenClock(NOW)
+        self.rules = rules
+        self.store = Store.open(home, clock=self.clock, technician=name)
+        self.client = SyncClient(
+            self.store,
+            server.url,
+            server.add_technician(name),
+            device_id=self.store.device_id,
+            clock=self.clock,
+        )
+
+    def work(self, customer_id: str, channel: Channel, minutes: int) -> Session:
+        """Open an incident for the customer and time one session on it."""
+        request = IntakeRequest(
+            customer_id=customer_id, subject="Δεν τυπώνει", requested_via=channel
+        )
+        incident = open_incident(self.store, self.rules, request)
+        timer_rules.start(self.store, self.rules, incident.id, channel)
+        self.clock.advance(timedelta(minutes=minutes))
+        return timer_rules.stop(self.store, self.rules)
+
+    def close(self) -> None:
+        self.client.close()
+        self.store.close()
+
+
+@pytest.fixture
+def devices(tmp_path: Path, server: LocalServer, rules: Rules) -> Iterator[tuple[Device, Device]]:
+    first = Device(tmp_path / "eleni", "eleni", server, rules)
+    second = Device(tmp_path / "nikos", "nikos", server, rules)
+    try:
+        yield first, second
+    finally:
+        first.close()
+        second.close()
+
+
+def test_two_devices_offline_spend_each_entitlement_once_in_chronological_order(
+    devices: tuple[Device, Device],
+) -> None:
+    early, late = devices
+    for device in devices:
+        device.client.sync()  # both know the customers, then go offline
+    late.clock.advance(timedelta(hours=1))  # the later device works an hour later
+
+    # Each device: 10 € of calls on the credit, 3 h of the 4 included remote hours, and two
+    # incidents on the pack of two; the same work, an hour apart, within support hours.
+    work = [
+        ("free", Channel.PHONE, 15),
+        ("basic", Channel.REMOTE, 180),
+        ("pack", Channel.PHONE, 30),
+        ("pack", Channel.PHONE, 30),
+    ]
+    spent = [(early.work(*job), late.work(*job)) for job in work]
+    # Offline, each device priced as if the entitlements were all its own.
+    assert all(is_provisional(s) for pair in spent for s in pair)
+    assert spent[0][0].quote.credit_debited == spent[0][1].quote.credit_debited == 10
+
+    # The later work arrives first: the ledger orders by the sessions' first seconds.
+    for device in (late, early, late, early):
+        device.client.sync()
+
+    def owed(device: Device, session: Session) -> Session:
+        held = device.store.session(session.id)
+        assert not is_provisional(held)
+        return held
+
+    free, basic, *packs = [
+        tuple(owed(d, s) for d, s in zip(devices, pair, strict=True)) for pair in spent
+    ]
+    free_early, free_late = free
+    assert billed_quote(free_early).credit_debited == 10
+    assert billed_quote(free_late).credit_debited == 0
+    assert billed_quote(free_late).due > free_late.quote.due
+
+    basic_early, basic_late = basic
+    drawn = billed_quote(basic_early).included_hours_debited
+    assert drawn == basic_early.quote.included_hours_debited  # the earlier one got what it asked
+    assert billed_quote(basic_late).included_hours_debited == 4 - drawn
+    assert billed_quote(basic_late).net > basic_late.quote.net
+    assert basic_late.server_price is not None
+    [why] = [explain(r) for r in basic_late.server_price.reasons]
+    assert why == (
+        f"{format(drawn.normalize(), 'f')} of the 4 included remote hours were used by a "
+        "session on 23 Nov."
+    )
+
+    # The pack's two incidents went to the earlier device's; the later ones are billed hourly.
+    for pack_early, pack_late in packs:
+        assert pack_early.server_price is not None and pack_late.server_price is not None
+        assert pack_early.server_price.premium is PremiumGrant.GRANTED
+        assert pack_late.server_price.premium is PremiumGrant.BEYOND_PACK
+        assert billed_quote(pack_late).net > pack_late.quote.net == 0
+
+    for device in devices:
+        ledger = {c.id: c for c in device.store.customers()}
+        assert ledger["free"].prepaid_credit == 0
+        assert ledger["basic"].entitlements is not None
+        assert ledger["basic"].entitlements.included_used_hours[Channel.REMOTE] == 4
+        assert ledger["pack"].entitlements is not None
+        assert ledger["pack"].entitlements.premium_incidents_used == 2

@@ -7,14 +7,16 @@ SCALE ?= 1
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench screenshots lock clean
+.PHONY: help demo test lint bench screenshots lock catalog clean
 LOCK := requirements/dev.txt
+CATALOG := core/locale/el/LC_MESSAGES/vardia.po
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-# The exact versions of the lock file, hashes checked; then vardia itself, editable.
-$(STAMP): pyproject.toml $(LOCK)
+# The exact versions of the lock file, hashes checked; then vardia itself, editable (its
+# build compiles the Greek catalog, so a changed .po installs again).
+$(STAMP): pyproject.toml $(LOCK) hatch_build.py $(CATALOG)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
@@ -38,6 +40,12 @@ bench: $(STAMP) ## Every SPEC §9 budget on generated data (SCALE=10 for ten tim
 
 screenshots: $(STAMP) ## Regenerate the SVG screenshots in screenshots/
 	$(BIN)/python -m tui.screenshots screenshots
+
+catalog: $(STAMP) ## Gather the marked strings and merge them into the Greek catalog (then translate the new ones)
+	@mkdir -p build
+	$(BIN)/pybabel extract --quiet --no-location --sort-output --no-default-keywords \
+		-k _ -k N_ -k ngettext:1,2 -o build/vardia.pot core tui server
+	$(BIN)/pybabel update --quiet --no-fuzzy-matching --width=100 -i build/vardia.pot -o $(CATALOG) -l el
 
 lock: $(STAMP) ## Pin every dependency of the dev and server extras, with hashes, in requirements/dev.txt
 	$(BIN)/python -m pip install --quiet pip-tools

@@ -1,14 +1,124 @@
-"""Marks user-facing strings for translation; English is the source language."""
+"""Marks user-facing strings for translation and chooses the language; English is the source.
+
+Greek when the locale is Greek (``LC_ALL``, else ``LC_MESSAGES``, else ``LANG``, as POSIX
+orders them), English otherwise; ``$VARDIA_LANG`` overrides the locale and ``--lang`` on the
+command line overrides both. The language is chosen at import from the environment, and the
+command lines' entry points call :func:`use` with ``--lang`` before they load the modules
+whose key bindings and help texts are translated as those modules load.
+
+``_`` and ``ngettext`` translate when called; :func:`N_` only marks a string for the catalog
+(``core/locale/el/LC_MESSAGES/vardia.po``, compiled to a ``.mo`` by the build), for text
+translated later with ``_``.
+"""
 
 from __future__ import annotations
 
 import gettext
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
-__all__ = ["_", "ngettext"]
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "Labels",
+    "_",
+    "language",
+    "language_from",
+    "ngettext",
+    "requested_language",
+    "use",
+    "use_lang_option",
+]
 
-_LOCALE_DIR = Path(__file__).parent / "locale"
-_translation = gettext.translation("vardia", localedir=_LOCALE_DIR, fallback=True)
+LANGUAGES = ("en", "el")
+"""The languages vardia speaks: English, its source, and Greek."""
 
-_ = _translation.gettext
-ngettext = _translation.ngettext
+DOMAIN = "vardia"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_K = TypeVar("_K")
+
+
+def language_from(environ: Mapping[str, str]) -> str:
+    """``$VARDIA_LANG`` when it names a language vardia speaks, else the locale's language."""
+    chosen = environ.get("VARDIA_LANG", "").strip().lower()
+    if chosen in LANGUAGES:
+        return chosen
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "el" if value.lower().startswith("el") else "en"
+    return "en"
+
+
+def requested_language(args: Sequence[str]) -> str | None:
+    """The value of ``--lang`` in a command line (up to ``--``), read before click parses it."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            return None
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+        if arg == "--lang":
+            return args[index + 1] if index + 1 < len(args) else None
+    return None
+
+
+def use_lang_option(args: Sequence[str]) -> None:
+    """Speak what ``--lang`` asks for, if it names a language; click reports any other value."""
+    lang = requested_language(args)
+    if lang in LANGUAGES:
+        use(lang)
+
+
+def _load(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True)
+
+
+_language = language_from(os.environ)
+_translation = _load(_language)
+
+
+def use(lang: str) -> None:
+    """Speak ``lang`` from now on (one of :data:`LANGUAGES`)."""
+    global _language, _translation
+    if lang not in LANGUAGES:
+        raise ValueError(f"vardia speaks {', '.join(LANGUAGES)}, not {lang!r}")
+    _language, _translation = lang, _load(lang)
+
+
+def language() -> str:
+    """The language vardia speaks now: ``"en"`` or ``"el"``."""
+    return _language
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalog without translating it yet."""
+    return message
+
+
+class Labels(Mapping[_K, str]):
+    """A table of labels marked with :func:`N_`, each translated when it is read."""
+
+    def __init__(self, marked: Mapping[_K, str]) -> None:
+        self._marked = dict(marked)
+
+    def __getitem__(self, key: _K) -> str:
+        return _(self._marked[key])
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._marked)
+
+    def __len__(self) -> int:
+        return len(self._marked)

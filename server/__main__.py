@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from core.clock import SystemClock
 from core.customer_csv import read_customers_csv
 from core.errors import ConfigError, InputError, VardiaError, exit_status
-from core.i18n import _
+from core.i18n import LANGUAGES, _
 from core.rules import load_bounds, load_rules, plans_document
 from core.sync.protocol import SyncedPriceList
 from server.admin import import_customers, list_devices
@@ -88,6 +88,12 @@ def _engine(ctx: click.Context) -> Engine:
     envvar="VARDIA_SERVER_DATABASE",
     default=None,
     help=_("SQLAlchemy URL, overriding the one saved by init."),
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    expose_value=False,
+    help=_("The language: el (Greek) or en (English); by default the locale's."),
 )
 @click.pass_context
 def cli(ctx: click.Context, home: Path, database: str | None) -> None:

@@ -4,6 +4,10 @@ Subcommands load lazily (click's "lazily loading subcommands" pattern): ``vardia
 status`` imports the timer's module and what it needs, not the TUI, the HTTP client or the
 server stack. Each command module keeps its heavy imports inside its commands, so that
 ``vardia --help``, which reads every command's short help, stays cheap too.
+
+``main`` applies ``--lang`` before any command module loads, since their help texts are
+translated as they load; this module's own texts are marked with ``N_`` and translated
+when the help is shown.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any, NamedTuple
 import click
 
 from core.errors import EXIT_USAGE
-from core.i18n import _
+from core.i18n import LANGUAGES, N_, _, use_lang_option
 
 __all__ = ["COMMANDS", "Entry", "VardiaGroup", "cli", "main"]
 
@@ -30,19 +34,19 @@ class Entry(NamedTuple):
 
 COMMANDS: dict[str, Entry] = {
     "quote": Entry(
-        "tui.commands.rules:quote", _("Price a session, with the after-hours surcharge")
+        "tui.commands.rules:quote", N_("Price a session, with the after-hours surcharge")
     ),
-    "sla": Entry("tui.commands.rules:sla", _("When an incident opened on a plan is due")),
-    "incident": Entry("tui.commands.incidents:incident", _("Open, show and change incidents")),
-    "queue": Entry("tui.commands.incidents:queue", _("The open incidents in queue order")),
-    "timer": Entry("tui.commands.timer:timer", _("Start, pause, resume and stop the timer")),
-    "customer": Entry("tui.commands.customers:customer", _("List, show and import customers")),
-    "demo": Entry("tui.commands.demo:demo", _("The desk on a throwaway demo dataset")),
-    "login": Entry("tui.commands.sync:login", _("Remember the sync server and your token")),
-    "sync": Entry("tui.commands.sync:sync", _("Push what was captured here, pull what changed")),
-    "status": Entry("tui.commands.sync:status", _("The server, what waits to be sent, last sync")),
-    "statement": Entry("tui.commands.reports:statement", _("A customer's statement for a month")),
-    "report": Entry("tui.commands.reports:report", _("A technician's week, hours per day")),
+    "sla": Entry("tui.commands.rules:sla", N_("When an incident opened on a plan is due")),
+    "incident": Entry("tui.commands.incidents:incident", N_("Open, show and change incidents")),
+    "queue": Entry("tui.commands.incidents:queue", N_("The open incidents in queue order")),
+    "timer": Entry("tui.commands.timer:timer", N_("Start, pause, resume and stop the timer")),
+    "customer": Entry("tui.commands.customers:customer", N_("List, show and import customers")),
+    "demo": Entry("tui.commands.demo:demo", N_("The desk on a throwaway demo dataset")),
+    "login": Entry("tui.commands.sync:login", N_("Remember the sync server and your token")),
+    "sync": Entry("tui.commands.sync:sync", N_("Push what was captured here, pull what changed")),
+    "status": Entry("tui.commands.sync:status", N_("The server, what waits to be sent, last sync")),
+    "statement": Entry("tui.commands.reports:statement", N_("A customer's statement for a month")),
+    "report": Entry("tui.commands.reports:report", N_("A technician's week, hours per day")),
 }
 """Every subcommand, in the order ``vardia --help`` lists them (subjects together).
 
@@ -66,9 +70,15 @@ class VardiaGroup(click.Group):
             raise TypeError(f"{target} is not a click command")
         return command
 
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Marked with N_: translated now, after main() applied --lang.
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(_(self.help or ""))
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # In COMMANDS order, from the table: listing loads no command.
-        rows = [(name, entry.summary) for name, entry in COMMANDS.items()]
+        rows = [(name, _(entry.summary)) for name, entry in COMMANDS.items()]
         with formatter.section(_("Commands")):
             formatter.write_dl(rows)
 
@@ -101,13 +111,28 @@ class VardiaGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+class LateHelpOption(click.Option):
+    """An option of the group, whose help is translated when shown, after ``--lang``."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        return None if record is None else (record[0], _(record[1]))
+
+
 @click.group(
     cls=VardiaGroup,
     invoke_without_command=True,
-    help=_(
+    help=N_(
         "vardia — the on-call support technician's desk. Run alone, it opens the desk: "
         "the queue, intake, the timer and sync in one terminal."
     ),
+)
+@click.option(
+    "--lang",
+    cls=LateHelpOption,
+    type=click.Choice(LANGUAGES),
+    expose_value=False,
+    help=N_("The language: el (Greek) or en (English); by default the locale's."),
 )
 @click.version_option(package_name="vardia", prog_name="vardia", message="%(prog)s %(version)s")
 @click.pass_context
@@ -123,6 +148,7 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
+    use_lang_option(sys.argv[1:])
     cli()
 
 

@@ -77,6 +77,16 @@ class VardiaApp(App[None]):
         Binding("W", "report", _("Week report"), show=False, id="app.report"),
         Binding("R", "sync_now", _("Sync now"), show=False, id="sync.now"),
         Binding("C", "conflicts", _("Sync conflicts"), show=False, id="sync.conflicts"),
+        # Textual's own palette key, with its words translated (no id: the palette lists
+        # the keys, it is not one of them).
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            _("palette"),
+            show=False,
+            priority=True,
+            tooltip=_("Open the command palette"),
+        ),
     ]
 
     def __init__(

@@ -1,23 +1,30 @@
 """Durations, instants, money, hours and enum labels as the text a person reads.
 
-The one home of these strings for the app and the command line alike.
+The one home of these strings for the app and the command line alike. They follow the
+language vardia speaks (core.i18n): English reads ``12.50 €`` and ``Mon 23 Nov 17:30``,
+Greek ``1.234,56 €`` and ``Δευ 23/11 17:30``, with the CLDR's Greek names of days and
+months (babel). JSON never comes through here: it carries ISO instants and decimal strings.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
 from core.calendar import ATHENS
-from core.i18n import _
-from core.models import Answer, Channel, Eligibility, IncidentStatus, Session
+from core.i18n import N_, Labels, _, language, ngettext
+from core.models import Answer, Category, Channel, Eligibility, IncidentStatus, Session
 from core.money import to_cents
 from core.text import fold
 
 __all__ = [
     "ANSWER_LABELS",
     "ATHENS",
+    "CATEGORY_NAMES",
     "CHANNEL_LABELS",
     "PROVISIONAL",
     "PROVISIONAL_MARK",
@@ -26,43 +33,81 @@ __all__ = [
     "STATUS_LABELS",
     "at_athens",
     "cents",
+    "clock_at",
     "countdown",
+    "day_month",
+    "duration",
     "elapsed",
     "eligibility_lines",
+    "figure",
     "hours",
     "ledger_age",
+    "long_at",
     "money",
+    "numeric_at",
     "partial_header",
     "price_notes",
     "short_at",
     "slug",
+    "weekday_date",
+    "weekday_day",
 ]
 
-CHANNEL_LABELS = {
-    Channel.PHONE: _("phone"),
-    Channel.REMOTE: _("remote"),
-    Channel.OFFICE: _("at our office"),
-    Channel.ONSITE: _("on site"),
-    Channel.WRITTEN: _("written"),
-}
+CHANNEL_LABELS = Labels(
+    {
+        Channel.PHONE: N_("phone"),
+        Channel.REMOTE: N_("remote"),
+        Channel.OFFICE: N_("at our office"),
+        Channel.ONSITE: N_("on site"),
+        Channel.WRITTEN: N_("written"),
+    }
+)
 
-STATUS_LABELS = {
-    IncidentStatus.NEW: _("new"),
-    IncidentStatus.ACKNOWLEDGED: _("ack'd"),
-    IncidentStatus.IN_PROGRESS: _("working"),
-    IncidentStatus.WAITING: _("waiting"),
-    IncidentStatus.RESOLVED: _("resolved"),
-    IncidentStatus.CLOSED: _("closed"),
-}
+STATUS_LABELS = Labels(
+    {
+        IncidentStatus.NEW: N_("new"),
+        IncidentStatus.ACKNOWLEDGED: N_("ack'd"),
+        IncidentStatus.IN_PROGRESS: N_("working"),
+        IncidentStatus.WAITING: N_("waiting"),
+        IncidentStatus.RESOLVED: N_("resolved"),
+        IncidentStatus.CLOSED: N_("closed"),
+    }
+)
 
-ANSWER_LABELS = {Answer.YES: _("yes"), Answer.NO: _("NO"), Answer.UNKNOWN: _("unknown")}
+CATEGORY_NAMES = Labels(
+    {
+        Category.SOFTWARE: N_("software"),
+        Category.HOW_TO: N_("how to"),
+        Category.DATA: N_("data"),
+        Category.INSTALLATION: N_("installation"),
+        Category.OTHER: N_("other"),
+        Category.OPERATING_SYSTEM: N_("operating system"),
+        Category.GREEK_DISPLAY: N_("greek display"),
+        Category.NETWORK_STORAGE: N_("network storage"),
+        Category.HARDWARE: N_("hardware"),
+        Category.UNSUITABLE_EQUIPMENT: N_("unsuitable equipment"),
+        Category.VIRUS: N_("virus"),
+        Category.TRAINING: N_("training"),
+    }
+)
+"""A category in a word or two, where the intake's full sentence does not fit."""
+
+ANSWER_LABELS = Labels({Answer.YES: N_("yes"), Answer.NO: N_("NO"), Answer.UNKNOWN: N_("unknown")})
 
 SLA_MARKS = {"breached": "✖", "warned": "▲", "on_time": "·", "none": " "}
 """A symbol per SLA state, so rows differ without colour (NO_COLOR, 16 colours)."""
 
 
+_UNITS = {"en": ("d", "h", "m", "s"), "el": ("η", "ώ", "λ", "δ")}
+"""Countdown units: days, hours, minutes, seconds (Greek ημέρες, ώρες, λεπτά, δευτερόλεπτα)."""
+
+
 def countdown(delta: timedelta) -> str:
-    """``2h 14m``, ``-35m 08s`` (seconds only within the hour), ``3d 04h``: fits in 8 cells."""
+    """``2h 14m``, ``-35m 08s`` (seconds only within the hour), ``3d 04h``: fits in 8 cells.
+
+    Greek reads ``2ώ 14λ``, ``-35λ 08δ``, ``3η 04ώ``.
+    """
+    d, h, m, s = _UNITS[language()]
     seconds = int(delta.total_seconds())
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
@@ -70,10 +115,22 @@ def countdown(delta: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{sign}{days}d {hours:02d}h"
+        return f"{sign}{days}{d} {hours:02d}{h}"
     if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    return f"{sign}{minutes}m {secs:02d}s"
+        return f"{sign}{hours}{h} {minutes:02d}{m}"
+    return f"{sign}{minutes}{m} {secs:02d}{s}"
+
+
+def duration(minutes: Decimal | int) -> str:
+    """Minutes in words, ``2 hours 5 minutes`` or ``2 ώρες 5 λεπτά``; ``0 minutes`` for none."""
+    whole = int(Decimal(minutes).to_integral_value())
+    hours_part, minutes_part = divmod(whole, 60)
+    words = []
+    if hours_part:
+        words.append(ngettext("{n} hour", "{n} hours", hours_part).format(n=hours_part))
+    if minutes_part or not hours_part:
+        words.append(ngettext("{n} minute", "{n} minutes", minutes_part).format(n=minutes_part))
+    return " ".join(words)
 
 
 def elapsed(delta: timedelta) -> str:
@@ -91,13 +148,20 @@ def hours(minutes: Decimal) -> str:
 
 
 def cents(amount: Decimal) -> str:
-    """An amount with its two decimals, ``12.50``, as JSON and tables carry it (half-up)."""
+    """An amount with its two decimals, ``12.50``, as JSON carries it (half-up), in any language."""
     return f"{to_cents(amount):.2f}"
 
 
+def figure(amount: Decimal) -> str:
+    """An amount with its two decimals as a table shows it: ``12.50``, in Greek ``1.234,56``."""
+    if language() == "en":
+        return cents(amount)
+    return format_decimal(to_cents(amount), format="#,##0.00", locale=language())
+
+
 def money(amount: Decimal) -> str:
-    """An amount in euros, ``12.50 €``."""
-    return f"{cents(amount)} €"
+    """An amount in euros, ``12.50 €``, in Greek ``1.234,56 €``."""
+    return f"{figure(amount)} €"
 
 
 def eligibility_lines(found: Eligibility) -> list[str]:
@@ -123,11 +187,50 @@ def at_athens(at: datetime) -> datetime:
     return at.astimezone(ATHENS)
 
 
+def _dated(at: date, english: str, greek: str) -> str:
+    """``at`` by a strftime pattern in English, by a CLDR pattern (babel) in Greek."""
+    if language() == "en":
+        return at.strftime(english)
+    if isinstance(at, datetime):
+        return format_datetime(at, greek, tzinfo=at.tzinfo, locale=language())
+    return format_date(at, greek, locale=language())
+
+
 def short_at(at: datetime | None, tz: tzinfo = ATHENS) -> str:
-    """An instant as a technician in Athens reads it: ``Mon 23 Nov 17:00``."""
+    """An instant as a technician in Athens reads it: ``Mon 23 Nov 17:00``, ``Δευ 23/11 17:00``."""
     if at is None:
         return _("—")
-    return at.astimezone(tz).strftime("%a %d %b %H:%M")
+    return _dated(at.astimezone(tz), "%a %d %b %H:%M", "EEE dd/MM HH:mm")
+
+
+def clock_at(at: datetime, tz: tzinfo = ATHENS) -> str:
+    """The header's clock, to the second: ``Mon 23 Nov 17:00:05``, ``Δευ 23/11 17:00:05``."""
+    return _dated(at.astimezone(tz), "%a %d %b %H:%M:%S", "EEE dd/MM HH:mm:ss")
+
+
+def long_at(at: datetime, tz: tzinfo = ATHENS) -> str:
+    """An instant with its year: ``Mon 2026-11-23 17:00``, ``Δευ 23/11/2026 17:00``."""
+    return _dated(at.astimezone(tz), "%a %Y-%m-%d %H:%M", "EEE dd/MM/y HH:mm")
+
+
+def numeric_at(at: datetime, tz: tzinfo = ATHENS) -> str:
+    """An instant in a table of days: ``Mon 23/11 17:00``, ``Δευ 23/11 17:00``."""
+    return _dated(at.astimezone(tz), "%a %d/%m %H:%M", "EEE dd/MM HH:mm")
+
+
+def day_month(day: date) -> str:
+    """``23/11``, in every language."""
+    return f"{day:%d/%m}"
+
+
+def weekday_day(day: date) -> str:
+    """A day of a week's chart: ``Mon 23``, ``Δευ 23``."""
+    return _dated(day, "%a %d", "EEE dd")
+
+
+def weekday_date(day: date) -> str:
+    """A day of a week's table: ``Mon 23/11``, ``Δευ 23/11``."""
+    return _dated(day, "%a %d/%m", "EEE dd/MM")
 
 
 def ledger_age(as_of: datetime | None, now: datetime, tz: tzinfo = ATHENS) -> str:

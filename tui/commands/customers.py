@@ -11,7 +11,7 @@ import click
 from core.customer_csv import COLUMNS
 from core.i18n import _
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import short_at
+from tui.format import figure, short_at
 
 if TYPE_CHECKING:
     from core.models import Customer
@@ -110,7 +110,7 @@ def customer_show(env: Env, customer: str, as_json: bool) -> None:
             )
         lines.append(
             _("credit {credit} €, overdue {overdue} €").format(
-                credit=found.prepaid_credit, overdue=found.overdue_amount
+                credit=figure(found.prepaid_credit), overdue=figure(found.overdue_amount)
             )
         )
         tz = rules.timezone

@@ -12,7 +12,7 @@ import click
 from core.i18n import _
 from core.models import Answer, Category, Channel, IncidentStatus
 from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors, session_json
-from tui.format import PROVISIONAL, price_notes, short_at
+from tui.format import PROVISIONAL, figure, price_notes, short_at
 from tui.format import elapsed as stopwatch
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def _render_incident(
     if e.blocked:
         lines.append(
             _("OVERRIDE   overdue {amount} €: {why}").format(
-                amount=e.overdue_amount, why=e.override_reason
+                amount=figure(e.overdue_amount), why=e.override_reason
             )
         )
     if e.out_of_scope:
@@ -83,16 +83,16 @@ def _render_incident(
                     channel=s.channel.value,
                     worked=stopwatch(sum((g.end - g.start for g in s.segments), timedelta())),
                     billed=minutes_text(quote.billable_minutes),
-                    net=f"{quote.net:.2f}",
-                    total=f"{quote.total:.2f}",
+                    net=figure(quote.net),
+                    total=figure(quote.total),
                     provisional=f" ({PROVISIONAL})" if is_provisional(s) else "",
                 )
             )
             lines.extend(f"      {note}" for note in price_notes(s) if not is_provisional(s))
         lines.append(
-            _("  total    net {net:.2f} €, total {total:.2f} €").format(
-                net=sum((q.net for q in owed), Decimal(0)),
-                total=sum((q.total for q in owed), Decimal(0)),
+            _("  total    net {net} €, total {total} €").format(
+                net=figure(sum((q.net for q in owed), Decimal(0))),
+                total=figure(sum((q.total for q in owed), Decimal(0))),
             )
         )
     return "\n".join(lines)

@@ -19,7 +19,15 @@ from core.errors import InputError
 from core.i18n import _
 from core.periods import IsoWeek, Month
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import PROVISIONAL_MARK, PROVISIONAL_NOTE, hours, partial_header, slug
+from tui.format import (
+    PROVISIONAL_MARK,
+    PROVISIONAL_NOTE,
+    hours,
+    numeric_at,
+    partial_header,
+    slug,
+    weekday_date,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -166,7 +174,7 @@ def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
             d.after_hours_minutes / peak * 30
         )
         days.add_row(
-            f"{d.day:%a %d/%m}" + ("" if d.working_day else " ·"),
+            weekday_date(d.day) + ("" if d.working_day else " ·"),
             hours(d.in_hours_minutes),
             hours(d.after_hours_minutes),
             hours(d.total_minutes),
@@ -200,7 +208,7 @@ def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
     ):
         console.print(f"{title}: {len(entries)}")
         for e in entries:
-            console.print(f"  {e.ref}  {e.at.astimezone(tz):%a %d/%m %H:%M}  {e.subject}")
+            console.print(f"  {e.ref}  {numeric_at(e.at, tz)}  {e.subject}")
     return out.getvalue().rstrip()
 
 

@@ -18,7 +18,7 @@ from core.rules import Rules
 from core.sla import SlaTargets, targets
 from core.statements import number
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import cents
+from tui.format import ATHENS, cents, figure, long_at
 
 __all__ = ["COMMANDS", "quote_json", "sla_json"]
 
@@ -104,8 +104,8 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
     ]
     for line in quote.lines:
         minutes = "" if line.minutes is None else f"{number(line.minutes)} min"
-        rate = "" if line.rate is None else f"× {cents(line.rate)}/h"
-        rows.append(f"  {line.label:<44} {minutes:>9} {rate:>12} {cents(line.amount):>10}")
+        rate = "" if line.rate is None else f"× {figure(line.rate)}/h"
+        rows.append(f"  {line.label:<44} {minutes:>9} {rate:>12} {figure(line.amount):>10}")
     money = [
         (_("Net"), quote.net),
         (_("VAT {rate}%").format(rate=number(vat_rate * 100)), quote.vat),
@@ -119,7 +119,7 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
             money.append((_("VAT on the credit"), -spared))
         money.append((_("Due"), quote.due))
     rows.append("")
-    rows += [f"  {label:<67} {cents(amount):>10}" for label, amount in money]
+    rows += [f"  {label:<67} {figure(amount):>10}" for label, amount in money]
     if quote.included_hours_debited:
         rows.append(
             _("  Included hours debited: {hours}").format(
@@ -205,7 +205,8 @@ def sla_json(plan: str, opened: datetime, found: SlaTargets, rules: Rules) -> di
 
 def _sla_text(data: dict[str, Any]) -> str:
     def local(iso: str) -> str:
-        return datetime.fromisoformat(iso).strftime("%a %Y-%m-%d %H:%M")
+        at = datetime.fromisoformat(iso)  # already in the rules' time zone
+        return long_at(at, at.tzinfo or ATHENS)
 
     rows = [
         _("{plan}, opened {opened} ({clock} clock)").format(

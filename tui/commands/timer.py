@@ -11,7 +11,7 @@ import click
 from core.i18n import _
 from core.models import Channel
 from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors, session_json
-from tui.format import PROVISIONAL
+from tui.format import PROVISIONAL, figure
 from tui.format import elapsed as stopwatch
 
 if TYPE_CHECKING:
@@ -120,8 +120,8 @@ def timer_stop(env: Env, note: str, as_json: bool) -> None:
         ).format(
             ref=ref,
             minutes=minutes_text(q.billable_minutes),
-            net=q.net,
-            total=q.total,
+            net=figure(q.net),
+            total=figure(q.total),
             provisional=PROVISIONAL,
         ),
     )

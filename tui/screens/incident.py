@@ -22,6 +22,8 @@ from core.statements import minutes_text
 from tui.desk import Desk, IncidentDetail
 from tui.format import (
     ANSWER_LABELS,
+    CATEGORY_NAMES,
+    CHANNEL_LABELS,
     PROVISIONAL,
     SLA_MARKS,
     STATUS_LABELS,
@@ -47,7 +49,7 @@ def sla_bar(rules: Rules, incident: Incident, now: datetime, width: int = 24) ->
         return _("no target after the first response")
     filled = round(used * width)
     words = {"breached": _("BREACHED"), "warned": _("WARNING"), "on_time": _("on time")}
-    return "{mark} [{bar}] {pct:>3}% {state} · {left} · due {due}".format(
+    return _("{mark} [{bar}] {pct:>3}% {state} · {left} · due {due}").format(
         mark=SLA_MARKS[state.value],
         bar="█" * filled + "░" * (width - filled),
         pct=round(used * 100),
@@ -165,15 +167,17 @@ class IncidentScreen(DeskScreen):
         self.query_one("#incident-title", Static).update(
             Content(f"{incident.ref} · {incident.subject}")
         )
-        category = incident.category.value.replace("_", " ")
         fields = [
             (_("Customer"), customer.name if customer else incident.customer_id),
             (_("Status"), STATUS_LABELS[incident.status]),
             (_("Assignee"), incident.assignee or _("nobody")),
             (_("Plan"), incident.plan),
-            (_("Category"), category),
-            (_("Requested via"), incident.requested_via.value),
-            (_("Opened"), f"{short_at(incident.opened_at)} by {incident.opened_by}"),
+            (_("Category"), CATEGORY_NAMES[incident.category]),
+            (_("Requested via"), CHANNEL_LABELS[incident.requested_via]),
+            (
+                _("Opened"),
+                _("{at} by {who}").format(at=short_at(incident.opened_at), who=incident.opened_by),
+            ),
             (_("Warn at"), short_at(incident.warn_at)),
             (_("Deadline"), short_at(incident.deadline)),
             (_("Resolve by"), short_at(incident.resolve_by)),

@@ -20,7 +20,7 @@ from core.i18n import _
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
 from core.text import fold
 from tui.desk import Assessment, Desk, IntakeForm
-from tui.format import eligibility_lines, ledger_age, money, short_at
+from tui.format import CHANNEL_LABELS, eligibility_lines, ledger_age, money, short_at
 from tui.screens.base import DeskScreen
 
 __all__ = ["CATEGORY_LABELS", "IntakeScreen", "eligibility_text"]
@@ -146,7 +146,7 @@ class IntakeScreen(DeskScreen):
                 yield row(
                     _("Requested via"),
                     Select(
-                        [(c.value, c) for c in Channel],
+                        [(CHANNEL_LABELS[c], c) for c in Channel],
                         value=Channel.PHONE,
                         allow_blank=False,
                         compact=True,

@@ -16,7 +16,7 @@ from textual_plotext import PlotextPlot
 from core.i18n import _, ngettext
 from core.periods import IsoWeek
 from core.reports import Breakdown, WeekReport
-from tui.format import hours
+from tui.format import hours, weekday_day
 from tui.screens.period import PeriodScreen
 
 __all__ = ["ReportLoader", "ReportScreen", "hour_axis"]
@@ -98,7 +98,7 @@ class ReportScreen(PeriodScreen[WeekReport]):
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()
-        labels = [f"{d.day:%a %d}" for d in rep.days]
+        labels = [weekday_day(d.day) for d in rep.days]
         plt.stacked_bar(
             labels,
             [

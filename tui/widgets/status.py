@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.i18n import _, ngettext
-from tui.format import at_athens, elapsed, money
+from tui.format import clock_at, elapsed, money
 
 __all__ = ["StatusHeader", "SyncView", "TimerBar", "TimerView"]
 
@@ -65,7 +65,7 @@ class StatusHeader(Horizontal):
     """The after-hours surcharge in percent, set by the app from the billing rules."""
 
     def show_time(self, now: datetime, support_hours: bool) -> None:
-        self.query_one("#header-clock", Static).update(at_athens(now).strftime("%a %d %b %H:%M:%S"))
+        self.query_one("#header-clock", Static).update(clock_at(now))
         hours = self.query_one("#header-hours", Static)
         hours.update(
             _("● support hours")

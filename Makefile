@@ -26,8 +26,9 @@ $(STAMP): pyproject.toml $(LOCK) hatch_build.py $(CATALOG)
 demo: $(STAMP) ## Start the TUI on a throwaway demo dataset, with a local sync server
 	$(BIN)/vardia demo
 
-test: $(STAMP) lint ## Lint, then run every test
+test: $(STAMP) lint ## Lint, then run every test (the Greek snapshots in a Greek process)
 	$(BIN)/python -m pytest -n auto -q
+	VARDIA_LANG=el $(BIN)/python -m pytest -q tests/tui/test_snapshots_el.py
 
 lint: $(STAMP) ## ruff, mypy (strict on core and server) and the import contracts
 	$(BIN)/ruff check .

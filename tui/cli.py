@@ -20,6 +20,7 @@ import orjson
 from pydantic import BaseModel
 
 from core.errors import VardiaError, exit_status
+from core.i18n import _
 from core.settings import Paths, technician_name
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ def emit(data: Any, as_json: bool, render: Callable[[], str] | None = None) -> N
         click.echo(render())
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+json_option = click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 
 
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:

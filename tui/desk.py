@@ -39,11 +39,8 @@ from core.rules import Rules
 from core.statements import Statement
 from core.sync.client import SyncClient, SyncStatus
 from core.sync.state import Conflict, dismiss_conflict, list_conflicts
-<<<<<<< HEAD
 from core.sync.statements import held_statement, statement_for
-=======
 from tui.format import CHANNEL_LABELS, quantity
->>>>>>> bcfcb39 (Tests that the language is chosen right and formatting follows it: locale, $VARDIA_LANG and --lang precedence, Greek plurals, money/dates/countdowns/durations in both languages; a syntax-tree scan fails on any user-facing literal left unmarked (click help, binding texts, widget texts, notifications, user errors, .format templates), with a two-line allow-list; the queue, intake, timer bar and incident at 80×24 in Greek, run by make test in a Greek process since bindings are translated as modules load)
 
 __all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm", "TimerState"]
 
@@ -359,22 +356,10 @@ class Desk:
                 left = max(Decimal(0), terms.included_hours - spent)
                 found.append(
                     _("{channel}: {used} of {total} h used, {left} h left").format(
-<<<<<<< HEAD
-                        channel=channel.value,
-                        used=_hours(spent),
-                        total=_hours(terms.included_hours),
-                        left=_hours(left),
-=======
                         channel=CHANNEL_LABELS[channel],
                         used=quantity(spent),
                         total=quantity(terms.included_hours),
                         left=quantity(left),
->>>>>>> bcfcb39 (Tests that the language is chosen right and formatting follows it: locale, $VARDIA_LANG and --lang precedence, Greek plurals, money/dates/countdowns/durations in both languages; a syntax-tree scan fails on any user-facing literal left unmarked (click help, binding texts, widget texts, notifications, user errors, .format templates), with a two-line allow-list; the queue, intake, timer bar and incident at 80×24 in Greek, run by make test in a Greek process since bindings are translated as modules load)
                     )
                 )
         return found
-
-
-def _hours(value: Decimal) -> str:
-    """Hours as a person writes them: ``2``, ``3.5``, never ``2.0000``."""
-    return format(value.normalize(), "f")

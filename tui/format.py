@@ -35,6 +35,7 @@ __all__ = [
     "cents",
     "clock_at",
     "countdown",
+    "date_text",
     "day_month",
     "duration",
     "elapsed",
@@ -224,6 +225,11 @@ def long_at(at: datetime, tz: tzinfo = ATHENS) -> str:
 def numeric_at(at: datetime, tz: tzinfo = ATHENS) -> str:
     """An instant in a table of days: ``Mon 23/11 17:00``, ``Δευ 23/11 17:00``."""
     return _dated(at.astimezone(tz), "%a %d/%m %H:%M", "EEE dd/MM HH:mm")
+
+
+def date_text(day: date) -> str:
+    """A calendar date: ``2026-11-23`` in English, ``23/11/2026`` in Greek."""
+    return _dated(day, "%Y-%m-%d", "dd/MM/y")
 
 
 def day_month(day: date) -> str:

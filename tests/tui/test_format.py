@@ -15,6 +15,7 @@ from tui.format import (
     cents,
     clock_at,
     countdown,
+    date_text,
     duration,
     figure,
     long_at,
@@ -49,6 +50,7 @@ EXPECTED = {
         "numeric_at": "Mon 23/11 17:30",
         "weekday_day": "Sun 29",
         "weekday_date": "Sun 29/11",
+        "date": "2026-11-29",
         "countdown": ["2h 14m", "-35m 08s", "3d 04h"],
         "duration": ["2 hours 5 minutes", "1 hour", "1 minute", "0 minutes"],
         "channel": "on site",
@@ -64,6 +66,7 @@ EXPECTED = {
         "numeric_at": "Δευ 23/11 17:30",
         "weekday_day": "Κυρ 29",
         "weekday_date": "Κυρ 29/11",
+        "date": "29/11/2026",
         "countdown": ["2ώ 14λ", "-35λ 08δ", "3η 04ώ"],
         "duration": ["2 ώρες 5 λεπτά", "1 ώρα", "1 λεπτό", "0 λεπτά"],
         "channel": "επί τόπου",
@@ -89,6 +92,7 @@ def test_instants_and_days_carry_the_languages_names(lang: str) -> None:
     assert numeric_at(AT) == EXPECTED[lang]["numeric_at"]
     assert weekday_day(date(2026, 11, 29)) == EXPECTED[lang]["weekday_day"]
     assert weekday_date(date(2026, 11, 29)) == EXPECTED[lang]["weekday_date"]
+    assert date_text(date(2026, 11, 29)) == EXPECTED[lang]["date"]
 
 
 def test_every_weekday_has_a_greek_name() -> None:

@@ -16,7 +16,7 @@ from core.i18n import _
 from core.intake import contract_in_force_at
 from core.models import Customer, Incident
 from tui.desk import Desk
-from tui.format import STATUS_LABELS, money, short_at
+from tui.format import STATUS_LABELS, date_text, money, short_at
 from tui.messages import IncidentRequest
 from tui.screens.base import DeskScreen
 
@@ -38,8 +38,8 @@ def customer_summary(customer: Customer, included_hours: list[str], *, in_force:
             _("Plan {plan}{pack} · {start} → {end}{lease}{expired}").format(
                 plan=contract.plan,
                 pack=pack,
-                start=contract.valid_from.isoformat(),
-                end=contract.valid_until.isoformat(),
+                start=date_text(contract.valid_from),
+                end=date_text(contract.valid_until),
                 lease=_(" · leased") if contract.leased else "",
                 expired="" if in_force else _(" · ! EXPIRED (served as free)"),
             )

@@ -14,9 +14,10 @@ from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
 from core.i18n import _, ngettext
+from core.models import Channel
 from core.periods import IsoWeek
 from core.reports import Breakdown, WeekReport
-from tui.format import hours, weekday_day
+from tui.format import CHANNEL_LABELS, hours, weekday_day
 from tui.screens.period import PeriodScreen
 
 __all__ = ["ReportLoader", "ReportScreen", "hour_axis"]
@@ -115,7 +116,7 @@ class ReportScreen(PeriodScreen[WeekReport]):
         plt.yticks(ticks, tick_labels)
         chart.refresh()
         self._fill("#report-customers", rep.customers)
-        self._fill("#report-channels", rep.channels)
+        self._fill("#report-channels", rep.channels, lambda b: CHANNEL_LABELS[Channel(b.key)])
         lines = []
         for title, entries in (
             (_("Opened"), rep.opened),
@@ -126,14 +127,20 @@ class ReportScreen(PeriodScreen[WeekReport]):
             lines.append(f"{title}: {len(entries)}  {refs}".rstrip())
         self.query_one("#report-incidents", Static).update("\n".join(lines))
 
-    def _fill(self, selector: str, parts: tuple[Breakdown, ...]) -> None:
+    def _fill(
+        self,
+        selector: str,
+        parts: tuple[Breakdown, ...],
+        name: Callable[[Breakdown], str] = lambda b: b.label,
+    ) -> None:
         table = self.query_one(selector, DataTable)
         table.clear()
         # Long customer names are cut so that Total stays on screen at 80 columns.
         room = table.size.width - 2 - _NUMBER_COLUMNS * _NUMBER_WIDTH
         width = max(8, room)
         for b in parts:
-            label = b.label if len(b.label) <= width else b.label[: width - 1] + "…"
+            text = name(b)
+            label = text if len(text) <= width else text[: width - 1] + "…"
             table.add_row(
                 label,
                 hours(b.in_hours_minutes),

@@ -26,8 +26,8 @@ USER_ERRORS = {
     if isinstance(value, type) and issubclass(value, core.errors.VardiaError)
 } | {"ClickException", "UsageError", "BadParameter"}
 
-PROGRAM = re.compile(r"\s*vardia(-server)?:?\s*")
-"""The program's name, alone or as the prefix of a message: the same in every language."""
+PROGRAM = re.compile(r"vardia(-server)?")
+"""The program's name, the same in every language: ``f"vardia: {message}"`` needs no mark."""
 
 ALLOWED = {
     # The OpenAPI title and description: read by integrators, in English, like the wire.
@@ -82,8 +82,7 @@ def _unmarked(rel: str, source: str) -> Iterator[str]:
             text = _literal(candidate)
             if (
                 text is not None
-                and WORD.search(text)
-                and not PROGRAM.fullmatch(text)
+                and WORD.search(PROGRAM.sub("", text))
                 and (rel, text) not in ALLOWED
             ):
                 yield f"{rel}:{getattr(candidate, 'lineno', '?')}: {text!r}"
@@ -113,6 +112,7 @@ def test_the_scan_finds_what_it_looks_for() -> None:
         '"{a} by {b}".format(a=1, b=2)\n'
         'Binding("q", "quit", _("Quit"))\n'
         'Static(f"{a} · {b}")\n'
+        'click.echo(f"vardia-server: {message}.")\n'
     )
     found = list(_unmarked("tui/sample.py", code))
     assert len(found) == 5, found

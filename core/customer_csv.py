@@ -3,9 +3,12 @@
 One reader for both, so a file the office prepares means the same on a technician's laptop
 and on the server. The file is UTF-8 (a byte-order mark, as Excel writes, is fine) with a
 header row naming its columns; only ``name`` is required. A row without ``plan`` is a free
-customer, and its contract columns may stay empty. Every bad line is reported, by its line
-number in the file and with a sentence that says what to write instead, and then nothing is
-imported: an import writes all the rows or none.
+customer, and its contract columns may stay empty. ``purchases`` lists credit bought, as
+dated entries (``2026-01-15 100; 2026-06-01 50.50``): each gets an id made of its customer,
+day and amount, so the server adds a purchase once however often the file is imported, and
+never overwrites what was spent (``prepaid_credit`` is the opening balance, counted once).
+Every bad line is reported, by its line number in the file and with a sentence that says
+what to write instead, and then nothing is imported: an import writes all the rows or none.
 """
 
 from __future__ import annotations
@@ -13,19 +16,29 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Collection, Mapping
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
 
+from core.calendar import ATHENS
 from core.errors import InputError
 from core.i18n import _
 from core.ids import new_id
+from core.ledger import Purchase
 from core.models import Contract, Customer
 
-__all__ = ["COLUMNS", "CustomerFileError", "parse_customers_csv", "read_customers_csv"]
+__all__ = [
+    "COLUMNS",
+    "CustomerFileError",
+    "CustomerRow",
+    "parse_customers_csv",
+    "read_customer_rows",
+    "read_customers_csv",
+]
 
 COLUMNS = (
     "id",
@@ -41,6 +54,7 @@ COLUMNS = (
     "program_value",
     "prepaid_credit",
     "overdue_amount",
+    "purchases",
 )
 """The columns read, in the order a template lists them; any other column is ignored."""
 
@@ -62,10 +76,33 @@ class _BadRow(ValueError):
     """One row's first problem, as the sentence the person reads."""
 
 
+@dataclass(frozen=True)
+class CustomerRow:
+    """One line of the file: the customer, and the credit purchases it lists."""
+
+    customer: Customer
+    purchases: tuple[Purchase, ...] = ()
+
+
 def read_customers_csv(
     file: Path, plans: Collection[str], *, now: datetime | None = None
 ) -> list[Customer]:
-    """Every customer in ``file``, or a CustomerFileError naming every bad line.
+    """Every customer in ``file`` as a device keeps it: its credit is all it bought."""
+    return [
+        row.customer.model_copy(
+            update={
+                "prepaid_credit": row.customer.prepaid_credit
+                + sum((p.amount for p in row.purchases), Decimal(0))
+            }
+        )
+        for row in read_customer_rows(file, plans, now=now)
+    ]
+
+
+def read_customer_rows(
+    file: Path, plans: Collection[str], *, now: datetime | None = None
+) -> list[CustomerRow]:
+    """Every row of ``file``, or a CustomerFileError naming every bad line.
 
     ``plans`` are the plan ids of the price list in force; ``now`` stamps ``updated_at``.
     """
@@ -91,8 +128,8 @@ def read_customers_csv(
 
 def parse_customers_csv(
     text: str, plans: Collection[str], *, now: datetime | None = None
-) -> tuple[list[Customer], list[str]]:
-    """The customers of a CSV text, and a sentence for each line that is not one."""
+) -> tuple[list[CustomerRow], list[str]]:
+    """The rows of a CSV text, and a sentence for each line that is not one."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or ()]
     if "name" not in header:
@@ -102,7 +139,7 @@ def parse_customers_csv(
             )
         ]
     reader.fieldnames = header
-    customers: list[Customer] = []
+    customers: list[CustomerRow] = []
     problems: list[str] = []
     for row in reader:
         line = reader.line_num
@@ -117,7 +154,7 @@ def parse_customers_csv(
 
 def _customer(
     row: Mapping[str, str | None], plans: Collection[str], now: datetime | None
-) -> Customer:
+) -> CustomerRow:
     def text(column: str) -> str:
         value = row.get(column)
         return value.strip() if isinstance(value, str) else ""
@@ -149,7 +186,11 @@ def _customer(
             leased=_flag(text, "leased"),
             program_value=_amount(text, "program_value"),
         )
-    return _validated(
+    if text("purchases") and not text("id"):
+        raise _BadRow(
+            _("a row with purchases needs an id, so that importing it again finds the customer.")
+        )
+    customer = _validated(
         Customer,
         id=text("id") or new_id(),
         name=text("name"),
@@ -161,6 +202,33 @@ def _customer(
         overdue_amount=_amount(text, "overdue_amount"),
         updated_at=now,
     )
+    return CustomerRow(customer, _purchases(customer.id, text("purchases")))
+
+
+def _purchases(customer_id: str, cell: str) -> tuple[Purchase, ...]:
+    """``2026-01-15 100; 2026-06-01 50.50``: each bought at the day's start, in Athens."""
+    found: list[Purchase] = []
+    seen: dict[str, int] = {}
+    for entry in (part.strip() for part in cell.split(";")):
+        if not entry:
+            continue
+        day_text, _sep, amount_text = entry.partition(" ")
+        try:
+            day = date.fromisoformat(day_text)
+            amount = Decimal(amount_text.strip())
+        except (ValueError, InvalidOperation):
+            raise _BadRow(
+                _("purchase “{entry}” is not a day and an amount; write 2026-01-15 100.").format(
+                    entry=entry
+                )
+            ) from None
+        if not amount.is_finite() or amount <= 0:
+            raise _BadRow(_("purchase “{entry}” is not more than 0 €.").format(entry=entry))
+        key = f"csv:{customer_id}:{day}:{amount.normalize():f}"
+        seen[key] = seen.get(key, 0) + 1
+        stable = key if seen[key] == 1 else f"{key}#{seen[key]}"
+        found.append(Purchase(stable, datetime.combine(day, time(), ATHENS), amount))
+    return tuple(found)
 
 
 def _flag(text: Callable[[str], str], column: str) -> bool:

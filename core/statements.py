@@ -1,19 +1,22 @@
-"""Builds a customer's monthly statement from the quotes its sessions were priced with.
+"""Builds a customer's monthly statement from the prices its sessions owe: one builder for all.
 
-A statement never re-prices anything: each session keeps the quote it was priced with when
-its timer stopped (or when it was last edited), so the statement of a past month reads the
-same whenever it is made. Readings of what the records do not say outright:
+The server builds it from its sessions of every technician, priced by its ledger; a device
+builds it from what it holds (``partial``, ``as_of`` its last sync), and a line a device has
+priced alone is ``provisional`` until the server's price arrives (``core.ledger``). A
+statement never re-prices anything, so the statement of a past month reads the same
+whenever it is made. Readings of what the records do not say outright:
 
 - A session belongs to the month, and is dated by, the Europe/Athens day of its first
   second.
 - Included hours used in the contract year (the calendar year by default) are the sum of the
   ``included_hours_debited`` of the customer's sessions from 1 January up to the end of
   the month; premium incidents used are the incidents opened in that span whose intake
-  drew on the premium pack.
-- Prepaid credit after the month is the customer's current credit plus what sessions
-  after the month debited from it; before the month, that plus what the month's sessions
-  debited. Credit bought is not recorded as sessions are, so a purchase made after the
-  month shows up as if it had been there at the month's end.
+  drew on the premium pack, up to the pack's size (the ledger grants them by opening time;
+  the ones after are billed hourly and counted as beyond the pack).
+- Prepaid credit, given the ledger's purchases: what was bought before the month less what
+  sessions before it debited; then the month's purchases and debits. Without purchases (a
+  device), it is read back from the customer's current credit plus what sessions after the
+  month debited, so a purchase made after the month shows up as if it had been there.
 - Prepaid credit is held in net euros whose VAT was invoiced when it was bought, so VAT is
   charged on the net less the credit applied.
 """
@@ -22,18 +25,20 @@ from __future__ import annotations
 
 import contextlib
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from core.calendar import ATHENS, month_day
-from core.errors import NotFoundError
-from core.ledger import billed_quote, is_provisional
-from core.models import Channel, Customer, Incident, Session
+from core.errors import InputError, NotFoundError
+from core.i18n import _
+from core.ledger import Purchase, billed_quote, is_provisional
+from core.models import Channel, Customer, Incident, PremiumGrant, Session
 from core.periods import Month, months
 from core.plans import Billing, PriceList
 from core.pricing import to_cents
@@ -58,6 +63,7 @@ __all__ = [
     "minutes_text",
     "number",
     "session_day",
+    "statement_options",
     "write_statement_csv",
 ]
 
@@ -160,7 +166,9 @@ class StatementLine(_Out):
     net: Decimal
     edits: tuple[EditNote, ...] = ()
     provisional: bool = False
-    """Priced by the device alone: the server's price has not come back (SPEC §7.1)."""
+    """Priced by a device alone: the server's price has not arrived yet."""
+    beyond_pack: bool = False
+    """A premium incident beyond the contract year's pack, billed hourly."""
 
 
 class Allowance(_Out):
@@ -182,6 +190,7 @@ class PremiumAllowance(_Out):
     used_in_month: int
     used_to_date: int
     left: int
+    beyond_pack: int = 0
 
 
 class StatementTotals(_Out):
@@ -203,6 +212,7 @@ class StatementTotals(_Out):
     total: Decimal
     credit_before: Decimal
     credit_after: Decimal
+    credit_bought: Decimal = ZERO
 
 
 class Statement(_Out):
@@ -221,7 +231,7 @@ class Statement(_Out):
     partial: bool = False
     """Built from what one device holds, not from the server's sessions of every technician."""
     as_of: datetime | None = None
-    """For a partial statement, the device's last successful sync (None: never synced)."""
+    """When the ledger it reads was computed: the server's clock, or the device's last sync."""
 
 
 def session_day(session: Session, tz: tzinfo = ATHENS) -> date:
@@ -230,12 +240,14 @@ def session_day(session: Session, tz: tzinfo = ATHENS) -> date:
 
 
 def _expenses(session: Session) -> Decimal:
-    return sum((ln.amount for ln in session.quote.lines if ln.kind in EXPENSE_KINDS), ZERO)
+    lines = billed_quote(session).lines
+    return sum((ln.amount for ln in lines if ln.kind in EXPENSE_KINDS), ZERO)
 
 
 def _line(session: Session, incident: Incident | None, tz: tzinfo) -> StatementLine:
-    quote = session.quote
+    quote = billed_quote(session)
     expenses = _expenses(session)
+    price = session.server_price
     return StatementLine(
         session_id=session.id,
         date=session_day(session, tz),
@@ -255,7 +267,6 @@ def _line(session: Session, incident: Incident | None, tz: tzinfo) -> StatementL
         amount=to_cents(quote.net - expenses),
         expenses=to_cents(expenses),
         net=to_cents(quote.net),
-        provisional=is_provisional(session),
         edits=tuple(
             EditNote(
                 at=edit.at,
@@ -266,6 +277,8 @@ def _line(session: Session, incident: Incident | None, tz: tzinfo) -> StatementL
             )
             for edit in session.edits
         ),
+        provisional=is_provisional(session),
+        beyond_pack=price is not None and price.premium is PremiumGrant.BEYOND_PACK,
     )
 
 
@@ -278,12 +291,13 @@ def _allowances(
             continue
         before = in_month = ZERO
         for session in year_sessions:
-            if session.quote.channel != channel:
+            quote = billed_quote(session)
+            if quote.channel != channel:
                 continue
             if session.started_at < month_start:
-                before += session.quote.included_hours_debited
+                before += quote.included_hours_debited
             else:
-                in_month += session.quote.included_hours_debited
+                in_month += quote.included_hours_debited
         allowances.append(
             Allowance(
                 channel=channel,
@@ -314,12 +328,15 @@ def _premium(
             to_date += 1
             if incident.opened_at >= month_start:
                 in_month += 1
+    pack = terms.premium_incidents
+    used = min(to_date, pack)
     return PremiumAllowance(
         pack=terms.premium_pack,
-        incidents=terms.premium_incidents,
-        used_in_month=in_month,
-        used_to_date=to_date,
-        left=max(0, terms.premium_incidents - to_date),
+        incidents=pack,
+        used_in_month=used - min(to_date - in_month, pack),
+        used_to_date=used,
+        left=pack - used,
+        beyond_pack=to_date - used,
     )
 
 
@@ -329,28 +346,33 @@ def build_statement(
     sessions: Iterable[Session],
     incidents: Mapping[str, Incident],
     terms: StatementTerms,
+    *,
+    purchases: Sequence[Purchase] | None = None,
+    partial: bool = False,
+    as_of: datetime | None = None,
 ) -> Statement:
-    """The customer's statement for ``month``.
+    """The customer's statement for ``month``, each session at the price it owes.
 
     ``sessions`` are the customer's sessions (those of other customers are ignored); the
-    ones before and after the month are needed for the contract year's included hours and
-    for the prepaid credit before and after the month. ``incidents`` maps incident ids to
-    incidents, for the sessions' references and the premium incidents used.
+    ones before the month are needed for the contract year's included hours and the credit
+    before the month, and, without ``purchases``, the ones after it for the credit read back
+    from today's. ``incidents`` maps incident ids to incidents, for the sessions' references
+    and the premium incidents used. ``purchases`` are the ledger's credit purchases.
     """
     tz = terms.tz
-    # Each session at the price it owes: the server's where it came back, else the device's.
-    sessions = [s.model_copy(update={"quote": billed_quote(s)}) for s in sessions]
     year_start, month_start, month_end = terms.year_start(month), month.start(tz), month.end(tz)
     in_month: list[Session] = []
     year_to_date: list[Session] = []
-    credit_after_month = ZERO
+    credit_after_month = credit_before_month = ZERO
     for session in sessions:
         if session.customer_id != customer.id:
             continue
         start = session.started_at
         if start >= month_end:
-            credit_after_month += session.quote.credit_debited
+            credit_after_month += billed_quote(session).credit_debited
             continue
+        if start < month_start:
+            credit_before_month += billed_quote(session).credit_debited
         if start >= year_start:
             year_to_date.append(session)
         if start >= month_start:
@@ -364,7 +386,13 @@ def build_statement(
     net = time_charges + expenses
     net_due = net - credit_applied
     vat = to_cents(net_due * terms.vat_rate)
-    credit_after = to_cents(customer.prepaid_credit + credit_after_month)
+    if purchases is None:
+        bought = ZERO
+        credit_after = to_cents(customer.prepaid_credit + credit_after_month)
+    else:
+        bought = sum((p.amount for p in purchases if month_start <= p.at < month_end), ZERO)
+        earlier = sum((p.amount for p in purchases if p.at < month_start), ZERO)
+        credit_after = to_cents(earlier - credit_before_month + bought - credit_applied)
     totals = StatementTotals(
         sessions=len(lines),
         in_hours_minutes=sum((ln.in_hours_minutes for ln in lines), ZERO),
@@ -380,8 +408,9 @@ def build_statement(
         vat_rate=terms.vat_rate,
         vat=vat,
         total=to_cents(net_due + vat),
-        credit_before=to_cents(credit_after + credit_applied),
+        credit_before=to_cents(credit_after + credit_applied - bought),
         credit_after=credit_after,
+        credit_bought=to_cents(bought),
     )
     return Statement(
         customer_id=customer.id,
@@ -396,7 +425,21 @@ def build_statement(
             terms, customer.id, incidents.values(), (year_start, month_start, month_end)
         ),
         totals=totals,
+        partial=partial,
+        as_of=as_of,
     )
+
+
+def statement_options(
+    customer_id: str | None, every: bool, as_json: bool, as_csv: bool, output: Path | None
+) -> None:
+    """Check a statement command's options (``vardia`` and ``vardia-server`` alike)."""
+    if as_json and as_csv:
+        raise InputError(_("Choose one of --json and --csv."))
+    if every == (customer_id is not None):
+        raise InputError(_("Give --customer ID for one customer, or --all for every customer."))
+    if every and output is None:
+        raise InputError(_("--all writes one file per customer: give the folder with --output."))
 
 
 def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -> Statement:
@@ -424,7 +467,7 @@ def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -
     if (
         terms.prepaid_credit
         or customer.prepaid_credit
-        or any(s.quote.credit_debited for s in sessions)
+        or any(billed_quote(s).credit_debited for s in sessions)
     ):
         sessions += [
             s

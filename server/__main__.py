@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import socket
 import ssl
 import sys
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -17,10 +20,12 @@ import platformdirs
 from sqlalchemy import Engine
 
 from core.clock import SystemClock
-from core.customer_csv import read_customers_csv
+from core.customer_csv import read_customer_rows
 from core.errors import ConfigError, InputError, VardiaError, exit_status
 from core.i18n import LANGUAGES, _
-from core.rules import load_bounds, load_rules, plans_document
+from core.periods import Month
+from core.rules import Rules, load_bounds, load_rules, plans_document
+from core.statements import CSV_ENCODING, Statement, write_statement_csv
 from core.sync.protocol import SyncedPriceList
 from server.admin import import_customers, list_devices
 from server.app import create_app
@@ -348,8 +353,9 @@ def rotate_token_command(ctx: click.Context, name: str) -> None:
 def import_customers_command(ctx: click.Context, path: Path) -> None:
     rules = load_rules(None, plans_document(ctx.obj["home"] / PRICE_LIST_DIR))
     now = SystemClock().now()
-    customers = read_customers_csv(path, rules.plans, now=now)
-    count = import_customers(_engine(ctx), rules, customers, now)
+    rows = read_customer_rows(path, rules.plans, now=now)
+    bought = {row.customer.id: row.purchases for row in rows}
+    count = import_customers(_engine(ctx), rules, [row.customer for row in rows], now, bought)
     click.echo(_("Imported {count} customers.").format(count=count))
 
 
@@ -367,6 +373,114 @@ def list_devices_command(ctx: click.Context, as_json: bool) -> None:
             f"{device['device_id']}  {device['technician']}  {device['last_seen']}  "
             f"{device['clock_offset_seconds']:+.1f}s"
         )
+
+
+def _rules(ctx: click.Context) -> Rules:
+    return load_rules(None, plans_document(ctx.obj["home"] / PRICE_LIST_DIR))
+
+
+@cli.command(
+    "statement",
+    help=_(
+        "A customer's statement of a month from the server's ledger: every technician's "
+        "sessions at the server's prices (--all: one file per customer with sessions)."
+    ),
+)
+@click.option("--customer", "customer_id", help=_("The customer's id."))
+@click.option("--month", required=True, help=_("The month, YYYY-MM."))
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
+@click.option("--csv", "as_csv", is_flag=True, help=_("A spreadsheet's columns."))
+@click.option("--all", "every", is_flag=True, help=_("Every customer with sessions that month."))
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=_("The folder --all writes to."),
+)
+@click.pass_context
+@_reports_errors
+def statement_command(
+    ctx: click.Context,
+    customer_id: str | None,
+    month: str,
+    as_json: bool,
+    as_csv: bool,
+    every: bool,
+    output: Path | None,
+) -> None:
+    from core.statements import statement_options
+    from server.statements import every_statement, server_statement, statement_file
+
+    statement_options(customer_id, every, as_json, as_csv, output)
+    the_month = Month.parse(month)
+    engine, rules, now = _engine(ctx), _rules(ctx), SystemClock().now()
+    if customer_id is not None:
+        found = server_statement(engine, rules, customer_id, the_month, now)
+        click.echo(_statement_as(found, as_json, as_csv), nl=not as_csv)
+        return
+    assert output is not None  # checked above, with a sentence for the person
+    output.mkdir(parents=True, exist_ok=True)
+    suffix = "csv" if as_csv else "json" if as_json else "txt"
+    written = 0
+    for customer, found in every_statement(engine, rules, the_month, now):
+        path = output / statement_file(customer, the_month, suffix)
+        encoding = CSV_ENCODING if as_csv else "utf-8"
+        path.write_text(_statement_as(found, as_json, as_csv), encoding=encoding)
+        written += 1
+    click.echo(_("Wrote {n} statements to {folder}.").format(n=written, folder=output))
+
+
+def _statement_as(statement: Statement, as_json: bool, as_csv: bool) -> str:
+    from server.statements import statement_text
+
+    if as_json:
+        return statement.model_dump_json(indent=2)
+    if as_csv:
+        out = io.StringIO()
+        write_statement_csv(statement, out)
+        return out.getvalue()
+    return statement_text(statement)
+
+
+@cli.group(help=_("Prepaid credit: dated purchases the ledger spends in order."))
+def credit() -> None:
+    pass
+
+
+@credit.command("add", help=_("Record credit a customer bought (net euros), now or --at."))
+@click.argument("customer_id", metavar="CUSTOMER")
+@click.argument("amount")
+@click.option(
+    "--at", "at_text", help=_("When it was bought, ISO 8601 (Europe/Athens if no offset).")
+)
+@click.pass_context
+@_reports_errors
+def credit_add(ctx: click.Context, customer_id: str, amount: str, at_text: str | None) -> None:
+    from server.credit import add_credit
+
+    rules, now = _rules(ctx), SystemClock().now()
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    at = now if at_text is None else _instant(at_text, rules)
+    left = add_credit(_engine(ctx), rules, customer_id, value, at=at, now=now)
+    click.echo(
+        _("Added {amount} € of credit for {customer}; {left} € left.").format(
+            amount=value.quantize(Decimal("0.01")), customer=customer_id, left=left
+        )
+    )
+
+
+def _instant(text: str, rules: Rules) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            _("“{text}” is not an instant: write it as ISO 8601, e.g. 2026-11-23T10:00.").format(
+                text=text
+            )
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=rules.timezone)
 
 
 def main() -> None:

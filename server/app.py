@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
 import server
 from core.bounds import Bounds
 from core.clock import Clock, SystemClock
-from core.errors import InputError
+from core.errors import InputError, NotFoundError
 from core.models import Incident
+from core.periods import Month
 from core.rules import load_bounds, load_rules, plans_document
 from core.sync.protocol import (
     API_PREFIX,
@@ -32,6 +34,7 @@ from server.auth import Caller, authenticate
 from server.guard import Guard, Limits, error_response
 from server.pull import pull as pull_page
 from server.push import push as apply_push
+from server.statements import server_statement
 
 __all__ = ["Limits", "create_app"]
 
@@ -121,6 +124,23 @@ def create_app(
         if known is None or known == served.version:
             return page
         return page.model_copy(update={"price_list": served})
+
+    @app.get(f"{API_PREFIX}/statements/{{customer_id}}")
+    def statement(
+        who: CallerDep,
+        customer_id: Annotated[str, PathParam(min_length=1, max_length=128)],
+        month: Annotated[str, Query(max_length=32)],
+    ) -> Response:
+        # Any technician of this desk may read any customer's statement: the desk shares them.
+        try:
+            the_month = Month.parse(month)
+        except InputError as error:
+            raise HTTPException(422, str(error)) from None
+        try:
+            found = server_statement(engine, rules, customer_id, the_month, clock.now())
+        except NotFoundError as error:
+            raise HTTPException(404, str(error)) from None
+        return Response(found.model_dump_json(), media_type="application/json")
 
     @app.get(f"{API_PREFIX}/admin/incidents")
     def admin_incidents(

@@ -72,9 +72,9 @@ def add_credit(
     now: datetime,
 ) -> Decimal:
     """Record credit bought by a customer at ``at`` and settle its ledger; the credit left."""
-    amount = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite() or amount.quantize(_CENT, rounding=ROUND_HALF_UP) <= 0:
         raise InputError(_("The amount must be more than 0 €, e.g. 100 or 49.50."))
+    amount = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
     with engine.begin() as conn:
         version = bump_version(conn)
         if load_record(conn, CUSTOMER, customer_id) is None:

@@ -58,6 +58,7 @@ __all__ = [
     "Settled",
     "Touched",
     "cents",
+    "euros",
     "hours_e4",
     "record_claim",
     "reprice_unpriced",
@@ -85,7 +86,7 @@ def _hours(value: int | None) -> Decimal:
     return Decimal(value or 0).scaleb(-4)
 
 
-def _euros(value: int | None) -> Decimal:
+def euros(value: int | None) -> Decimal:
     return Decimal(value or 0).scaleb(-2)
 
 
@@ -300,7 +301,7 @@ def _state_before(
             before, s.credit_cents > 0
         )
     ).one()
-    credit = Drawn(_euros(spent[0]), int(spent[1]), aware(spent[2]) if spent[2] else None)
+    credit = Drawn(euros(spent[0]), int(spent[1]), aware(spent[2]) if spent[2] else None)
     p = credit_purchases.c
     bought = conn.execute(
         select(func.sum(p.amount_cents)).where(p.customer_id == customer_id, p.at < start)
@@ -312,7 +313,7 @@ def _state_before(
         )
     ).one()
     premium = Drawn(Decimal(granted[0]), int(granted[0]), aware(granted[1]) if granted[1] else None)
-    return LedgerState(year, hours, premium, _euros(bought) - credit.amount, credit)
+    return LedgerState(year, hours, premium, euros(bought) - credit.amount, credit)
 
 
 def _walk(
@@ -367,7 +368,7 @@ def _walk(
                 Channel(row.channel),
                 row.inputs,
                 _hours(row.hours_e4),
-                _euros(row.credit_cents),
+                euros(row.credit_cents),
             )
         entries.append(
             SessionEntry(
@@ -406,7 +407,7 @@ def _walk(
     }
     p = credit_purchases.c
     purchases = [
-        Purchase(row.id, aware(row.at), _euros(row.amount_cents))
+        Purchase(row.id, aware(row.at), euros(row.amount_cents))
         for row in conn.execute(
             select(p.id, p.at, p.amount_cents).where(p.customer_id == customer_id, p.at >= start)
         )
@@ -498,7 +499,7 @@ def standing_now(
     entitlements = Entitlements(
         year=year, included_used_hours=used, premium_incidents_used=int(premium)
     )
-    return entitlements, _euros(bought) - _euros(spent)
+    return entitlements, euros(bought) - euros(spent)
 
 
 def _rewrite_customer(

@@ -265,12 +265,9 @@ def statement(
     as_csv: bool,
     output: Path | None,
 ) -> None:
-    if as_json and as_csv:
-        raise InputError(_("Choose one of --json and --csv."))
-    if every == (customer_id is not None):
-        raise InputError(_("Give --customer ID for one customer, or --all for every customer."))
-    if every and output is None:
-        raise InputError(_("--all writes one file per customer: give the folder with --output."))
+    from core.statements import statement_options
+
+    statement_options(customer_id, every, as_json, as_csv, output)
     from core.intake import find_customer
     from core.statements import CSV_ENCODING
     from core.sync.statements import held_statement, statement_for

@@ -1,0 +1,164 @@
+"""A customer's statement as the server's ledger has it: every technician's sessions, priced.
+
+``core.statements.build_statement`` makes it, as on a device; the server hands it every
+session of the customer up to the month's end with the server's price, the incidents they
+worked on and those that claimed the premium pack, and the ledger's credit purchases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from core.errors import NotFoundError
+from core.i18n import _
+from core.ledger import Purchase
+from core.models import Customer, Incident, ServerPrice, Session
+from core.periods import Month
+from core.rules import Rules
+from core.statements import Statement, StatementTerms, build_statement, minutes_text
+from server.db import aware, credit_purchases, premium_claims, records, sessions, utc
+from server.ledger import euros
+from server.records import CUSTOMER, INCIDENT, chunks, load_record
+
+__all__ = ["every_statement", "server_statement", "statement_file", "statement_text"]
+
+
+def server_statement(
+    engine: Engine, rules: Rules, customer_id: str, month: Month, now: datetime
+) -> Statement:
+    """The customer's statement for ``month``; a NotFoundError when there is no such customer."""
+    with engine.connect() as conn:
+        data = load_record(conn, CUSTOMER, customer_id)
+        if data is None:
+            raise NotFoundError(
+                _("There is no customer {id!r} on this server.").format(id=customer_id)
+            )
+        return _build(conn, rules, Customer.model_validate_json(data), month, now)
+
+
+def every_statement(
+    engine: Engine, rules: Rules, month: Month, now: datetime
+) -> Iterator[tuple[Customer, Statement]]:
+    """Every customer's statement for ``month`` that has a line, by customer id."""
+    with engine.connect() as conn:
+        query = select(records.c.data).where(records.c.kind == CUSTOMER).order_by(records.c.id)
+        for data in conn.execute(query).scalars().all():
+            customer = Customer.model_validate_json(data)
+            statement = _build(conn, rules, customer, month, now)
+            if statement.lines:
+                yield customer, statement
+
+
+def statement_file(customer: Customer, month: Month, suffix: str) -> str:
+    """A file name for a customer's statement that is safe on every file system."""
+    return f"{re.sub(r'[^A-Za-z0-9._-]+', '_', customer.id)}-{month}.{suffix}"
+
+
+def _build(
+    conn: Connection, rules: Rules, customer: Customer, month: Month, now: datetime
+) -> Statement:
+    tz = rules.timezone
+    terms = StatementTerms.of(customer, month, rules.plans, rules.billing, tz)
+    end = utc(month.end(tz))
+    s = sessions.c
+    worked = [
+        _priced(row.data, row.price)
+        for row in conn.execute(
+            select(s.data, s.price).where(s.customer_id == customer.id, s.started_at < end)
+        )
+    ]
+    claimed = conn.execute(
+        select(premium_claims.c.incident_id).where(premium_claims.c.customer_id == customer.id)
+    ).scalars()
+    incidents = _incidents(conn, {w.incident_id for w in worked} | set(claimed))
+    p = credit_purchases.c
+    purchases = [
+        Purchase(row.id, aware(row.at), euros(row.amount_cents))
+        for row in conn.execute(
+            select(p.id, p.at, p.amount_cents).where(p.customer_id == customer.id, p.at < end)
+        )
+    ]
+    return build_statement(
+        customer, month, worked, incidents, terms, purchases=purchases, as_of=now
+    )
+
+
+def _priced(data: str, price: str | None) -> Session:
+    worked = Session.model_validate_json(data)
+    if price is None:
+        return worked
+    return worked.model_copy(update={"server_price": ServerPrice.model_validate_json(price)})
+
+
+def _incidents(conn: Connection, ids: set[str]) -> dict[str, Incident]:
+    found: dict[str, Incident] = {}
+    for chunk in chunks(sorted(ids)):
+        query = select(records.c.data).where(records.c.kind == INCIDENT, records.c.id.in_(chunk))
+        for data in conn.execute(query).scalars():
+            incident = Incident.model_validate_json(data)
+            found[incident.id] = incident
+    return found
+
+
+def statement_text(statement: Statement) -> str:
+    """The statement as the office reads it in a terminal: its lines, what is left, the totals."""
+    t = statement.totals
+    out = [
+        _("Statement {month} — {name} ({id}), plan {plan}").format(
+            month=statement.month,
+            name=statement.customer_name,
+            id=statement.customer_id,
+            plan=statement.plan or "free",
+        )
+    ]
+    for ln in statement.lines:
+        marks = ("P" if ln.provisional else "") + ("+" if ln.beyond_pack else "")
+        out.append(
+            f"{ln.date}  {ln.incident_ref:<10.10} {ln.technician:<12.12} {ln.channel.value:<8}"
+            f"{minutes_text(ln.billable_minutes):>5} min {ln.net:>10} {marks}"
+        )
+    if not statement.lines:
+        out.append(_("No sessions this month."))
+    for a in statement.allowances:
+        out.append(
+            _("Included {channel} hours: {used} of {total} used, {left} left").format(
+                channel=a.channel.value,
+                used=minutes_text(a.used_to_date),
+                total=minutes_text(a.included_hours),
+                left=minutes_text(a.left),
+            )
+        )
+    if statement.premium is not None:
+        p = statement.premium
+        out.append(
+            _(
+                "Premium incidents ({pack}): {used} of {total} used, {left} left, "
+                "{beyond} beyond the pack"
+            ).format(
+                pack=p.pack,
+                used=p.used_to_date,
+                total=p.incidents,
+                left=p.left,
+                beyond=p.beyond_pack,
+            )
+        )
+    out.append(
+        _("Prepaid credit: {before} before, {bought} bought, {used} used, {after} left").format(
+            before=t.credit_before,
+            bought=t.credit_bought,
+            used=t.credit_applied,
+            after=t.credit_after,
+        )
+    )
+    out.append(
+        _("Net {net} − credit {credit} = {due}; VAT {vat}; total {total}").format(
+            net=t.net, credit=t.credit_applied, due=t.net_due, vat=t.vat, total=t.total
+        )
+    )
+    if any(ln.provisional or ln.beyond_pack for ln in statement.lines):
+        out.append(_("P: not yet priced by the server. +: a premium incident beyond the pack."))
+    return "\n".join(out)

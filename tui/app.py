@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -559,11 +560,20 @@ class VardiaApp(App[None]):
                 await self.run_action(action, target)
 
             yield SystemCommand(
-                binding.description,
+                # Textual's own descriptions are in the catalog too (tui.textual_words).
+                _(binding.description),
                 _("key: {key}").format(key=self.get_key_display(binding)),
                 run,
             )
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
+
+    def action_command_palette(self) -> None:
+        # Textual's, with its placeholder in the user's language.
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(
+                CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
+            )
 
 
 def make_app(

@@ -1,12 +1,18 @@
 """One ledger per customer, end to end: two technicians' devices, offline, draw on the same
-prepaid credit, included hours and premium pack; real server processes settle who got what."""
+prepaid credit, included hours and premium pack; real server processes settle who got what,
+and the month's statement reads the same from either device and from the office."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +24,7 @@ from core.models import Channel, Contract, Customer, PremiumGrant, Session
 from core.rules import Rules, load_rules
 from core.store import Store
 from core.sync.client import SyncClient
+from core.sync.login import Login, save_login
 from server.admin import import_customers
 from server.embedded import LocalServer
 from tests.tui.data import NOW
@@ -51,19 +58,37 @@ def server(database_url: str, tmp_path: Path, rules: Rules) -> Iterator[LocalSer
         local.stop()
 
 
+MONTH = "2026-11"
+
+
+def _json(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
+
+
+def _office(server: LocalServer, customer_id: str) -> dict[str, Any]:
+    """``vardia-server statement --json`` of the month, as the office runs it."""
+    where = ["--home", str(server.home), "--database", server.database]
+    asked = ["statement", "--customer", customer_id, "--month", MONTH, "--json"]
+    return _json([sys.executable, "-m", "server", *where, *asked])
+
+
 class Device:
     """A technician's machine: its own store, on a clock the test moves, and its client."""
 
     def __init__(self, home: Path, name: str, server: LocalServer, rules: Rules) -> None:
+        self.home = home
         self.clock = FrozenClock(NOW)
         self.rules = rules
         self.store = Store.open(home, clock=self.clock, technician=name)
+        token = server.add_technician(name)
+        save_login(home / "config", Login(server=server.url, token=token, technician=name))
         self.client = SyncClient(
-            self.store,
-            server.url,
-            server.add_technician(name),
-            device_id=self.store.device_id,
-            clock=self.clock,
+            self.store, server.url, token, device_id=self.store.device_id, clock=self.clock
         )
 
     def work(self, customer_id: str, channel: Channel, minutes: int) -> Session:
@@ -75,6 +100,12 @@ class Device:
         timer_rules.start(self.store, self.rules, incident.id, channel)
         self.clock.advance(timedelta(minutes=minutes))
         return timer_rules.stop(self.store, self.rules)
+
+    def statement(self, customer_id: str) -> dict[str, Any]:
+        """``vardia statement --json`` of the month, run as a technician runs it."""
+        asked = ["statement", "--customer", customer_id, "--month", MONTH, "--json"]
+        env = {**os.environ, "VARDIA_HOME": str(self.home)}
+        return _json([sys.executable, "-m", "tui", *asked], env)
 
     def close(self) -> None:
         self.client.close()
@@ -93,7 +124,7 @@ def devices(tmp_path: Path, server: LocalServer, rules: Rules) -> Iterator[tuple
 
 
 def test_two_devices_offline_spend_each_entitlement_once_in_chronological_order(
-    devices: tuple[Device, Device],
+    devices: tuple[Device, Device], server: LocalServer
 ) -> None:
     early, late = devices
     for device in devices:
@@ -156,3 +187,13 @@ def test_two_devices_offline_spend_each_entitlement_once_in_chronological_order(
         assert ledger["basic"].entitlements.included_used_hours[Channel.REMOTE] == 4
         assert ledger["pack"].entitlements is not None
         assert ledger["pack"].entitlements.premium_incidents_used == 2
+
+    # One statement of the month, whoever asks: both devices and the office.
+    for customer in CUSTOMERS:
+        office = _office(server, customer.id)
+        assert {ln["technician"] for ln in office["lines"]} == {"eleni", "nikos"}
+        assert not office["partial"] and not any(ln["provisional"] for ln in office["lines"])
+        for device in devices:
+            shown = device.statement(customer.id)
+            assert (shown["lines"], shown["totals"]) == (office["lines"], office["totals"])
+            assert not shown["partial"]

@@ -178,7 +178,12 @@ def online_app(priced_dir: Path, rules: Rules, clock: FrozenClock) -> Iterator[V
     with Store.open(priced_dir, clock=clock) as store:
         transport = _server(_server_statement(store, rules))
         with SyncClient(
-            store, "https://vardia.test", "t", device_id="d", clock=clock, transport=transport
+            store,
+            "https://vardia.test",
+            "tok-ledger-screens",
+            device_id="d",
+            clock=clock,
+            transport=transport,
         ) as client:
             yield make_app(rules, store, client, clock, tick=False)
 

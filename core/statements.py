@@ -59,6 +59,7 @@ __all__ = [
     "StatementTerms",
     "StatementTotals",
     "build_statement",
+    "credit_text",
     "load_statement",
     "minutes_text",
     "number",
@@ -503,6 +504,16 @@ CSV_HEADER = (
 )
 
 
+def credit_text(totals: StatementTotals) -> str:
+    """The month's prepaid credit in one sentence: what there was, was bought, used and is left."""
+    return _("Prepaid credit: {before} before, {bought} bought, {used} used, {after} left").format(
+        before=totals.credit_before,
+        bought=totals.credit_bought,
+        used=totals.credit_applied,
+        after=totals.credit_after,
+    )
+
+
 def write_statement_csv(statement: Statement, out: TextIO) -> None:
     """Write the statement as CSV: a header, one row per session, then one row per total.
 
@@ -575,6 +586,7 @@ def write_statement_csv(statement: Statement, out: TextIO) -> None:
         (f"VAT {(t.vat_rate * 100).normalize():f} %", t.vat),
         ("total", t.total),
         ("prepaid credit before", t.credit_before),
+        ("prepaid credit bought", t.credit_bought),
         ("prepaid credit after", t.credit_after),
     ):
         writer.writerow({"line": label, "amount": value})

@@ -19,7 +19,7 @@ from core.ledger import Purchase
 from core.models import Customer, Incident, ServerPrice, Session
 from core.periods import Month
 from core.rules import Rules
-from core.statements import Statement, StatementTerms, build_statement, minutes_text
+from core.statements import Statement, StatementTerms, build_statement, credit_text, minutes_text
 from server.db import aware, credit_purchases, premium_claims, records, sessions, utc
 from server.ledger import euros
 from server.records import CUSTOMER, INCIDENT, chunks, load_record
@@ -146,14 +146,7 @@ def statement_text(statement: Statement) -> str:
                 beyond=p.beyond_pack,
             )
         )
-    out.append(
-        _("Prepaid credit: {before} before, {bought} bought, {used} used, {after} left").format(
-            before=t.credit_before,
-            bought=t.credit_bought,
-            used=t.credit_applied,
-            after=t.credit_after,
-        )
-    )
+    out.append(credit_text(t))
     out.append(
         _("Net {net} − credit {credit} = {due}; VAT {vat}; total {total}").format(
             net=t.net, credit=t.credit_applied, due=t.net_due, vat=t.vat, total=t.total

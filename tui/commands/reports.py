@@ -62,7 +62,7 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
     """The statement as a person reads it in the terminal."""
     from rich.table import Table
 
-    from core.statements import minutes_text
+    from core.statements import credit_text, minutes_text
 
     t = st.totals
     out = io.StringIO()
@@ -149,11 +149,11 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
         (_("Net due"), t.net_due),
         (_("VAT {rate} %").format(rate=(t.vat_rate * 100).normalize()), t.vat),
         (_("Total"), t.total),
-        (_("Prepaid credit before / after"), f"{t.credit_before} / {t.credit_after}"),
     ]
     for label, value in rows:
         summary.add_row(label, str(value))
     console.print(summary)
+    console.print(credit_text(t))
     return out.getvalue().rstrip()
 
 

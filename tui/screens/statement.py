@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from core.i18n import _
 from core.periods import Month
-from core.statements import CSV_ENCODING, Statement, minutes_text, write_statement_csv
+from core.statements import CSV_ENCODING, Statement, credit_text, minutes_text, write_statement_csv
 from tui.format import PROVISIONAL_MARK, PROVISIONAL_NOTE, hours, partial_header
 from tui.screens.period import PeriodScreen
 
@@ -40,9 +40,7 @@ def statement_summary(st: Statement) -> tuple[str, str]:
             )
         )
     t = st.totals
-    left.append(
-        _("Prepaid credit: {before} → {after}").format(before=t.credit_before, after=t.credit_after)
-    )
+    left.append(credit_text(t))
     if any(ln.provisional for ln in st.lines):
         left.append(PROVISIONAL_NOTE)
     vat = (t.vat_rate * 100).normalize()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -263,7 +264,9 @@ def serve(ctx: click.Context, /, fd: int | None, log_level: str, **options: Any)
                     host=host, port=port, reason=error.strerror or error
                 )
             ) from None
-    try:
+    # Ctrl-C: uvicorn shuts down gracefully, then raises it again. When SIGINT was ignored at
+    # start (a background job), uvicorn stops on it all the same and raises nothing.
+    with contextlib.suppress(KeyboardInterrupt):
         run_server(
             app,
             limits,
@@ -273,8 +276,7 @@ def serve(ctx: click.Context, /, fd: int | None, log_level: str, **options: Any)
             forwarded_allow_ips=forwarded,
             on_listening=_say_listening,
         )
-    except KeyboardInterrupt:
-        click.echo(_("vardia-server stopped."))
+    click.echo(_("vardia-server stopped."))
 
 
 def _limits(options: dict[str, Any]) -> Limits:

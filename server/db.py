@@ -31,6 +31,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -177,24 +178,29 @@ ledgers = Table(
     Column("priced_at", DateTime(timezone=True)),
 )
 
-# One row per applied operation, written in the transaction that applied it: the
-# primary key is what makes a second push of the same op_id a no-op.
+# One row per applied operation, written in the transaction that applied it. An op_id is
+# the technician's own: the primary key is what makes their second push of it a no-op, and
+# ``digest`` (core.sync.protocol.Operation.digest) tells that repeat from another change
+# under the same id. A NULL digest is a row from before digests were kept: what it applied is
+# unknown, so a repeat of it is answered "duplicate", as it was then.
 applied_ops = Table(
     "applied_ops",
     metadata,
-    Column("op_id", String(128), primary_key=True),
     Column("technician", String(100), nullable=False),
+    Column("op_id", String(128), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("entity_id", String(128), nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False),
     Column("result", Text, nullable=False),
+    Column("digest", String(64)),
+    PrimaryKeyConstraint("technician", "op_id", name="pk_applied_ops"),
 )
 
 
 IMMEDIATE = "vardia_immediate"
 """An execution option: SQLite begins the connection's transactions with the write lock."""
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0002_ledger"
+HEAD = "0003_scoped_op_ids"
 """The newest revision in ``server/migrations``; ``migrate`` brings a database to it."""
 LEGACY_VERSION = 1
 """The hand-written migration list's last version; such a database is at ``0001_baseline``."""
@@ -236,11 +242,12 @@ def _alembic(conn: Connection) -> Config:
     return config
 
 
-def migrate(engine: Engine) -> str | None:
+def migrate(engine: Engine, to: str = "head") -> str | None:
     """Bring the schema up to date, once even if several processes start together.
 
     Returns the revision the database was at (None when it was empty). A database made by
-    the hand-written migrations (``schema_version`` 1) is taken as ``0001_baseline``.
+    the hand-written migrations (``schema_version`` 1) is taken as ``0001_baseline``. ``to``
+    stops at an earlier revision: the schema an older server left, for its upgrade's tests.
     """
     with engine.connect() as conn, conn.execution_options(**{IMMEDIATE: True}).begin():
         if conn.dialect.name == "postgresql":
@@ -256,7 +263,7 @@ def migrate(engine: Engine) -> str | None:
         known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
         if current is not None and current not in known:
             raise _too_new()
-        command.upgrade(config, "head")
+        command.upgrade(config, to)
         return current
 
 

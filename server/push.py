@@ -2,6 +2,9 @@
 
 Each push batch is one transaction; an operation's idempotency row is written in that
 same transaction, so a batch either lands whole (with every op_id recorded) or not at all.
+An op_id is the pushing technician's own: a colleague's operation under the same id is
+theirs to apply, and a known id comes back as "duplicate" only with the same digest; with
+another payload it is refused as a reused id (SPEC §7.2).
 The customers' ledgers the batch touched are settled in it too (``server.ledger``): a
 session's price is the server's own, never the quote the device sent.
 """
@@ -9,12 +12,13 @@ session's price is the server's own, never the quote the device sent.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from core.bounds import Bounds
+from core.i18n import _
 from core.ledger import claims_premium, first_second
 from core.models import Incident, Session
 from core.rules import Rules
@@ -60,10 +64,10 @@ def push(
         version = bump_version(conn)
         _touch_device(conn, caller, request.device_id, offset, now)
         done = {
-            row.op_id: row.result
+            row.op_id: _Applied(row.result, row.digest)
             for row in conn.execute(
-                select(applied_ops.c.op_id, applied_ops.c.result).where(
-                    applied_ops.c.op_id.in_(op_ids)
+                select(applied_ops.c.op_id, applied_ops.c.result, applied_ops.c.digest).where(
+                    applied_ops.c.technician == caller.name, applied_ops.c.op_id.in_(op_ids)
                 )
             )
         }
@@ -73,21 +77,22 @@ def push(
         results: list[OpResult] = []
         applied: list[dict[str, Any]] = []
         for op in request.operations:
+            digest = op.digest()
             if op.op_id in done:
-                earlier = OpResult.model_validate_json(done[op.op_id])
-                results.append(earlier.model_copy(update={"status": OpStatus.DUPLICATE}))
+                results.append(done[op.op_id].repeated(op, digest))
                 continue
             result = _apply(batch, touched, caller, op, offset, now, bounds)
             if result.status is not OpStatus.REJECTED:
-                done[op.op_id] = result.model_dump_json()
+                done[op.op_id] = _Applied(result.model_dump_json(), digest)
                 applied.append(
                     {
-                        "op_id": op.op_id,
                         "technician": caller.name,
+                        "op_id": op.op_id,
                         "kind": op.kind,
                         "entity_id": op.entity_id,
                         "applied_at": now,
-                        "result": done[op.op_id],
+                        "result": done[op.op_id].result,
+                        "digest": digest,
                     }
                 )
             results.append(result)
@@ -96,6 +101,27 @@ def push(
         if applied:
             conn.execute(insert(applied_ops), applied)
     return PushResponse(results=results, server_time=now, clock_offset_seconds=offset)
+
+
+class _Applied(NamedTuple):
+    """An operation the caller had pushed before: what it was answered, and its digest."""
+
+    result: str
+    digest: str | None
+
+    def repeated(self, op: Operation, digest: str) -> OpResult:
+        """The answer to the same id pushed again: the first answer, or a reused id refused.
+
+        A NULL digest is a row from before digests were kept: unknown, taken as the same.
+        """
+        if self.digest is None or self.digest == digest:
+            earlier = OpResult.model_validate_json(self.result)
+            return earlier.model_copy(update={"status": OpStatus.DUPLICATE})
+        reason = _(
+            "Operation id {op_id} was already used for another change; this {kind} is refused "
+            "as a reused id, and the first change stands."
+        ).format(op_id=op.op_id, kind=op.kind)
+        return OpResult(op_id=op.op_id, status=OpStatus.REJECTED, reason=reason)
 
 
 def _touch_device(

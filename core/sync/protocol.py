@@ -2,7 +2,10 @@
 
 An Operation is one local change, appended to the outbox in the same atomic write as
 the change itself, and pushed to the server later. Its ``op_id`` is generated on the
-device; the server applies an op_id once, however often it is pushed.
+device and scoped to the technician who pushes it: the server applies a technician's op_id
+once, however often it is pushed, and tells a repeat from a reuse by the operation's
+``digest`` (SPEC §7.2): the same change again is a duplicate, another change under a known
+id is refused.
 
 The client pushes batches of operations (``PushRequest``) and gets one ``OpResult``
 for each; it pulls what changed on the server since an opaque cursor (``PullResponse``),
@@ -127,6 +130,22 @@ class Operation(BaseModel):
     payload: dict[str, Any]
     created_at: AwareDatetime
     device_id: Id
+
+    def digest(self) -> str:
+        """The sha256 of what the operation changes: its kind, entity and payload, canonically.
+
+        Taken of the payload as sent, not as read: two payloads that differ in any way count as
+        two changes, so an id reused for another change is never taken for a repeat of the first.
+        """
+        document = {"kind": self.kind, "entity_id": self.entity_id, "payload": self.payload}
+        return hashlib.sha256(_canonical(document)).hexdigest()
+
+
+def _canonical(document: Any) -> bytes:
+    """JSON that is the same bytes for the same content, whatever the order of its keys."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # A lone surrogate is no character, but a careless client can send one: it is kept as is.
+    return canonical.encode("utf-8", "surrogatepass")
 
 
 class FieldChange(_Wire):
@@ -289,8 +308,7 @@ class SyncedPriceList(_Wire):
 
     @classmethod
     def of(cls, document: dict[str, Any]) -> SyncedPriceList:
-        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return cls(version=hashlib.sha256(canonical.encode()).hexdigest(), document=document)
+        return cls(version=hashlib.sha256(_canonical(document)).hexdigest(), document=document)
 
 
 class SessionPrice(_Wire):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.errors import ConfigError
 from server.db import (
     HEAD,
+    applied_ops,
     credit_purchases,
     ledgers,
     make_engine,
@@ -24,7 +25,7 @@ from server.db import (
     sessions,
 )
 from tests.server.fixtures import server_v1
-from tests.server.fixtures.previous import previous_database
+from tests.server.fixtures.previous import LEDGER_OPS, ledger_database, previous_database
 from tests.server.sync_factories import OPENED
 
 
@@ -64,6 +65,21 @@ def test_a_database_made_by_the_previous_server_upgrades(database_url: str) -> N
     assert [(c.incident_id, c.customer_id) for c in claims] == [("I-1", "C-1")]
     assert [(h.customer_id, h.priced_at) for h in held] == [("C-1", None)]
     assert legacy == 2
+    engine.dispose()
+
+
+def test_the_ledger_servers_applied_operations_move_to_their_technician(database_url: str) -> None:
+    ledger_database(database_url)
+    engine = make_engine(database_url)
+    assert migrate(engine) == "0002_ledger"
+    columns = applied_ops.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(columns.technician, columns.op_id, columns.kind, columns.digest))
+        moved = sorted(tuple(row) for row in rows)
+    # What they applied was never kept: no digest, so a repeat is still answered "duplicate".
+    assert moved == [
+        ("alice", op_id, kind, None) for op_id, (kind, _) in sorted(LEDGER_OPS.items())
+    ]
     engine.dispose()
 
 

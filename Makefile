@@ -44,9 +44,9 @@ screenshots: $(STAMP) ## Regenerate the SVG screenshots in screenshots/
 
 catalog: $(STAMP) ## Gather the marked strings and merge them into the Greek catalog (then translate the new ones)
 	@mkdir -p build
-	$(BIN)/pybabel extract --quiet --no-location --sort-output --no-default-keywords \
+	$(BIN)/pybabel extract --no-location --sort-output --no-default-keywords \
 		-k _ -k N_ -k ngettext:1,2 -o build/vardia.pot core tui server
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching --width=100 -i build/vardia.pot -o $(CATALOG) -l el
+	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching --width=100 -i build/vardia.pot -o $(CATALOG) -l el
 
 lock: $(STAMP) ## Pin every dependency of the dev and server extras, with hashes, in requirements/dev.txt
 	$(BIN)/python -m pip install --quiet pip-tools

@@ -11,6 +11,7 @@
     ├── StoreError             the local data cannot be used
     │   ├── StoreLockedError   another vardia is using the same data directory
     │   ├── StoreDamagedError  a data file is unreadable; it is kept as it was
+    │   ├── StoreWriteError    the data folder cannot be written (a full disk, read-only, no access)
     │   └── SchemaTooNewError  a data file was written by a newer vardia
     └── SyncError              the server could not be reached or refused a request
         ├── AuthError          the server refused the token
@@ -40,6 +41,7 @@ __all__ = [
     "StoreDamagedError",
     "StoreError",
     "StoreLockedError",
+    "StoreWriteError",
     "SyncError",
     "TimerError",
     "UnreachableError",
@@ -98,6 +100,10 @@ class StoreLockedError(StoreError):
 
 class StoreDamagedError(StoreError):
     """A data file is unreadable; it has been kept as it was."""
+
+
+class StoreWriteError(StoreError):
+    """The data folder cannot be written: the disk is full, read-only, or not ours to write."""
 
 
 class SchemaTooNewError(StoreError):

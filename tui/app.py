@@ -204,6 +204,9 @@ class VardiaApp(App[None]):
                 self.post_message(WorkFailed(str(error)))
             else:
                 self.post_message(Changed(summary, result))
+                if self.desk.store.unfiled is not None:
+                    # Saved, and it will be sent; the sentence says what the disk refused.
+                    self.post_message(WorkFailed(self.desk.store.unfiled))
 
         self.run_worker(run, thread=True, group="change", exit_on_error=False)
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from core.errors import StoreLockedError
+from core.files import writing
 from core.i18n import _
 
 __all__ = ["DirectoryLock"]
@@ -20,7 +21,8 @@ class DirectoryLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        with writing(self.path):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -28,6 +28,7 @@ from tinydb.table import Table
 
 from core.calendar import ATHENS
 from core.errors import SchemaTooNewError, StoreDamagedError, StoreError
+from core.files import writing
 from core.i18n import _
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "AtomicStorage",
     "KeyedTable",
     "atomic_write",
+    "damaged",
     "fsync_dir",
     "month_of",
     "open_db",
@@ -59,7 +61,15 @@ def fsync_dir(directory: Path) -> None:
 
 
 def atomic_write(path: Path, data: bytes, *, keep_backup: bool = True) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content, whole."""
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content, whole.
+
+    Raises StoreWriteError, with the reason in a sentence, when the disk refuses.
+    """
+    with writing(path):
+        _atomic_write(path, data, keep_backup=keep_backup)
+
+
+def _atomic_write(path: Path, data: bytes, *, keep_backup: bool) -> None:
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     tmp = directory / f".{path.name}{TEMP_MARKER}{secrets.token_hex(4)}"
@@ -109,6 +119,12 @@ def read_envelope(path: Path) -> dict[str, Any] | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as error:
+        raise StoreError(
+            _("The data file {path} cannot be read: {reason}.").format(
+                path=path, reason=error.strerror or error
+            )
+        ) from None
     try:
         envelope = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
@@ -118,6 +134,10 @@ def read_envelope(path: Path) -> dict[str, Any] | None:
         or not isinstance(envelope.get("schema"), int)
         or not isinstance(envelope.get("tables"), dict)
         or not isinstance(envelope.get("header", {}), dict)
+        or not all(
+            isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
+            for table in envelope["tables"].values()
+        )
     ):
         raise damaged(path, _("not a vardia data file"))
     if envelope["schema"] > SCHEMA_VERSION:

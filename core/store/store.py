@@ -39,11 +39,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple, TypeVar, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tinydb import TinyDB
 
 from core.clock import Clock, SystemClock
-from core.errors import NotFoundError, StoreError
+from core.errors import NotFoundError, StoreError, StoreWriteError
+from core.files import writing
 from core.i18n import _
 from core.ids import device_ref_prefix, new_device_id, new_id, short_ref
 from core.models import OPEN_STATUSES, Customer, Incident, Session, Timer
@@ -53,6 +54,7 @@ from core.store.migrations import migrate
 from core.store.storage import (
     AtomicStorage,
     KeyedTable,
+    damaged,
     month_of,
     open_db,
     remove_stale_temp_files,
@@ -117,6 +119,8 @@ class Store:
         self._dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._parsed: dict[tuple[str, type[BaseModel]], tuple[int, list[Any]]] = {}
         self._broken: str | None = None
+        self.unfiled: str | None = None
+        """Set when a change was recorded but its record files could not be written."""
         self._new_technician = technician
         self.technician = ""
         self.device_id = ""
@@ -153,7 +157,8 @@ class Store:
 
     def _start(self) -> None:
         if not self.read_only:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            with writing(self.data_dir):
+                self.data_dir.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         try:
             if not self.read_only:
@@ -221,9 +226,21 @@ class Store:
         cached = self._parsed.get((rel, model))
         if cached is not None and cached[0] == storage.version:
             return list(cached[1])
-        parsed = [model.model_validate(doc) for doc in raw.values()]
+        parsed = [self._valid(rel, model, doc) for doc in raw.values()]
         self._parsed[(rel, model)] = (storage.version, parsed)
         return list(parsed)
+
+    def _valid(self, rel: str, model: type[M], doc: dict[str, Any]) -> M:
+        """A stored record as its model; one of the wrong shape names its file as damaged."""
+        try:
+            return model.model_validate(doc)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "?"
+            why = _("a record of the wrong shape, {field}: {problem}").format(
+                field=where, problem=first["msg"]
+            )
+            raise damaged(self.data_dir / rel, why) from None
 
     def _files(self, folder: str, prefix: str = "") -> list[str]:
         """Relative names of the partition files in a folder, oldest month first."""
@@ -326,6 +343,9 @@ class Store:
         if counter is not None:
             effects.append(Effect(META, "counters", {"ref": counter}))
 
+        for rel in {effect.file for effect in effects}:
+            # A file the change cannot be filed into stops it here, before it is recorded.
+            self._storage(rel).read()
         newest = self._chunks()[-1]
         self._storage(newest).read()
         seq = int(self._storage(newest).header.get("last_seq", 0)) + 1
@@ -345,6 +365,13 @@ class Store:
             storage.header["last_seq"] = seq
         try:
             self._apply(effects, seq)
+        except StoreWriteError as error:
+            # The change is recorded (and will be pushed); only its filing waits, and the
+            # next start finishes it. So the command succeeds, and says so.
+            self._broken = self.unfiled = _(
+                "The change was saved and waits to be sent, but not yet filed: {why} "
+                "vardia finishes filing it when it next starts."
+            ).format(why=error)
         except BaseException:
             self._broken = _(
                 "A change was saved but could not be filed completely; restart vardia to finish it."
@@ -403,7 +430,7 @@ class Store:
                     id=customer_id
                 )
             )
-        return Customer.model_validate(doc)
+        return self._valid(CUSTOMERS, Customer, doc)
 
     def open_incidents(self) -> list[Incident]:
         """The open incidents, in no particular order (``core.sla.queue_order`` sorts them)."""
@@ -421,9 +448,9 @@ class Store:
             raw = self._table(rel).raw()
             doc = raw.get(wanted)
             if doc is None:
-                doc = next((d for d in raw.values() if d["ref"].upper() == upper), None)
+                doc = next((d for d in raw.values() if str(d.get("ref")).upper() == upper), None)
             if doc is not None:
-                return Incident.model_validate(doc)
+                return self._valid(rel, Incident, doc)
         raise NotFoundError(
             _("No incident {ref}; `vardia queue` lists the open ones.").format(ref=ref_or_id)
         )
@@ -449,8 +476,8 @@ class Store:
         found: list[Session] = []
         for rel in files:
             for doc in self._table(rel).raw().values():
-                if all(doc[k] == v for k, v in filters.items()):
-                    found.append(Session.model_validate(doc))
+                if all(doc.get(k) == v for k, v in filters.items()):
+                    found.append(self._valid(rel, Session, doc))
         return sorted(found, key=lambda s: s.started_at)
 
     def session(self, session_id: str) -> Session:
@@ -464,13 +491,13 @@ class Store:
         for rel in reversed(self._files("sessions")):
             doc = self._table(rel).doc(session_id)
             if doc is not None:
-                return Session.model_validate(doc)
+                return self._valid(rel, Session, doc)
         return None
 
     def timer(self, technician: str | None = None) -> Timer | None:
         """The technician's timer (this store's technician by default), running or paused."""
         doc = self._table(TIMER).doc(technician or self.technician)
-        return None if doc is None else Timer.model_validate(doc)
+        return None if doc is None else self._valid(TIMER, Timer, doc)
 
     # --------------------------------------------------------------------- sync
 

@@ -56,6 +56,10 @@ class _PrivateFile(logging.handlers.RotatingFileHandler):
         descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         return os.fdopen(descriptor, "a", encoding="utf-8")
 
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A line the disk refuses (full, read-only) is lost quietly: the log never stops
+        sync, nor prints a traceback over the desk."""
+
 
 def open_log(log_dir: Path) -> Path:
     """Write the sync log into ``log_dir`` from now on (once per folder); its path."""
@@ -63,7 +67,10 @@ def open_log(log_dir: Path) -> Path:
     with _lock:
         if path in _opened:
             return path
-        log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError:
+            return path  # a folder that cannot be written keeps no log; nothing else stops
         handler = _PrivateFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, delay=True)
         formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
         formatter.converter = time.gmtime

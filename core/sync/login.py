@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import ConfigError
+from core.files import writing
 from core.i18n import _
 
 __all__ = ["LOGIN_FILE", "Login", "load_login", "save_login"]
@@ -35,16 +36,17 @@ class Login(BaseModel):
 
 def save_login(config_dir: Path, login: Login) -> Path:
     """Write the login readable by its owner only, atomically (temp file, fsync, rename)."""
-    config_dir.mkdir(parents=True, exist_ok=True)
     path = config_dir / LOGIN_FILE
     temp = path.with_suffix(".tmp")
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(login.model_dump_json())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temp, 0o600)
-    os.replace(temp, path)
+    with writing(path):
+        config_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(login.model_dump_json())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
     return path
 
 

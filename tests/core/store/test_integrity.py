@@ -58,6 +58,17 @@ def _truncate(raw: bytes) -> bytes:
     return raw[: len(raw) // 2]
 
 
+def _records_of(record: object) -> Callable[[bytes], bytes]:
+    """A spoiler that keeps the envelope and puts ``record`` in place of every record."""
+
+    def spoil(raw: bytes) -> bytes:
+        envelope = orjson.loads(raw)
+        envelope["tables"] = {"records": {"x": record}}
+        return orjson.dumps(envelope)
+
+    return spoil
+
+
 def _newer(raw: bytes) -> bytes:
     return orjson.dumps({**orjson.loads(raw), "schema": 99})
 
@@ -68,9 +79,10 @@ def _newer(raw: bytes) -> bytes:
         (lambda raw: b"\x00\x13garbage", StoreDamagedError, "restore"),
         (_truncate, StoreDamagedError, "restore"),
         (lambda raw: b"[1, 2, 3]", StoreDamagedError, "not a vardia data file"),
+        (_records_of(5), StoreDamagedError, "not a vardia data file"),
         (_newer, SchemaTooNewError, "upgrade vardia"),
     ],
-    ids=["garbage", "truncated", "foreign", "newer-schema"],
+    ids=["garbage", "truncated", "foreign", "records-not-objects", "newer-schema"],
 )
 @pytest.mark.parametrize("name", ["customers.json", "meta.json", "outbox/000000000001.json"])
 def test_a_spoilt_file_is_named_explained_and_left_as_it_was(
@@ -95,3 +107,17 @@ def test_a_spoilt_file_is_named_explained_and_left_as_it_was(
         reopened.customers()
     assert str(path) in str(raised.value)
     assert path.read_bytes() == spoilt
+
+
+def test_a_record_of_the_wrong_shape_names_its_file_as_damaged(
+    open_store: Opener, data_dir: Path
+) -> None:
+    store = open_store()
+    store.import_records(customers=[customer()])
+    store.close()
+    path = data_dir / "customers.json"
+    path.write_bytes(_records_of({"name": "no id, no plan"})(path.read_bytes()))
+
+    with pytest.raises(StoreDamagedError, match="wrong shape, id: Field required") as raised:
+        open_store().customers()
+    assert str(path) in str(raised.value) and "restore" in str(raised.value)

@@ -513,6 +513,7 @@ class VardiaApp(App[None]):
                 conflicts=len(self.desk.conflicts()),
                 last_error=status.last_error,
                 next_in=delay,
+                kept_aside=status.kept_aside,
             )
         )
 
@@ -524,6 +525,7 @@ class VardiaApp(App[None]):
             pending=message.pending,
             conflicts=message.conflicts,
             last_error=message.last_error,
+            kept_aside=message.kept_aside,
         )
         self.refresh_status()
         if message.configured and message.online:

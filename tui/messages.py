@@ -111,6 +111,7 @@ class SyncRoundDone(Message):
         conflicts: int,
         last_error: str | None,
         next_in: float | None,
+        kept_aside: int = 0,
     ) -> None:
         super().__init__()
         self.configured = configured
@@ -119,3 +120,4 @@ class SyncRoundDone(Message):
         self.conflicts = conflicts
         self.last_error = last_error
         self.next_in = next_in
+        self.kept_aside = kept_aside

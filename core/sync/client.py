@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from core.bounds import Bounds
 from core.clock import Clock, SystemClock
 from core.errors import AuthError, SyncError, UnreachableError
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.periods import Month
 from core.rules import load_bounds
 from core.statements import Statement
@@ -37,11 +37,18 @@ from core.sync.protocol import (
     MAX_BATCH,
     Operation,
     OpStatus,
-    PullResponse,
     PushRequest,
     PushResponse,
     WhoAmI,
     check_operation,
+)
+from core.sync.quarantine import (
+    Quarantined,
+    RawPage,
+    keep_aside,
+    kind_label,
+    list_quarantined,
+    sort_page,
 )
 from core.sync.secure import check_server_url, ssl_context, tls_failure
 from core.sync.state import (
@@ -57,7 +64,7 @@ from core.sync.state import (
     save_state,
 )
 
-__all__ = ["PushReport", "RetryLater", "SyncClient", "SyncReport", "SyncStatus"]
+__all__ = ["PullReport", "PushReport", "RetryLater", "SyncClient", "SyncReport", "SyncStatus"]
 
 POLL_SECONDS = 30.0
 
@@ -92,12 +99,45 @@ class PushReport:
 
 
 @dataclass(frozen=True)
+class PullReport:
+    """What a pull did: the records stored, and those kept aside (quarantined) with why."""
+
+    stored: int = 0
+    kept_aside: tuple[Quarantined, ...] = ()
+
+    def __add__(self, other: PullReport) -> PullReport:
+        return PullReport(self.stored + other.stored, self.kept_aside + other.kept_aside)
+
+    def sentence(self) -> str | None:
+        """What the technician should know of the records kept aside; None when none were."""
+        if not self.kept_aside:
+            return None
+        first = self.kept_aside[0]
+        return ngettext(
+            "{n} record from the server could not be stored and was kept aside ({kind} {id}: "
+            "{reason}).",
+            "{n} records from the server could not be stored and were kept aside (first, "
+            "{kind} {id}: {reason}).",
+            len(self.kept_aside),
+        ).format(
+            n=len(self.kept_aside),
+            kind=kind_label(first.kind),
+            id=first.record_id,
+            reason=first.reason,
+        )
+
+
+@dataclass(frozen=True)
 class SyncReport:
-    """A full sync: the push, how many records were pulled, and when it finished."""
+    """A full sync: the push, what the pull stored and kept aside, and when it finished."""
 
     push: PushReport
-    pulled: int
+    pull: PullReport
     at: datetime
+
+    @property
+    def pulled(self) -> int:
+        return self.pull.stored
 
 
 @dataclass(frozen=True)
@@ -111,6 +151,8 @@ class SyncStatus:
     conflicts: int
     rejected: int
     clock_offset_seconds: float | None
+    kept_aside: int = 0
+    """Pulled records that could not be stored, quarantined (``core.sync.quarantine``)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +163,7 @@ class SyncStatus:
             "conflicts": self.conflicts,
             "rejected": self.rejected,
             "clock_offset_seconds": self.clock_offset_seconds,
+            "kept_aside": self.kept_aside,
         }
 
 
@@ -411,13 +454,13 @@ class SyncClient:
         _log_refused([rejection])
         return PushReport(rejected=1)
 
-    def pull(self) -> int:
+    def pull(self) -> PullReport:
         """Pull every page since the saved cursor; the cursor is saved after each page.
 
         The vendor's price list comes along when the server's differs from the one held.
         """
         state = self._locked(load_state, self.store)
-        cursor, pulled = state.cursor, 0
+        cursor, pulled = state.cursor, PullReport()
         known = self._locked(held_version, self.store)
         while True:
             params: dict[str, str | int] = {
@@ -427,19 +470,26 @@ class SyncClient:
             }
             response = self._request("GET", "/pull", params=params)
             try:
-                page = PullResponse.model_validate_json(response.content)
+                page = RawPage.model_validate_json(response.content)
             except ValidationError:
                 raise SyncError(_("The server sent a page this vardia cannot read.")) from None
             cursor = page.cursor
+            # A record this device cannot store is kept aside; the rest of the page is
+            # stored and the cursor moves on, so one bad record never stops sync.
+            found = sort_page(page, self.bounds, self.clock.now())
             with self.store_lock:
                 if page.price_list is not None:
                     save_price_list(self.store, page.price_list)
                     known = page.price_list.version
-                self.store.merge_from_server(page.customers, page.incidents, page.prices)
+                self.store.merge_from_server(found.customers, found.incidents, found.prices)
+                keep_aside(self.store, found.kept_aside, found.stored_keys)
                 # Re-read: the state may have been saved since (a status change elsewhere).
                 state = load_state(self.store).model_copy(update={"cursor": cursor})
                 save_state(self.store, state)
-            pulled += len(page.customers) + len(page.incidents) + len(page.prices)
+            stored = len(found.customers) + len(found.incidents) + len(found.prices)
+            pulled += PullReport(stored, tuple(found.kept_aside))
+            for q in found.kept_aside:
+                LOG.warning("kept aside %s %s from the server: %s", q.kind, q.record_id, q.reason)
             if not page.has_more:
                 return pulled
 
@@ -460,20 +510,29 @@ class SyncClient:
                 LOG.warning("sync with %s failed: %s", self.server_url, error)
             raise
         now = self.clock.now()
-        self._save(online=True, last_sync=now, last_attempt=now, last_error=None)
-        moved = pushed.applied + pushed.duplicate + pushed.conflict + pushed.rejected + pulled
+        # Records kept aside are the one thing a sync that worked still has to say.
+        self._save(online=True, last_sync=now, last_attempt=now, last_error=pulled.sentence())
+        moved = (
+            pushed.applied
+            + pushed.duplicate
+            + pushed.conflict
+            + pushed.rejected
+            + pulled.stored
+            + len(pulled.kept_aside)
+        )
         if not background or moved or before is not None:
             LOG.info(
                 "sync with %s: %d applied, %d already there, %d in conflict, %d refused; "
-                "%d received",
+                "%d received, %d kept aside",
                 self.server_url,
                 pushed.applied,
                 pushed.duplicate,
                 pushed.conflict,
                 pushed.rejected,
-                pulled,
+                pulled.stored,
+                len(pulled.kept_aside),
             )
-        return SyncReport(push=pushed, pulled=pulled, at=now)
+        return SyncReport(push=pushed, pull=pulled, at=now)
 
     def run_once(self) -> float:
         """One background round: sync, and return the seconds to wait before the next one."""
@@ -532,6 +591,7 @@ def status_of(store: SyncStore, state: SyncState, online: bool) -> SyncStatus:
         conflicts=len(list_conflicts(store)),
         rejected=len(list_rejections(store)),
         clock_offset_seconds=state.clock_offset_seconds,
+        kept_aside=len(list_quarantined(store)),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,11 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.engine import make_url
 
 from core.models import Channel, Eligibility, Incident, Note, Quote, Segment, Session
 from core.sync.protocol import Operation, OperationKind
+from server.db import bump_version, records
 from server.embedded import LocalServer
 
 OPENED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -171,3 +173,17 @@ def alice(live_server: LocalServer) -> Iterator[httpx.Client]:
 def bob(live_server: LocalServer) -> Iterator[httpx.Client]:
     with technician_client(live_server, "bob") as client:
         yield client
+
+
+def rewrite_incident(server: LocalServer, incident_id: str, **fields: Any) -> dict[str, Any]:
+    """Change an incident as the server stores it, as a newest change, past every check (as
+    an older server, or a hand in the database, might have); its data as it was."""
+    with server.engine.begin() as conn:
+        where = (records.c.kind == "incident") & (records.c.id == incident_id)
+        old: dict[str, Any] = json.loads(
+            conn.execute(select(records.c.data).where(where)).scalar_one()
+        )
+        version = bump_version(conn)
+        data = json.dumps({**old, **fields})
+        conn.execute(update(records).where(where).values(data=data, version=version))
+    return old

@@ -12,15 +12,18 @@ from core.sync.backoff import Backoff
 from core.sync.client import SyncClient
 from server.admin import admin_incidents, count_applied
 from server.embedded import LocalServer
+from tests.server.sync_factories import rewrite_incident
 from tests.tui.sync_support import (
     header_sync,
     intake_form,
+    queued,
     running_app,
     shared_incident,
     until,
     until_listed,
 )
 from tui.app import VardiaApp, make_app
+from tui.widgets.status import SyncErrorLine
 
 
 async def test_offline_work_is_kept_then_synced_once_the_server_is_up(
@@ -67,3 +70,22 @@ async def test_a_change_online_shows_as_pending_then_syncs_by_itself_once(
     assert count_applied(server.engine) == 2  # the opening, and the acknowledgement once
     [on_server] = admin_incidents(server.engine, limit=10, offset=0)
     assert on_server.status is IncidentStatus.ACKNOWLEDGED
+
+
+async def test_a_record_kept_aside_shows_in_the_header_with_the_reason_under_it(
+    tmp_path: Path, rules: Rules, clock: FrozenClock, server: LocalServer
+) -> None:
+    with shared_incident(tmp_path, server, rules, ("dispatch", clock), ("tech", clock)) as (
+        _dispatch,
+        tech,
+        incident,
+    ):
+        rewrite_incident(server, incident.id, opened_at="9999-12-31T00:00:00Z")
+        app = running_app(tech, rules, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.sync_view.kept_aside == 1)
+            await pilot.pause()
+            line = str(app.screen.query_one(SyncErrorLine).content)
+            assert line.startswith("⚠ 1 record from the server kept aside · last sync: ")
+            assert f"kept aside (incident {incident.id}" in line
+            assert queued(app) == []

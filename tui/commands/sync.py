@@ -205,16 +205,25 @@ def sync(as_json: bool) -> None:
         "conflict": push.conflict,
         "rejected": push.rejected,
         "pulled": report.pulled,
+        "kept_aside": len(report.pull.kept_aside),
         "pending": pending,
         "at": report.at.isoformat(),
     }
     emit(
         data,
         as_json,
-        lambda: _(
-            "Synced: {applied} sent, {conflict} in conflict, {rejected} refused, "
-            "{pulled} records received."
-        ).format(**data),
+        lambda: " ".join(
+            filter(
+                None,
+                [
+                    _(
+                        "Synced: {applied} sent, {conflict} in conflict, {rejected} refused, "
+                        "{pulled} records received."
+                    ).format(**data),
+                    report.pull.sentence(),
+                ],
+            )
+        ),
     )
 
 
@@ -225,6 +234,7 @@ def _render(status: SyncStatus, log: Path) -> str:
         _("last sync: {v}").format(v=status.last_sync.isoformat() if status.last_sync else "—"),
         _("last error: {v}").format(v=status.last_error or "—"),
         _("conflicts: {v}").format(v=status.conflicts),
+        _("kept aside from the server: {v}").format(v=status.kept_aside),
         _("log: {v}").format(v=log),
     ]
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from textual.widgets import Footer
 
 from tui.desk import Desk
 from tui.messages import ScreenShown
-from tui.widgets.status import StatusHeader, SyncView, TimerBar, TimerView
+from tui.widgets.status import StatusHeader, SyncErrorLine, SyncView, TimerBar, TimerView
 
 __all__ = ["DeskScreen", "Reloads"]
 
@@ -34,6 +34,7 @@ class DeskScreen(Reloads, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(classes="status-header")
+        yield SyncErrorLine(classes="sync-error -idle")
         yield from self.compose_body()
         yield TimerBar(classes="timer-bar -idle")
         yield Footer()
@@ -64,6 +65,8 @@ class DeskScreen(Reloads, Screen[None]):
             header.surcharge = surcharge
             header.show_time(now, support_hours)
             header.show_sync(sync)
+        for line in self.query(SyncErrorLine):
+            line.show_sync(sync)
         for bar in self.query(TimerBar):
             bar.show_timer(timer)
 

@@ -14,7 +14,7 @@ from textual.widgets import Static
 from core.i18n import _, ngettext
 from tui.format import clock_at, elapsed, money
 
-__all__ = ["StatusHeader", "SyncView", "TimerBar", "TimerView"]
+__all__ = ["StatusHeader", "SyncErrorLine", "SyncView", "TimerBar", "TimerView"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,8 @@ class SyncView:
     pending: int = 0
     conflicts: int = 0
     last_error: str | None = None
+    kept_aside: int = 0
+    """Pulled records that could not be stored, kept aside (quarantined)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,26 @@ class StatusHeader(Horizontal):
         sync.tooltip = view.last_error
         sync.set_class(view.configured and not view.online, "-offline")
         sync.set_class(bool(view.conflicts), "-conflicts")
+
+
+class SyncErrorLine(Static):
+    """Under the header while sync has something to say: the records kept aside and the
+    last sync's error, on one line (``vardia status`` has the whole sentence)."""
+
+    def show_sync(self, view: SyncView) -> None:
+        parts = []
+        if view.kept_aside:
+            parts.append(
+                ngettext(
+                    "{n} record from the server kept aside",
+                    "{n} records from the server kept aside",
+                    view.kept_aside,
+                ).format(n=view.kept_aside)
+            )
+        if view.last_error:
+            parts.append(_("last sync: {error}").format(error=view.last_error))
+        self.set_class(not parts, "-idle")
+        self.update("⚠ " + " · ".join(parts))
 
 
 class TimerBar(Static):

@@ -224,7 +224,7 @@ def test_pull_follows_pages_and_saves_the_cursor_for_a_resume() -> None:
 
     store = MemoryStore()
     with _client(store, handle) as client:
-        assert client.pull() == 3
+        assert client.pull().stored == 3
         pages["p3"] = ("p3", False, "I-3")
         client.pull()
 

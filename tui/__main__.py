@@ -45,6 +45,9 @@ COMMANDS: dict[str, Entry] = {
     "login": Entry("tui.commands.sync:login", N_("Remember the sync server and your token")),
     "sync": Entry("tui.commands.sync:sync", N_("Push what was captured here, pull what changed")),
     "status": Entry("tui.commands.sync:status", N_("The server, what waits to be sent, last sync")),
+    "refused": Entry(
+        "tui.commands.refused:refused", N_("The work the server refused: fix, resend, discard")
+    ),
     "statement": Entry("tui.commands.reports:statement", N_("A customer's statement for a month")),
     "report": Entry("tui.commands.reports:report", N_("A technician's week, hours per day")),
 }

@@ -45,6 +45,7 @@ from tui.screens.dialogs import ChoiceDialog, StopDialog, StopRequest, TextDialo
 from tui.screens.incident import IncidentScreen
 from tui.screens.intake import IntakeScreen
 from tui.screens.queue import QueueScreen
+from tui.screens.refused import FixDialog, RefusedScreen
 from tui.screens.report import ReportScreen
 from tui.screens.statement import StatementScreen
 from tui.widgets.status import SyncView, TimerView
@@ -65,6 +66,7 @@ class VardiaApp(App[None]):
         "screens/intake.tcss",
         "screens/customer.tcss",
         "screens/help.tcss",
+        "screens/refused.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
 
@@ -78,6 +80,7 @@ class VardiaApp(App[None]):
         Binding("W", "report", _("Week report"), show=False, id="app.report"),
         Binding("R", "sync_now", _("Sync now"), show=False, id="sync.now"),
         Binding("C", "conflicts", _("Sync conflicts"), show=False, id="sync.conflicts"),
+        Binding("F", "refused", _("Refused work"), show=False, id="sync.refused"),
         # Textual's own palette key, with its words translated (no id: the palette lists
         # the keys, it is not one of them).
         Binding(
@@ -236,11 +239,11 @@ class VardiaApp(App[None]):
     @work(thread=True, exclusive=True, group="pending", exit_on_error=False)
     def _count_pending(self) -> None:
         # The header counts a change at once, not at the next sync round seconds later.
-        self.post_message(PendingCounted(self.desk.pending_count()))
+        self.post_message(PendingCounted(self.desk.pending_count(), self.desk.refused_count()))
 
     @on(PendingCounted)
     def _show_pending(self, message: PendingCounted) -> None:
-        self.sync_view = replace(self.sync_view, pending=message.pending)
+        self.sync_view = replace(self.sync_view, pending=message.pending, refused=message.refused)
         self.refresh_status()
 
     @on(ScreenShown)
@@ -498,6 +501,7 @@ class VardiaApp(App[None]):
                     online=False,
                     pending=self.desk.pending_count(),
                     conflicts=0,
+                    refused=self.desk.refused_count(),
                     last_error=None,
                     next_in=None,
                 )
@@ -511,6 +515,7 @@ class VardiaApp(App[None]):
                 pending=status.pending,
                 # As the conflicts view counts them: one per decision, not per field.
                 conflicts=len(self.desk.conflicts()),
+                refused=status.rejected,
                 last_error=status.last_error,
                 next_in=delay,
                 kept_aside=status.kept_aside,
@@ -524,6 +529,7 @@ class VardiaApp(App[None]):
             online=message.online,
             pending=message.pending,
             conflicts=message.conflicts,
+            refused=message.refused,
             last_error=message.last_error,
             kept_aside=message.kept_aside,
         )
@@ -549,6 +555,72 @@ class VardiaApp(App[None]):
     def _dismiss_conflict(self, message: ConflictsScreen.Dismiss) -> None:
         conflict = message.conflict
         self.change(_("Conflict dismissed."), lambda: self.desk.dismiss_conflict(conflict))
+
+    def action_refused(self) -> None:
+        if not isinstance(self.screen, RefusedScreen):
+            self.push_screen(RefusedScreen(self.desk))
+
+    @on(RefusedScreen.Fix)
+    def _fix_refused(self, message: RefusedScreen.Fix) -> None:
+        item = message.item
+        if item.rejection.operation is None:
+            self.notify(
+                _(
+                    "An older vardia kept only the reason of this refused work, not its content; "
+                    "it can only be discarded."
+                ),
+                severity="warning",
+            )
+            return
+        fields = self.desk.refused_fields(item.rejection)
+
+        def fixed(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.change(
+                    _("Queued again; the next sync sends it."),
+                    lambda: self.desk.resend(item.rejection, values),
+                )
+
+        self.push_screen(FixDialog(item, fields, self.rules, self.clock.now()), fixed)
+
+    @on(RefusedScreen.Copy)
+    def _copy_refused(self, message: RefusedScreen.Copy) -> None:
+        rejection = message.rejection
+
+        def copy() -> str:
+            text, path = self.desk.copy_refused(rejection)
+            self.call_from_thread(self.copy_to_clipboard, text)
+            return path
+
+        def run() -> None:
+            try:
+                path = copy()
+            except (VardiaError, OSError) as error:
+                self.post_message(WorkFailed(str(error)))
+            else:
+                self.post_message(
+                    Changed(_("Copied to the clipboard, and saved to {path}.").format(path=path))
+                )
+
+        self.run_worker(run, thread=True, group="change", exit_on_error=False)
+
+    @on(RefusedScreen.Discard)
+    def _discard_refused(self, message: RefusedScreen.Discard) -> None:
+        item = message.item
+        choices = [
+            (_("Discard it: the server never had it, and it leaves this device"), True),
+            (_("Keep it"), False),
+        ]
+
+        def decided(sure: bool | None) -> None:
+            if sure:
+                self.change(
+                    _("Discarded: {what}.").format(what=item.what),
+                    lambda: self.desk.discard_refused(item.rejection),
+                )
+
+        question = _("Discard the {what}?").format(what=item.what)
+        self.push_screen(ChoiceDialog(question, choices, initial=1), decided)
 
     # ---- command palette: every binding of the screen, by its description -------------
 

@@ -37,12 +37,14 @@ from core.periods import IsoWeek, Month
 from core.reports import WeekReport, load_week_report
 from core.rules import Rules
 from core.statements import Statement
+from core.sync import refused as refused_work
 from core.sync.client import SyncClient, SyncStatus
-from core.sync.state import Conflict, dismiss_conflict, list_conflicts
+from core.sync.protocol import Operation
+from core.sync.state import Conflict, Rejection, dismiss_conflict, list_conflicts, list_rejections
 from core.sync.statements import held_statement, statement_for
 from tui.format import CHANNEL_LABELS, quantity
 
-__all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm", "TimerState"]
+__all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm", "RefusedItem", "TimerState"]
 
 # Set by the status change that carries it: the server's value stands, the status is decided.
 FOLLOWING = frozenset({"first_response_at"})
@@ -100,12 +102,28 @@ class TimerState:
 
 
 class IncidentDetail:
-    """An incident with its customer and its sessions, read together."""
+    """An incident with its customer and its sessions, read together; ``refused`` are the
+    ids of its notes and sessions the server refused (kept here until fixed or discarded)."""
 
-    def __init__(self, incident: Incident, customer: Customer | None, sessions: list[Session]):
+    def __init__(
+        self,
+        incident: Incident,
+        customer: Customer | None,
+        sessions: list[Session],
+        refused: frozenset[str] = frozenset(),
+    ):
         self.incident = incident
         self.customer = customer
         self.sessions = sessions
+        self.refused = refused
+
+
+@dataclass(frozen=True)
+class RefusedItem:
+    """A refused operation, with what it was in words ("note on INC-0042")."""
+
+    rejection: Rejection
+    what: str
 
 
 class Desk:
@@ -169,6 +187,7 @@ class Desk:
                 incident,
                 self._customer_or_none(incident.customer_id),
                 self.store.sessions(incident_id=incident.id),
+                frozenset(r.entity_id for r in list_rejections(self.store)),
             )
 
     def customer_detail(self, customer_id: str) -> tuple[Customer, list[Incident]]:
@@ -332,6 +351,32 @@ class Desk:
             )
         self.dismiss_conflict(conflict)
         return incident
+
+    def refused(self) -> list[RefusedItem]:
+        """The refused work kept on this device, oldest first, each said in words."""
+        with self._lock:
+            return [
+                RefusedItem(r, refused_work.describe(self.store, r))
+                for r in refused_work.refused(self.store)
+            ]
+
+    def refused_count(self) -> int:
+        return len(self.locked(list_rejections, self.store))
+
+    def refused_fields(self, rejection: Rejection) -> list[refused_work.Field]:
+        return refused_work.fields(rejection, self.rules)
+
+    def resend(self, rejection: Rejection, values: dict[str, str]) -> Operation:
+        """Queue the refused work again, corrected; InputError while it breaks the bounds."""
+        return self.locked(refused_work.resend, self.store, self.rules, rejection, values)
+
+    def discard_refused(self, rejection: Rejection) -> None:
+        self.locked(refused_work.discard, self.store, rejection)
+
+    def copy_refused(self, rejection: Rejection) -> tuple[str, str]:
+        """The refused work as JSON text, and the file in the data folder it was saved to."""
+        path = self.locked(refused_work.save_copy, self.store, rejection)
+        return refused_work.copy_text(rejection), str(path)
 
     def included_hours(self, customer: Customer) -> list[str]:
         """Per channel with included hours: used and left this contract year, as text.

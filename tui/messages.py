@@ -67,11 +67,13 @@ class TimerLoaded(Message):
 
 
 class PendingCounted(Message):
-    """How many local changes wait to be sent, counted at once after a change."""
+    """How many local changes wait to be sent, and how many were refused, counted at once
+    after a change."""
 
-    def __init__(self, pending: int) -> None:
+    def __init__(self, pending: int, refused: int = 0) -> None:
         super().__init__()
         self.pending = pending
+        self.refused = refused
 
 
 class Changed(Message):
@@ -112,12 +114,14 @@ class SyncRoundDone(Message):
         last_error: str | None,
         next_in: float | None,
         kept_aside: int = 0,
+        refused: int = 0,
     ) -> None:
         super().__init__()
         self.configured = configured
         self.online = online
         self.pending = pending
         self.conflicts = conflicts
+        self.refused = refused
         self.last_error = last_error
         self.next_in = next_in
         self.kept_aside = kept_aside

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.store.storage import COPIES_DIR
 from core.store.store import Store
 
-__all__ = ["Store"]
+__all__ = ["COPIES_DIR", "Store"]

@@ -22,7 +22,13 @@ from core.errors import VardiaError
 from core.ledger import standing
 from core.models import Customer
 from core.rules import Rules, load_rules
-from core.store.storage import SCHEMA_VERSION, atomic_write, month_of, read_envelope
+from core.store.storage import (
+    COPIES_DIR,
+    SCHEMA_VERSION,
+    atomic_write,
+    month_of,
+    read_envelope,
+)
 
 __all__ = ["migrate"]
 
@@ -93,6 +99,8 @@ def _restamp(data_dir: Path) -> None:
     """Every file the steps left in an older schema says the current one."""
     for path in sorted(data_dir.rglob("*.json")):
         if (path.parent == data_dir and path.name in LEGACY) or path.name.startswith("."):
+            continue
+        if path.relative_to(data_dir).parts[0] == COPIES_DIR:
             continue
         found = read_envelope(path)
         if found is not None and found["schema"] < SCHEMA_VERSION:

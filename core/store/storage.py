@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 3
+COPIES_DIR = "refused"
+"""A folder of the data directory that holds plain JSON copies a person asked for (refused
+work copied out, core.sync.refused), not store files: nothing reads or migrates it."""
 TEMP_MARKER = ".tmp-"
 
 Tables = dict[str, dict[str, Any]]

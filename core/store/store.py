@@ -34,7 +34,7 @@ list: none grows with years of history, so their cost stays flat.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple, TypeVar, cast
@@ -59,7 +59,9 @@ from core.store.storage import (
     open_db,
     remove_stale_temp_files,
 )
+from core.sync.effects import incident_of, keep_local_work
 from core.sync.protocol import Operation, OperationKind, SessionPrice
+from core.sync.state import list_rejections
 
 __all__ = ["Store"]
 
@@ -70,6 +72,8 @@ OUTBOX_CHUNK = 256
 CUSTOMERS = "customers.json"
 OPEN = "open.json"
 TIMER = "timer.json"
+_LAID_ON = frozenset({OperationKind.INCIDENT_NOTE, OperationKind.INCIDENT_UPDATE})
+"""The kinds of pending operations a pulled incident keeps (``merge_from_server``)."""
 _DOC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 M = TypeVar("M", bound=BaseModel)
@@ -322,11 +326,13 @@ class Store:
         customers: Sequence[Customer] = (),
         clear_timer_of: str | None = None,
         replacing: Sequence[Session] = (),
+        docs: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         """Make a change durable together with its Operation (see the module docstring).
 
         ``replacing`` are the stored versions of edited sessions: one whose month changed
-        leaves its old month's file.
+        leaves its old month's file. ``docs`` are small documents (``write_doc``) the change
+        rewrites: they are written as its effects, so they change if and only if it commits.
 
         Returns once the change is on disk: a crash after that loses nothing.
         """
@@ -339,6 +345,9 @@ class Store:
         effects.extend(Effect(CUSTOMERS, c.id, _dump(c)) for c in customers)
         if clear_timer_of is not None:
             effects.append(Effect(TIMER, clear_timer_of, None))
+        effects.extend(
+            Effect(self._doc_file(name), "doc", doc) for name, doc in (docs or {}).items()
+        )
         counter = self._ref_counter_after(incidents)
         if counter is not None:
             effects.append(Effect(META, "counters", {"ref": counter}))
@@ -404,9 +413,12 @@ class Store:
         customers: Sequence[Customer] = (),
         incidents: Sequence[Incident] = (),
         sessions: Sequence[Session] = (),
+        replacing: Sequence[Session] = (),
     ) -> None:
         """Upsert records made elsewhere (server, CSV, demo) without writing Operations.
 
+        ``replacing`` are stored versions of ``sessions``: one in another month's file
+        leaves it, after the new version is written (a crash in between keeps both).
         One atomic write per file touched; the whole import is idempotent, so an import
         interrupted by a crash is completed by running it again.
         """
@@ -415,6 +427,24 @@ class Store:
         for incident in incidents:
             effects.extend(self._incident_effects(incident))
         effects.extend(Effect(session_file(s), s.id, _dump(s)) for s in sessions)
+        written = {(e.file, e.key) for e in effects}
+        effects.extend(
+            Effect(session_file(s), s.id, None)
+            for s in replacing
+            if (session_file(s), s.id) not in written
+        )
+        self._apply(effects, None)
+
+    def drop_records(
+        self, *, incidents: Sequence[Incident] = (), sessions: Sequence[Session] = ()
+    ) -> None:
+        """Remove records from this device alone, without Operations: work the server never
+        accepted, discarded by the technician (core.sync.refused). Idempotent, as an import."""
+        self._writable()
+        effects: list[Effect] = []
+        for incident in incidents:
+            effects.extend(e._replace(doc=None) for e in self._incident_effects(incident))
+        effects.extend(Effect(session_file(s), s.id, None) for s in sessions)
         self._apply(effects, None)
 
     # ------------------------------------------------------------------ reading
@@ -562,10 +592,12 @@ class Store:
         incidents: Sequence[Incident],
         prices: Sequence[SessionPrice] = (),
     ) -> None:
-        """Take a page from the server as it is, without making Operations.
+        """Take a page from the server, without making Operations.
 
         Customers carry the server's ledger; ``prices`` go into the held sessions'
-        ``server_price`` (a price of a session this device does not hold is skipped). The
+        ``server_price`` (a price of a session this device does not hold is skipped). An
+        incident keeps this device's work the server has not accepted: its pending and its
+        refused notes and edits are laid over the server's copy (core.sync.effects). The
         page is written like ``import_records``: idempotent, so a crash is mended by pulling
         the page again, which the cursor (saved after it) makes happen.
         """
@@ -574,7 +606,30 @@ class Store:
             found = self._find_session(price.session_id)
             if found is not None:
                 priced.append(found.model_copy(update={"server_price": price.price}))
+        if incidents:
+            incidents = keep_local_work(incidents, self._unaccepted({i.id for i in incidents}))
         self.import_records(customers=customers, incidents=incidents, sessions=priced)
+
+    def _unaccepted(self, incident_ids: set[str]) -> list[Operation]:
+        """This device's refused, then pending, operations on these incidents, oldest first."""
+        refused = [
+            r.operation
+            for r in list_rejections(self)
+            if r.operation is not None and incident_of(r.operation) in incident_ids
+        ]
+        # Read raw, as ``pending_work`` does: a page costs nothing for other incidents' work.
+        entries = [
+            entry
+            for rel in self._chunks()
+            for entry in self._table(rel).raw().values()
+            if entry["op"]["kind"] in _LAID_ON
+            and entry["op"]["payload"].get("incident_id", entry["op"]["entity_id"]) in incident_ids
+        ]
+        pending = [
+            Operation.model_validate(entry["op"])
+            for entry in sorted(entries, key=lambda entry: entry["seq"])
+        ]
+        return [*refused, *pending]
 
     def pending_work(self, customer_id: str) -> list[tuple[str, dict[str, Any]]]:
         """The kind and payload of each pending operation about a customer, oldest first.
@@ -588,6 +643,9 @@ class Store:
                 if op["payload"].get("customer_id") == customer_id:
                     found.append((entry["seq"], op["kind"], op["payload"]))
         return [(kind, payload) for _seq, kind, payload in sorted(found, key=lambda f: f[0])]
+
+    def _doc_file(self, name: str) -> str:
+        return str(self._doc_path(name).relative_to(self.data_dir))
 
     def _doc_path(self, name: str) -> Path:
         if not _DOC_NAME.match(name):
@@ -605,4 +663,4 @@ class Store:
         self._table_for_doc(name).put("doc", dict(doc))
 
     def _table_for_doc(self, name: str) -> KeyedTable:
-        return self._table(str(self._doc_path(name).relative_to(self.data_dir)))
+        return self._table(self._doc_file(name))

@@ -24,6 +24,8 @@ __all__ = [
     "list_conflicts",
     "list_rejections",
     "load_state",
+    "rejections_doc",
+    "save_rejections",
     "save_state",
 ]
 
@@ -129,6 +131,7 @@ def _save_conflicts(store: SyncStore, items: list[Conflict]) -> None:
 
 
 def list_rejections(store: SyncStore) -> list[Rejection]:
+    """The refused operations kept on this device, oldest first (core.sync.refused)."""
     items = (store.read_doc(REJECTIONS_DOC) or {}).get("items", [])
     return [Rejection.model_validate(item) for item in items]
 
@@ -138,5 +141,14 @@ def add_rejections(store: SyncStore, found: Sequence[Rejection]) -> None:
         return
     kept = list_rejections(store)
     known = {r.op_id for r in kept}
-    items = kept + [r for r in found if r.op_id not in known]
-    store.write_doc(REJECTIONS_DOC, {"items": [r.model_dump(mode="json") for r in items]})
+    save_rejections(store, kept + [r for r in found if r.op_id not in known])
+
+
+def save_rejections(store: SyncStore, items: Sequence[Rejection]) -> None:
+    """Keep exactly these refusals (after one was resent or discarded, core.sync.refused)."""
+    store.write_doc(REJECTIONS_DOC, rejections_doc(items))
+
+
+def rejections_doc(items: Sequence[Rejection]) -> dict[str, Any]:
+    """The document that keeps ``items``, as ``save_rejections`` writes it."""
+    return {"items": [r.model_dump(mode="json") for r in items]}

@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from core import sla
+from core import timer as timer_rules
+from core.clock import FrozenClock
+from core.incidents import add_note
 from core.models import (
     Category,
     Channel,
@@ -14,14 +17,17 @@ from core.models import (
     Customer,
     Eligibility,
     Entitlements,
+    Expenses,
     Incident,
 )
 from core.rules import Rules
+from core.store import Store
+from core.sync.state import Rejection, add_rejections
 from tui.app import VardiaApp
 
 AppFactory = Callable[..., VardiaApp]
 
-__all__ = ["NOW", "AppFactory", "customers", "incidents"]
+__all__ = ["NOW", "AppFactory", "customers", "incidents", "refuse", "refuse_some_work"]
 
 # Monday 23 Nov 2026, 11:00 in Athens: inside support hours.
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -103,3 +109,48 @@ def incidents(rules: Rules, people: list[Customer], count: int = 12) -> list[Inc
             )
         )
     return found
+
+
+def refuse_some_work(store: Store, rules: Rules) -> None:
+    """A note and a session the server refused, kept on the device with their reasons.
+
+    Made as a technician makes them, then sent as a sync sends them (``refuse``).
+    """
+    first = incidents(rules, customers())[0]
+    add_note(store, rules, first.id, "Customer says the Greek invoices print as boxes. " * 30)
+    timer_rules.start(store, rules, first.id, Channel.ONSITE)
+    started = store.clock
+    store.clock = FrozenClock(started.now() + timedelta(minutes=50))
+    timer_rules.stop(store, rules, note="Font pack", expenses=Expenses(travel=Decimal("180")))
+    store.clock = started
+    refuse(
+        store,
+        {
+            "incident.note": "The note is 1,500 characters long; vardia keeps at most 1,000.",
+            "session.record": (
+                "The travel expense is above the ceiling of 150.00 €; check the amount."
+            ),
+        },
+    )
+
+
+def refuse(store: Store, reasons: dict[str, str]) -> None:
+    """What a sync does to the outbox: it leaves, and the operations of a kind in ``reasons``
+    are kept as refused, with that reason."""
+    ops = store.pending_operations(1000)
+    add_rejections(
+        store,
+        [
+            Rejection(
+                op_id=op.op_id,
+                kind=op.kind,
+                entity_id=op.entity_id,
+                reason=reasons[op.kind],
+                at=store.clock.now(),
+                operation=op,
+            )
+            for op in ops
+            if op.kind in reasons
+        ],
+    )
+    store.acknowledge(op.op_id for op in ops)

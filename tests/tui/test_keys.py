@@ -44,4 +44,5 @@ async def test_the_palette_offers_the_screens_actions_with_their_keys(
         offered = {c.title: c.help for c in app.get_system_commands(app.screen)}
         for title in ("New incident", "Search", "Timer", "Statement", "Week report"):
             assert title in offered
+        assert offered["Refused work"] == "key: F"
         assert offered["New incident"] == "key: n"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from tests.tui.data import AppFactory
+from core.clock import FrozenClock
+from core.rules import Rules
+from core.store import Store
+from tests.tui.data import AppFactory, refuse_some_work
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -59,3 +63,24 @@ SCREENS = {
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_screen(snap_compare, open_app: AppFactory, screen: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(open_app(), terminal_size=size, run_before=_then(*SCREENS[screen]))
+
+
+REFUSED = {
+    "refused": ("F",),
+    "refused_fix": ("F", "down", "e"),
+}
+"""Screens of a store holding refused work: a note and a session the server refused."""
+
+
+@pytest.fixture
+def refused_app(
+    data_dir: Path, rules: Rules, clock: FrozenClock, open_app: AppFactory
+) -> AppFactory:
+    with Store.open(data_dir, clock=clock) as store:
+        refuse_some_work(store, rules)
+    return open_app
+
+
+@pytest.mark.parametrize("screen", list(REFUSED))
+def test_refused_screen(snap_compare, refused_app: AppFactory, screen: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(refused_app(), terminal_size=(80, 24), run_before=_then(*REFUSED[screen]))

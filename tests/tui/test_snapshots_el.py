@@ -12,7 +12,7 @@ import pytest
 
 from core.i18n import language
 from tests.tui.data import AppFactory
-from tests.tui.test_snapshots import SCREENS, _then
+from tests.tui.test_snapshots import REFUSED, SCREENS, _then, refused_app
 
 pytestmark = pytest.mark.skipif(
     language() != "el", reason="Greek snapshots run in a Greek process (VARDIA_LANG=el)"
@@ -24,3 +24,11 @@ GREEK = ["queue", "intake", "intake_blocked", "timer", "incident"]
 @pytest.mark.parametrize("screen", GREEK)
 def test_screen_in_greek(snap_compare, open_app: AppFactory, screen: str) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(open_app(), terminal_size=(80, 24), run_before=_then(*SCREENS[screen]))
+
+
+__all__ = ["refused_app"]  # the fixture, shared with the English run
+
+
+@pytest.mark.parametrize("screen", list(REFUSED))
+def test_refused_screen_in_greek(snap_compare, refused_app: AppFactory, screen: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(refused_app(), terminal_size=(80, 24), run_before=_then(*REFUSED[screen]))

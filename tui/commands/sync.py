@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -198,6 +198,7 @@ def sync(as_json: bool) -> None:
     ):
         report = client.sync()
         pending = store.pending_count()
+        refused = _refused(store)
     push = report.push
     data = {
         "applied": push.applied,
@@ -208,26 +209,32 @@ def sync(as_json: bool) -> None:
         "kept_aside": len(report.pull.kept_aside),
         "pending": pending,
         "at": report.at.isoformat(),
+        "refused": refused,
     }
-    emit(
-        data,
-        as_json,
-        lambda: " ".join(
-            filter(
-                None,
-                [
-                    _(
-                        "Synced: {applied} sent, {conflict} in conflict, {rejected} refused, "
-                        "{pulled} records received."
-                    ).format(**data),
-                    report.pull.sentence(),
-                ],
-            )
-        ),
-    )
+    emit(data, as_json, lambda: _synced_text(data, report.pull.sentence(), len(refused)))
+
+
+def _synced_text(data: dict[str, Any], pulled: str | None, refused: int) -> str:
+    from tui.commands.refused import refused_summary
+
+    text = _(
+        "Synced: {applied} sent, {conflict} in conflict, {rejected} refused, "
+        "{pulled} records received."
+    ).format(**data)
+    parts = [text, pulled, refused_summary(refused) if refused else None]
+    return " ".join(part for part in parts if part)
+
+
+def _refused(store: Store) -> list[dict[str, object]]:
+    """The refused work kept here, as ``--json`` lists it (core.sync.refused)."""
+    from core.sync.refused import listed, refused
+
+    return [listed(store, r) for r in refused(store)]
 
 
 def _render(status: SyncStatus, log: Path) -> str:
+    from tui.commands.refused import refused_summary
+
     lines = [
         _("online: {v}").format(v=_("yes") if status.online else _("no")),
         _("pending: {v}").format(v=status.pending),
@@ -235,8 +242,11 @@ def _render(status: SyncStatus, log: Path) -> str:
         _("last error: {v}").format(v=status.last_error or "—"),
         _("conflicts: {v}").format(v=status.conflicts),
         _("kept aside from the server: {v}").format(v=status.kept_aside),
+        _("refused: {v}").format(v=status.rejected),
         _("log: {v}").format(v=log),
     ]
+    if status.rejected:
+        lines.append(refused_summary(status.rejected))
     return "\n".join(lines)
 
 
@@ -263,7 +273,9 @@ def status(as_json: bool) -> None:
                 # gone): say so, and still show what waits here.
                 click.echo(f"vardia: {error}", err=True)
         current = status_of(store, load_state(store), online=online)
-    emit({**current.as_json(), "log": str(log)}, as_json, lambda: _render(current, log))
+        refused = _refused(store)
+    data = {**current.as_json(), "refused": refused, "log": str(log)}
+    emit(data, as_json, lambda: _render(current, log))
 
 
 COMMANDS: list[click.Command] = [login, sync, status]

@@ -191,8 +191,11 @@ class IncidentScreen(DeskScreen):
         self.query_one("#incident-fields", Static).update(Content(text))
         self.query_one("#incident-eligibility", Static).update(Content(self._eligibility(incident)))
         self._show_sessions(detail.sessions)
+        refused = _("[refused] ")
         notes = "\n".join(
-            f"{short_at(note.at)} {note.author}: {note.text}" for note in incident.notes
+            f"{refused if note.id in detail.refused else ''}"
+            f"{short_at(note.at)} {note.author}: {note.text}"
+            for note in incident.notes
         )
         self.query_one("#incident-notes", Static).update(Content(notes or _("No note yet.")))
         self.tick(self.desk.clock.now())

@@ -28,6 +28,7 @@ class SyncView:
     last_error: str | None = None
     kept_aside: int = 0
     """Pulled records that could not be stored, kept aside (quarantined)."""
+    refused: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +89,14 @@ class StatusHeader(Horizontal):
             text += ngettext(" · {n} conflict", " · {n} conflicts", view.conflicts).format(
                 n=view.conflicts
             )
+        if view.refused:
+            text += ngettext(" · {n} refused", " · {n} refused", view.refused).format(
+                n=view.refused
+            )
         sync.update(text)
         sync.tooltip = view.last_error
         sync.set_class(view.configured and not view.online, "-offline")
-        sync.set_class(bool(view.conflicts), "-conflicts")
+        sync.set_class(bool(view.conflicts or view.refused), "-conflicts")
 
 
 class SyncErrorLine(Static):

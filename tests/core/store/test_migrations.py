@@ -10,7 +10,7 @@ import pytest
 
 from core.clock import FrozenClock
 from core.errors import StoreError
-from core.store import Store
+from core.store import COPIES_DIR, Store
 from core.store.migrations import STEPS
 from core.store.storage import SCHEMA_VERSION
 from tests.core.store.store_records import T0
@@ -91,3 +91,16 @@ def test_customers_lose_the_unpushed_work_the_second_schema_debited_into_them(
         assert standing_of(store, rules, pack, today).premium_used == 2
         assert standing_of(store, rules, free, today).credit == 0
     assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION}
+
+
+def test_copies_of_refused_work_in_the_data_folder_are_left_alone_by_a_migration(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(FIXTURE_V2, data_dir)
+    copy = data_dir / COPIES_DIR / "0193-refused.json"
+    copy.parent.mkdir()
+    copy.write_text('{"op_id": "0193", "reason": "too long"}\n', "utf-8")
+    with Store.open(data_dir, clock=FrozenClock(T0)) as store:
+        assert store.pending_count() == 5
+    assert copy.read_text("utf-8") == '{"op_id": "0193", "reason": "too long"}\n'

@@ -46,6 +46,7 @@ __all__ = [
     "SupportCalendar",
     "SupportHours",
     "month_day",
+    "typed_instant",
 ]
 
 ATHENS = ZoneInfo("Europe/Athens")
@@ -191,6 +192,43 @@ def _utc(at: datetime) -> datetime:
             )
         )
     return at.astimezone(UTC)
+
+
+TYPED_EXAMPLE = "2026-11-23T17:30"
+
+
+def typed_instant(text: str, what: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A time as a person types it: ISO 8601 with an offset, or without one as the wall
+    time in ``zone`` (SPEC §10), or ``HH:MM`` for today there.
+
+    A wall time the clocks skip (the spring change) is refused: it names no instant.
+    Raises InputError with the sentence to show.
+    """
+    typed = text.strip()
+    try:
+        if len(typed) <= 5 and ":" in typed:
+            clock = time.fromisoformat(typed.zfill(5))
+            parsed = datetime.combine(now.astimezone(zone).date(), clock)
+        else:
+            parsed = datetime.fromisoformat(typed)
+    except ValueError:
+        raise InputError(
+            _(
+                "The {what} {text!r} is not a date and time; write e.g. {example}, "
+                "or HH:MM for today."
+            ).format(what=what, text=text, example=TYPED_EXAMPLE)
+        ) from None
+    if parsed.tzinfo is not None:
+        return parsed
+    local = parsed.replace(tzinfo=zone)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
+        raise InputError(
+            _(
+                "The {what} {text!r} does not exist in {zone}: the clocks skip that hour; "
+                "give the time with its offset."
+            ).format(what=what, text=text, zone=zone.key)
+        )
+    return local
 
 
 class SupportCalendar:

@@ -38,6 +38,7 @@ from core.sync.protocol import OperationKind
 __all__ = [
     "IfRunning",
     "debit",
+    "discard",
     "edit_session",
     "elapsed",
     "pause",
@@ -107,7 +108,7 @@ def start(
         if if_running is IfRunning.STOP:
             stop(store, rules)
         else:
-            store.discard_timer()
+            discard(store)
     timer = Timer(
         incident_id=incident.id,
         technician=store.technician,
@@ -191,12 +192,20 @@ def debit(rules: Rules, customer: Customer, session: Session, sign: int = 1) -> 
 
 
 def stop(
-    store: Store, rules: Rules, *, note: str = "", expenses: Expenses | None = None
+    store: Store,
+    rules: Rules,
+    *,
+    note: str = "",
+    expenses: Expenses | None = None,
+    at: datetime | None = None,
 ) -> Session:
-    """Stop the timer: price the session, save it, debit the customer's entitlements."""
+    """Stop the timer: price the session, save it, debit the customer's entitlements.
+
+    ``at`` stops it earlier than now, at the time the work ended (a timer left running).
+    """
     timer = _current(store)
     now = store.clock.now()
-    segments = segments_until(timer, now)
+    segments = segments_until(timer, _stop_time(timer, at, now))
     if not segments:
         raise InputError(_("The timer has no recorded time; discard it instead."))
     incident = store.incident(timer.incident_id)
@@ -215,10 +224,49 @@ def stop(
         quote=quote,
         recorded_at=now,
     )
-    rules.bounds.check_session(session, now)
+    try:
+        rules.bounds.check_session(session, now)
+    except InputError as error:
+        raise InputError(
+            _(
+                "{problem} If the timer was left running, stop it at the time the work "
+                "ended (`vardia timer stop --at HH:MM`), or discard it (`vardia timer discard`)."
+            ).format(problem=error)
+        ) from None
     op = store.operation(OperationKind.SESSION_RECORD, session.id, session.model_dump(mode="json"))
     store.commit(op, sessions=[session], clear_timer_of=timer.technician)
     return session
+
+
+def _stop_time(timer: Timer, at: datetime | None, now: datetime) -> datetime:
+    """When the running segment ends: ``at`` if given and possible, else now."""
+    if at is None:
+        return now
+    if timer.running_since is None:
+        raise TimerError(
+            _("The timer is paused, so its time already ends at the pause; stop it without --at.")
+        )
+    if at > now:
+        raise InputError(
+            _("The stop time {at} is still to come; give the time the work ended.").format(
+                at=at.isoformat(timespec="minutes")
+            )
+        )
+    if at < timer.running_since:
+        raise InputError(
+            _("The stop time {at} is before the timer last started, at {start}.").format(
+                at=at.isoformat(timespec="minutes"),
+                start=timer.running_since.isoformat(timespec="minutes"),
+            )
+        )
+    return at
+
+
+def discard(store: Store) -> Timer:
+    """Throw the running or paused timer away: it records nothing and sends nothing."""
+    timer = _current(store)
+    store.discard_timer()
+    return timer
 
 
 def edit_session(

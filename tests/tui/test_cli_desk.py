@@ -116,6 +116,42 @@ def test_the_timer_runs_across_processes_and_stop_saves_a_priced_session(home: P
     assert "(provisional)" in run("incident", "show", ref).stdout
 
 
+def test_a_timer_left_running_for_days_is_stopped_when_the_work_ended_or_discarded(
+    home: Path,
+) -> None:
+    ref = run_json("queue")[0]["ref"]
+    assert run("timer", "start", ref, "--channel", "remote").exit_code == 0
+    started = (SystemClock().now() - timedelta(days=3)).replace(microsecond=0)
+    with Store.open(home, clock=SystemClock()) as store:
+        timer = store.timer()
+        assert timer is not None
+        store.put_timer(timer.model_copy(update={"running_since": started}))
+
+    too_long = run("timer", "stop")
+    assert too_long.exit_code == 2 and "lasts more than 24 hours" in too_long.stderr
+    assert "vardia timer stop --at HH:MM" in too_long.stderr
+    assert "vardia timer discard" in too_long.stderr
+    future = run("timer", "stop", "--at", (SystemClock().now() + timedelta(hours=1)).isoformat())
+    assert future.exit_code == 2 and "still to come" in future.stderr
+    early = run("timer", "stop", "--at", (started - timedelta(hours=1)).isoformat())
+    assert early.exit_code == 2 and "before the timer last started" in early.stderr
+    assert run_json("timer", "status") is not None  # nothing refused was lost
+
+    ended = started + timedelta(hours=2)
+    session = run_json("timer", "stop", "--at", ended.isoformat())
+    [segment] = session["segments"]
+    assert datetime.fromisoformat(segment["end"]) == ended
+    assert session["quote"]["billable_minutes"] == "120.00"
+
+    assert run("timer", "start", ref, "--channel", "phone").exit_code == 0
+    kept = CliRunner().invoke(cli, ["timer", "discard"], input="n\n")
+    assert kept.exit_code == 1 and run_json("timer", "status") is not None
+    gone = CliRunner().invoke(cli, ["timer", "discard"], input="y\n")
+    assert gone.exit_code == 0 and f"Discarded the timer on {ref}" in gone.stdout
+    assert run_json("timer", "status") is None
+    assert run("timer", "discard", "--yes").exit_code == 2  # there is none left
+
+
 def test_a_second_writer_is_refused_in_one_sentence(home: Path) -> None:
     with Store.open(home, clock=SystemClock()):
         refused = vardia(home, "incident", "note", run_json("queue")[0]["ref"], "x")

@@ -128,8 +128,8 @@ def test_sla_table(run) -> None:  # type: ignore[no-untyped-def]
         ),
         (
             ["quote", "--plan", "free", "--channel", "phone", "--segment",
-             f"{MON}17:30/{MON}18:30"],
-            "has no UTC offset; add one",
+             "2027-03-28T03:30/2027-03-28T05:00"],
+            "does not exist in Europe/Athens: the clocks skip that hour",
         ),
         (
             ["quote", "--plan", "free", "--channel", "phone", "--segment", "23/11/2026 17:30"],
@@ -138,7 +138,7 @@ def test_sla_table(run) -> None:  # type: ignore[no-untyped-def]
         (
             ["quote", "--plan", "free", "--channel", "phone", "--segment",
              f"{MON}17:30+02:00/tomorrow"],
-            "is not a date and time; write ISO 8601",
+            "is not a date and time; write e.g. 2026-11-23T17:30",
         ),
         (
             ["quote", "--plan", "free", "--channel", "phone", "--segment", SPAN,
@@ -198,7 +198,7 @@ def test_sla_table(run) -> None:  # type: ignore[no-untyped-def]
         (["sla", "--plan", "free", "--opened", "9999-12-31T23:59+02:00"], "outside the dates"),
         (["sla", "--plan", "free", "--opened", "0001-01-01T00:00+02:00"], "outside the dates"),
         (["sla", "--plan", "free", "--opened", "2026-13-45T10:00+02:00"], "is not a date and time"),
-        (["sla", "--plan", "free", "--opened", "2026-11-20T10:00"], "has no UTC offset"),
+        (["sla", "--plan", "free", "--opened", "24:10"], "or HH:MM for today"),
         (["sla", "--plan", "gold", "--opened", "2026-11-20T10:00Z"], "no plan 'gold'"),
     ],
 )  # fmt: skip
@@ -254,3 +254,19 @@ def test_a_real_process(tmp_path: Path) -> None:
     )  # fmt: skip
     assert absurd.returncode == 2 and "Traceback" not in absurd.stderr
     assert absurd.stderr.count("\n") == 1
+
+
+def test_a_time_without_an_offset_is_athens_wall_time(run) -> None:  # type: ignore[no-untyped-def]
+    def quoted(*segment: str) -> str:
+        result = run(
+            "quote", "--plan", "free", "--channel", "phone", "--segment", *segment, "--json"
+        )
+        assert result.exit_code == 0, result.stderr
+        return str(result.stdout)
+
+    # 23 November is winter time (+02:00), 1 July summer time (+03:00).
+    assert quoted(f"{MON}17:30/{MON}18:30") == quoted(f"{MON}17:30+02:00/{MON}18:30+02:00")
+    summer = "2026-07-01T"
+    assert quoted(f"{summer}17:30/{summer}18:30") == quoted(
+        f"{summer}17:30+03:00/{summer}18:30+03:00"
+    )

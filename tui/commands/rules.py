@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
+from core.calendar import TYPED_EXAMPLE, typed_instant
 from core.clock import SystemClock
 from core.errors import InputError
 from core.i18n import _
@@ -22,36 +24,17 @@ from tui.format import ATHENS, cents, figure, long_at
 
 __all__ = ["COMMANDS", "quote_json", "sla_json"]
 
-_EXAMPLE = "2026-11-23T17:30+02:00"
 
-
-def _instant(text: str, what: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(
-            _("The {what} {text!r} is not a date and time; write ISO 8601, e.g. {example}.").format(
-                what=what, text=text, example=_EXAMPLE
-            )
-        ) from None
-    if parsed.tzinfo is None:
-        raise InputError(
-            _("The {what} {text!r} has no UTC offset; add one, e.g. {example}.").format(
-                what=what, text=text, example=_EXAMPLE
-            )
-        )
-    return parsed
-
-
-def _segment(text: str) -> Segment:
+def _segment(text: str, zone: ZoneInfo, now: datetime) -> Segment:
     parts = text.split("/")
     if len(parts) != 2:
         raise InputError(
             _("The segment {text!r} is not START/END; write e.g. {example}/{example}.").format(
-                text=text, example=_EXAMPLE
+                text=text, example=TYPED_EXAMPLE
             )
         )
-    start, end = _instant(parts[0], _("start")), _instant(parts[1], _("end"))
+    start = typed_instant(parts[0], _("start"), zone, now)
+    end = typed_instant(parts[1], _("end"), zone, now)
     if end < start:
         raise InputError(
             _("The segment {text!r} ends before it starts; swap START and END.").format(text=text)
@@ -140,7 +123,10 @@ def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
     multiple=True,
     required=True,
     metavar="START/END",
-    help=_("A stretch of work, ISO 8601 with offset; repeat for pauses."),
+    help=_(
+        "A stretch of work, START/END in ISO 8601 (Athens time without an offset); "
+        "repeat for pauses."
+    ),
 )
 @click.option("--included-used", default="0", metavar="HOURS", help=_("Included hours used."))
 @click.option("--credit", default="0", metavar="EUR", help=_("Prepaid credit left (free plan)."))
@@ -172,8 +158,9 @@ def quote(
         lodging=entered_amount(bounds, lodging, _("lodging expense (--lodging)"), expense=True),
     )
     # A quote may price planned work, so its dates may lie ahead as far as planning goes.
+    now = SystemClock().now()
     parsed = bounds.check_segments(
-        [_segment(text) for text in segments], SystemClock().now(), planned=True
+        [_segment(text, rules.timezone, now) for text in segments], now, planned=True
     )
     priced = price_session(
         rules,
@@ -222,14 +209,20 @@ def _sla_text(data: dict[str, Any]) -> str:
 
 @click.command(help=_("When an incident opened on a plan is due: warning, deadline, resolve-by."))
 @click.option("--plan", required=True, help=_("Plan id, e.g. free, basic, business."))
-@click.option("--opened", required=True, metavar="ISO", help=_("When it was opened, with offset."))
+@click.option(
+    "--opened",
+    required=True,
+    metavar="ISO",
+    help=_("When it was opened (Athens time without an offset)."),
+)
 @json_option
 @reports_errors
 @pass_env
 def sla(env: Env, plan: str, opened: str, as_json: bool) -> None:
     rules = env.rules()
+    now = SystemClock().now()
     at = rules.bounds.check_planned(
-        _instant(opened, _("opening time")), _("opening time"), SystemClock().now()
+        typed_instant(opened, _("opening time"), rules.timezone, now), _("opening time"), now
     )
     data = sla_json(plan, at, targets(rules, plan, at), rules)
     emit(data, as_json, lambda: _sla_text(data))

@@ -100,15 +100,25 @@ timer.add_command(_timer_command("resume", _("Resume the paused timer.")))
 
 @timer.command("stop", help=_("Stop the timer: price the session and save it."))
 @click.option("--note", default="", help=_("What was done."))
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help=_("When the work ended, if the timer was left running: HH:MM today, or a date and time."),
+)
 @json_option
 @reports_errors
 @pass_env
-def timer_stop(env: Env, note: str, as_json: bool) -> None:
+def timer_stop(env: Env, note: str, at: str | None, as_json: bool) -> None:
+    from core.calendar import typed_instant
     from core.statements import minutes_text
     from core.timer import stop
 
     with env.desk() as (store, rules):
-        session = stop(store, rules, note=note)
+        ended = None
+        if at is not None:
+            ended = typed_instant(at, _("stop time"), rules.timezone, store.clock.now())
+        session = stop(store, rules, note=note, at=ended)
         ref = store.incident(session.incident_id).ref
     q = session.quote
     emit(
@@ -124,6 +134,33 @@ def timer_stop(env: Env, note: str, as_json: bool) -> None:
             total=figure(q.total),
             provisional=PROVISIONAL,
         ),
+    )
+
+
+@timer.command("discard", help=_("Throw the timer away: nothing is recorded or sent."))
+@click.option("--yes", is_flag=True, help=_("Do not ask first."))
+@json_option
+@reports_errors
+@pass_env
+def timer_discard(env: Env, yes: bool, as_json: bool) -> None:
+    from core.timer import discard
+
+    with env.store() as store:
+        found = store.timer()
+        view = _timer_view(store, found)
+        if found is not None and not yes:
+            click.confirm(
+                _("Discard the timer ({timer})? Its time is not recorded.").format(
+                    timer=_render_timer(view)
+                ),
+                abort=True,
+                err=True,
+            )
+        discard(store)
+    emit(
+        view,
+        as_json,
+        lambda: _("Discarded the timer on {ref}.").format(ref=view["ref"] if view else ""),
     )
 
 

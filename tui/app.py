@@ -369,7 +369,14 @@ class VardiaApp(App[None]):
             if text:
                 self.change(_("Note added."), lambda: self.desk.add_note(incident_id, text))
 
-        self.push_screen(TextDialog(_("Add a note"), placeholder=_("What happened")), typed)
+        self.push_screen(
+            TextDialog(
+                _("Add a note"),
+                placeholder=_("What happened"),
+                check=lambda text: self.rules.bounds.check_text(text, "note", _("note")),
+            ),
+            typed,
+        )
 
     def action_timer_start(self) -> None:
         screen = self.screen

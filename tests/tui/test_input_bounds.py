@@ -12,7 +12,7 @@ from core.errors import InputError
 from core.models import Expenses
 from tests.tui.data import AppFactory
 from tui.app import VardiaApp
-from tui.screens.dialogs import StopDialog
+from tui.screens.dialogs import StopDialog, TextDialog
 from tui.screens.intake import IntakeScreen
 
 
@@ -104,3 +104,28 @@ async def test_an_overlong_subject_is_refused_beside_it(open_app: AppFactory) ->
         await pilot.press("ctrl+s")
         await _settle(app, pilot)
         assert not isinstance(app.screen, IntakeScreen)
+
+
+async def test_an_overlong_note_is_refused_beside_it_and_the_dialog_stays(
+    open_app: AppFactory,
+) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("enter")  # the first incident of the queue
+        await _settle(app, pilot)
+        await pilot.press("n")
+        await _settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, TextDialog)
+        dialog.query_one(Input).value = "Called; " * 1300
+        await pilot.press("enter")
+        await _settle(app, pilot)
+
+        assert app.screen is dialog  # nothing typed is thrown away
+        said = str(dialog.query_one(".field-error", Static).render())
+        assert "note is 10,399 characters long; vardia keeps at most 10,000" in said
+        dialog.query_one(Input).value = "Called back."
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert not isinstance(app.screen, TextDialog)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import ClassVar, Generic, TypeVar
 
@@ -63,11 +63,20 @@ class TextDialog(ModalScreen[str | None]):
         Binding("escape", "dismiss(None)", _("Cancel"), id="dialog.cancel"),
     ]
 
-    def __init__(self, title: str, *, placeholder: str = "", value: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        placeholder: str = "",
+        value: str = "",
+        check: Callable[[str], object] | None = None,
+    ) -> None:
+        """``check`` refuses a text with an InputError, shown under the field."""
         super().__init__(classes="dialog")
         self._title = title
         self._placeholder = placeholder
         self._value = value
+        self._check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -79,9 +88,16 @@ class TextDialog(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
+        error = self.query_one(".field-error", Static)
         if not text:
-            self.query_one(".field-error", Static).update(_("Type something, or Esc to cancel."))
+            error.update(_("Type something, or Esc to cancel."))
             return
+        if self._check is not None:
+            try:
+                self._check(text)
+            except InputError as refused:
+                error.update(str(refused))
+                return
         self.dismiss(text)
 
 

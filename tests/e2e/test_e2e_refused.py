@@ -102,6 +102,7 @@ def test_a_refused_note_survives_later_pulls_then_is_fixed_and_resent(
     assert set(status["refused"][0]) == {"op_id", "kind", "entity_id", "what", "reason", "at"}
     assert "1 operation was refused; see it with `vardia refused`" in said.stdout
     assert refusal["op_id"][:8] in listed.stdout and f"note on {ref}" in listed.stdout
+    assert "fields: text" in listed.stdout
 
     assert resent.returncode == 0, resent.stderr
     assert (accepted["applied"], accepted["rejected"], accepted["refused"]) == (1, 0, [])

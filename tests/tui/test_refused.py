@@ -19,6 +19,7 @@ from tests.tui.data import AppFactory, refuse_some_work
 from tests.tui.sync_support import header_sync, until
 from tui.app import VardiaApp
 from tui.screens.dialogs import ChoiceDialog
+from tui.screens.incident import IncidentScreen
 from tui.screens.refused import FixDialog, RefusedScreen
 
 
@@ -119,3 +120,17 @@ async def test_copy_out_writes_the_whole_operation_to_a_file_and_discard_asks_fi
     with Store.open(data_dir, clock=clock, read_only=True) as store:
         assert [r.kind for r in list_rejections(store)] == ["session.record"]
         assert store.incident("TST-1").notes == ()
+
+
+async def test_the_incident_marks_its_refused_note_and_session_until_they_are_dealt_with(
+    data_dir: Path, rules: Rules, clock: FrozenClock, open_app: AppFactory
+) -> None:
+    _refuse(data_dir, rules, clock)
+    app = open_app()
+    async with app.run_test() as pilot:
+        app.open_incident("i00000")
+        await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail)
+        notes = str(app.screen.query_one("#incident-notes", Static).content)
+        sessions = [str(s.content) for s in app.screen.query(".session").results(Static)]
+    assert notes.startswith("[refused] Mon 23 Nov 11:00 tech: Customer says")
+    assert len(sessions) == 1 and sessions[0].startswith("[refused] Mon 23 Nov 11:00 · onsite")

@@ -13,18 +13,36 @@ from core.i18n import _, ngettext
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
 
 if TYPE_CHECKING:
+    from core.rules import Rules
     from core.store import Store
     from core.sync.state import Rejection
 
 __all__ = ["COMMANDS", "refused_lines", "refused_summary"]
 
 
-def refused_lines(store: Store, kept: list[Rejection]) -> list[str]:
-    """One line per refusal: its id, what it was, when, and the reason."""
-    from core.sync.refused import describe
+def refused_lines(store: Store, kept: list[Rejection], rules: Rules) -> list[str]:
+    """One line per refusal: its id, what it was, when, and the reason; a second line names
+    the fields ``vardia refused resend --set`` corrects."""
+    from core.sync.refused import describe, fields
     from tui.format import short_at
 
-    return [f"{r.op_id[:8]}  {describe(store, r)}  {short_at(r.at)}  {r.reason}" for r in kept]
+    lines = []
+    width = _unique_width([r.op_id for r in kept])
+    for r in kept:
+        lines.append(f"{r.op_id[:width]}  {describe(store, r)}  {short_at(r.at)}  {r.reason}")
+        keys = [field.key for field in fields(r, rules)]
+        if keys:
+            lines.append("          " + _("fields: {keys}").format(keys=", ".join(keys)))
+    return lines
+
+
+def _unique_width(op_ids: list[str]) -> int:
+    """The shortest beginning, of 8 characters or more, that tells the ids apart (ids made in
+    the same instant share their first digits)."""
+    width = 8
+    while len({op_id[:width] for op_id in op_ids}) < len(set(op_ids)):
+        width += 1
+    return width
 
 
 @click.group(
@@ -47,10 +65,10 @@ def refused_list(env: Env, as_json: bool) -> None:
     from core.sync.refused import listed
     from core.sync.refused import refused as kept_on
 
-    with env.store(read_only=True) as store:
+    with env.desk(read_only=True) as (store, rules):
         kept = kept_on(store)
         rows = [listed(store, r) for r in kept]
-        lines = refused_lines(store, kept)
+        lines = refused_lines(store, kept, rules)
     emit(rows, as_json, lambda: "\n".join(lines) or _("Nothing was refused."))
 
 
@@ -71,7 +89,7 @@ def refused_show(env: Env, op_id: str) -> None:
     "resend",
     help=_(
         "Queue refused work again as a new operation, corrected with --set FIELD=VALUE "
-        "(`vardia refused show` names the fields); the next sync sends it."
+        "(`vardia refused` names the fields); the next sync sends it."
     ),
 )
 @click.argument("op_id")
@@ -104,9 +122,7 @@ def refused_resend(env: Env, op_id: str, values: tuple[str, ...], as_json: bool)
     emit(
         {"op_id": queued.op_id, "kind": queued.kind, "entity_id": queued.entity_id},
         as_json,
-        lambda: _("Queued again as {op_id}; the next sync sends it.").format(
-            op_id=queued.op_id[:8]
-        ),
+        lambda: _("Queued again as {op_id}; the next sync sends it.").format(op_id=queued.op_id),
     )
 
 

@@ -59,6 +59,10 @@ def sla_bar(rules: Rules, incident: Incident, now: datetime, width: int = 24) ->
     )
 
 
+REFUSED = _("[refused] ")
+"""Before a note or session the server refused, kept here until fixed or discarded (F)."""
+
+
 def _session_text(session: Session) -> str:
     """A session as the incident lists it, priced as it is owed (``price_notes`` say why)."""
     quote = billed_quote(session)
@@ -190,21 +194,22 @@ class IncidentScreen(DeskScreen):
             text += "\n\n" + incident.description
         self.query_one("#incident-fields", Static).update(Content(text))
         self.query_one("#incident-eligibility", Static).update(Content(self._eligibility(incident)))
-        self._show_sessions(detail.sessions)
-        refused = _("[refused] ")
+        self._show_sessions(detail.sessions, detail.refused)
         notes = "\n".join(
-            f"{refused if note.id in detail.refused else ''}"
+            f"{REFUSED if note.id in detail.refused else ''}"
             f"{short_at(note.at)} {note.author}: {note.text}"
             for note in incident.notes
         )
         self.query_one("#incident-notes", Static).update(Content(notes or _("No note yet.")))
         self.tick(self.desk.clock.now())
 
-    def _show_sessions(self, sessions: list[Session]) -> None:
-        """One block per session, its price notes in their own (indented, wrapping) block."""
+    def _show_sessions(self, sessions: list[Session], refused: frozenset[str]) -> None:
+        """One block per session, its price notes in their own (indented, wrapping) block;
+        a session the server refused says so first."""
         blocks: list[Static] = []
         for session in sessions:
-            blocks.append(Static(Content(_session_text(session)), classes="session"))
+            mark = REFUSED if session.id in refused else ""
+            blocks.append(Static(Content(mark + _session_text(session)), classes="session"))
             notes = price_notes(session)
             if notes:
                 blocks.append(Static(Content("\n".join(notes)), classes="price-note"))

@@ -221,7 +221,15 @@ def typed_instant(text: str, what: str, zone: ZoneInfo, now: datetime) -> dateti
     if parsed.tzinfo is not None:
         return parsed
     local = parsed.replace(tzinfo=zone)
-    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
+    try:
+        round_trip = local.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # the first or last hours datetime can hold
+        raise InputError(
+            _("The {what} {text!r} is outside the dates vardia accepts; check the date.").format(
+                what=what, text=text
+            )
+        ) from None
+    if round_trip != parsed:
         raise InputError(
             _(
                 "The {what} {text!r} does not exist in {zone}: the clocks skip that hour; "

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.calendar import SlaClock, SupportCalendar
+from core.calendar import SlaClock, SupportCalendar, typed_instant
 from core.errors import InputError
 from core.rules import load_rules
 from tests.core.oracle import OracleCalendar
@@ -282,3 +282,14 @@ def test_a_later_opening_never_gives_an_earlier_deadline(
     clock: SlaClock, start: datetime, later: timedelta, duration: timedelta
 ) -> None:
     assert CAL.advance(clock, start + later, duration) >= CAL.advance(clock, start, duration)
+
+
+@given(st.datetimes(), st.sampled_from(["", "Z", "+02:00", "-05:00"]))
+def test_any_typed_time_is_an_instant_or_one_sentence(moment: datetime, offset: str) -> None:
+    text = moment.isoformat() + offset
+    try:
+        found = typed_instant(text, "time", ATHENS, datetime(2026, 11, 23, 10, tzinfo=UTC))
+    except InputError as error:
+        assert str(error).startswith("The time ")
+    else:
+        assert found.tzinfo is not None

@@ -199,6 +199,8 @@ def test_sla_table(run) -> None:  # type: ignore[no-untyped-def]
         (["sla", "--plan", "free", "--opened", "0001-01-01T00:00+02:00"], "outside the dates"),
         (["sla", "--plan", "free", "--opened", "2026-13-45T10:00+02:00"], "is not a date and time"),
         (["sla", "--plan", "free", "--opened", "24:10"], "or HH:MM for today"),
+        (["sla", "--plan", "free", "--opened", "0001-01-01T00:00"], "outside the dates"),
+        (["sla", "--plan", "free", "--opened", "9999-12-31T23:59"], "outside the dates"),
         (["sla", "--plan", "gold", "--opened", "2026-11-20T10:00Z"], "no plan 'gold'"),
     ],
 )  # fmt: skip

@@ -9,6 +9,9 @@ months (babel). JSON never comes through here: it carries ISO instants and decim
 from __future__ import annotations
 
 import re
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
@@ -31,6 +34,7 @@ __all__ = [
     "PROVISIONAL_NOTE",
     "SLA_MARKS",
     "STATUS_LABELS",
+    "TEXT_WIDTH",
     "at_athens",
     "cents",
     "clock_at",
@@ -41,6 +45,7 @@ __all__ = [
     "elapsed",
     "eligibility_lines",
     "figure",
+    "fit",
     "hours",
     "ledger_age",
     "long_at",
@@ -51,6 +56,7 @@ __all__ = [
     "quantity",
     "short_at",
     "slug",
+    "table",
     "weekday_date",
     "weekday_day",
 ]
@@ -292,6 +298,53 @@ def price_notes(session: Session) -> list[str]:
         net=money(owed.net), device=money(session.quote.net)
     )
     return [head, *(explain(reason) for reason in price.reasons)]
+
+
+TEXT_WIDTH = 80
+"""The width a command's text output fits: an 80-column terminal, over SSH."""
+
+
+_LAST_ROOM = 8
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` on one line of at most ``width`` characters, cut with ``…``."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    caps: Sequence[int | None] = (),
+    width: int | None = None,
+) -> str:
+    """Rows under a header line, each column as wide as its widest cell (at most its cap in
+    ``caps``); every cell and the last column are cut with ``…``, so no line passes ``width``:
+    by default the terminal's, or ``TEXT_WIDTH`` when the output goes to a file or a pipe."""
+    if width is None:
+        width = (
+            shutil.get_terminal_size((TEXT_WIDTH, 24)).columns
+            if sys.stdout.isatty()
+            else TEXT_WIDTH
+        )
+    cells = [[str(cell) for cell in row] for row in rows]
+    limits = list(caps) + [None] * (len(headers) - len(caps))
+    widths = []
+    for index, (header, cap) in enumerate(zip(headers[:-1], limits, strict=False)):
+        widest = max([len(header), *(len(row[index]) for row in cells)])
+        widths.append(widest if cap is None else min(widest, cap))
+    # Too wide for the line? The widest column gives way, until the last has some room.
+    while widths and sum(widths) + 2 * len(widths) + _LAST_ROOM > width and max(widths) > 4:
+        widths[widths.index(max(widths))] -= 1
+    room = max(width - sum(widths) - 2 * len(widths), _LAST_ROOM)
+
+    def line(row: Sequence[str]) -> str:
+        lead = "".join(fit(cell, w).ljust(w) + "  " for cell, w in zip(row, widths, strict=False))
+        return (lead + fit(row[-1], room)).rstrip()
+
+    return "\n".join(line(row) for row in [list(headers), *cells])
 
 
 def slug(text: str) -> str:

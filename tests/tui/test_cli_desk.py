@@ -263,3 +263,17 @@ def test_click_usage_errors_are_one_sentence_with_status_2(
     assert done.returncode == 2
     assert done.stderr.startswith("vardia: ") and says in done.stderr
     assert "--help)" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_text_tables_have_a_header_row_and_fit_80_columns(home: Path) -> None:
+    queue = vardia(home, "queue").stdout.splitlines()
+    customers = vardia(home, "customer", "list").stdout.splitlines()
+    shown = vardia(home, "customer", "show", _customer(home, "business")).stdout.splitlines()
+
+    assert queue[0].split() == ["SLA", "due", "ref", "status", "customer", "subject"]
+    assert customers[0].split() == ["id", "name", "plan", "city", "flags"]
+    assert any(line.startswith("contact ") for line in shown)
+    assert any(line.split() == ["ref", "status", "opened", "subject"] for line in shown)
+    for line in queue + customers + shown:
+        assert len(line) <= 80, line
+    assert any(line.endswith("…") for line in queue)  # long subjects are cut, not wrapped

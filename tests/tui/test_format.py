@@ -18,10 +18,12 @@ from tui.format import (
     date_text,
     duration,
     figure,
+    fit,
     long_at,
     money,
     numeric_at,
     short_at,
+    table,
     weekday_date,
     weekday_day,
 )
@@ -119,3 +121,15 @@ def test_durations_in_words_with_their_plurals(lang: str) -> None:
 
 def test_labels_follow_the_language(lang: str) -> None:
     assert CHANNEL_LABELS[Channel.ONSITE] == EXPECTED[lang]["channel"]
+
+
+def test_a_cell_is_one_line_cut_with_an_ellipsis() -> None:
+    assert fit("Printer\n  offline   again", 40) == "Printer offline again"
+    assert fit("Ο εκτυπωτής δεν βλέπει το δίκτυο", 12) == "Ο εκτυπωτής…"
+
+
+def test_a_table_never_passes_its_width_whatever_the_cells() -> None:
+    rows = [["x" * 50, "y" * 50, "z" * 50]] * 3
+    lines = table(["a", "b", "c"], rows, width=40).splitlines()
+    assert lines[0].split() == ["a", "b", "c"] and len(lines) == 4
+    assert all(len(line) <= 40 for line in lines)

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from core.customer_csv import COLUMNS
-from core.i18n import _
+from core.i18n import N_, _
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import figure, short_at
+from tui.format import STATUS_LABELS, figure, quantity, short_at, table
 
 if TYPE_CHECKING:
     from core.models import Customer
@@ -34,7 +34,10 @@ def _customer_view(rules: Rules, c: Customer, now: datetime) -> dict[str, Any]:
     }
 
 
-def _customer_row(c: Customer, in_force: bool) -> str:
+CUSTOMER_HEADERS = [N_("id"), N_("name"), N_("plan"), N_("city"), N_("flags")]
+
+
+def _customer_row(c: Customer, in_force: bool) -> list[str]:
     plan = c.contract.plan if c.contract else _("no contract")
     if c.contract and c.contract.premium_pack:
         plan += f"+{c.contract.premium_pack}"
@@ -47,7 +50,11 @@ def _customer_row(c: Customer, in_force: bool) -> str:
         )
         if on
     )
-    return f"{c.id}  {c.name:<36} {plan:<24} {c.city:<14} {flags}"
+    return [c.id, c.name, plan, c.city, flags]
+
+
+def _customer_table(rows: list[list[str]]) -> str:
+    return table([_(h) for h in CUSTOMER_HEADERS], rows, caps=[None, 32, 22, 14])
 
 
 @customer.command("list", help=_("Every customer with plan and flags."))
@@ -63,11 +70,14 @@ def customer_list(env: Env, as_json: bool) -> None:
         found,
         as_json,
         lambda: (
-            "\n".join(
-                _customer_row(c, v["contract_in_force"])
-                for c, v in zip(customers, found, strict=True)
+            _customer_table(
+                [
+                    _customer_row(c, v["contract_in_force"])
+                    for c, v in zip(customers, found, strict=True)
+                ]
             )
-            or _("No customers yet.")
+            if customers
+            else _("No customers yet.")
         ),
     )
 
@@ -87,7 +97,9 @@ def customer_show(env: Env, customer: str, as_json: bool) -> None:
     in_force = bool(view["contract_in_force"])
 
     def render() -> str:
-        lines = [_customer_row(found, in_force)]
+        lines = [_customer_table([_customer_row(found, in_force)])]
+        if found.contact:
+            lines.append(_("contact {contact}").format(contact=found.contact))
         if found.contract:
             lines.append(
                 _("contract {plan} valid {start} to {end}{expired}").format(
@@ -99,7 +111,8 @@ def customer_show(env: Env, customer: str, as_json: bool) -> None:
             )
         if found.entitlements:
             used = ", ".join(
-                f"{c.value} {h} h" for c, h in found.entitlements.included_used_hours.items()
+                f"{c.value} {quantity(h)} h"
+                for c, h in found.entitlements.included_used_hours.items()
             )
             lines.append(
                 _("used in {year}: {used}; premium incidents {premium}").format(
@@ -113,11 +126,18 @@ def customer_show(env: Env, customer: str, as_json: bool) -> None:
                 credit=figure(found.prepaid_credit), overdue=figure(found.overdue_amount)
             )
         )
-        tz = rules.timezone
-        lines.extend(
-            f"  {i.ref:<9} {i.status.value:<12} {short_at(i.opened_at, tz)}  {i.subject}"
-            for i in incidents
-        )
+        if incidents:
+            tz = rules.timezone
+            lines.append("")
+            lines.append(
+                table(
+                    [_("ref"), _("status"), _("opened"), _("subject")],
+                    [
+                        [i.ref, STATUS_LABELS[i.status], short_at(i.opened_at, tz), i.subject]
+                        for i in incidents
+                    ],
+                )
+            )
         return "\n".join(lines)
 
     emit({"customer": view, "incidents": incidents}, as_json, render)

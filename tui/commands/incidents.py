@@ -12,7 +12,15 @@ import click
 from core.i18n import _
 from core.models import Answer, Category, Channel, IncidentStatus
 from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors, session_json
-from tui.format import PROVISIONAL, figure, price_notes, short_at
+from tui.format import (
+    PROVISIONAL,
+    SLA_MARKS,
+    STATUS_LABELS,
+    figure,
+    price_notes,
+    short_at,
+    table,
+)
 from tui.format import elapsed as stopwatch
 
 if TYPE_CHECKING:
@@ -273,10 +281,20 @@ def queue(env: Env, as_json: bool) -> None:
     def render() -> str:
         if not rows:
             return _("The queue is empty.")
-        return "\n".join(
-            f"{r['sla']:<9} {short_at(r['due_at'], rules.timezone):<16} {r['ref']:<9} "
-            f"{r['status']:<12} {str(r['customer'])[:28]:<28} {r['subject']}"
-            for r in rows
+        return table(
+            [_("SLA"), _("due"), _("ref"), _("status"), _("customer"), _("subject")],
+            (
+                [
+                    SLA_MARKS[r["sla"]],
+                    short_at(r["due_at"], rules.timezone),
+                    r["ref"],
+                    STATUS_LABELS[IncidentStatus(r["status"])],
+                    str(r["customer"]),
+                    r["subject"],
+                ]
+                for r in rows
+            ),
+            caps=[None, None, None, 11, 20],
         )
 
     emit(rows, as_json, render)

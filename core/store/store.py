@@ -110,6 +110,36 @@ def _dump(record: BaseModel) -> dict[str, Any]:
     return record.model_dump(mode="json")
 
 
+class _OutboxIndex:
+    """The outbox's chunks, oldest first, and the chunk of each pending operation read so far.
+
+    ``pending_operations`` reads the journal in order and notes where each operation it
+    returns lives, ``commit`` notes the chunk it wrote, ``acknowledge`` forgets what it
+    removes, with the chunks it empties: so acknowledging what was just pushed reads and
+    rewrites only the chunks that hold it. An id it does not know makes it read the rest
+    of the journal once (``complete``). Chunks never split or merge, so an operation stays
+    in its chunk until it is acknowledged; the lock (``lock.py``) makes this process the
+    outbox's one writer, so the files cannot change underneath.
+    """
+
+    def __init__(self, chunks: list[str]) -> None:
+        self.chunks = chunks
+        self.where: dict[str, str] = {}
+        self.complete = False
+
+    def note(self, chunk: str, entries: Iterable[dict[str, Any]]) -> None:
+        self.where.update((entry["op"]["op_id"], chunk) for entry in entries)
+
+    def add(self, op_id: str, chunk: str) -> None:
+        if chunk != self.chunks[-1]:
+            self.chunks.append(chunk)
+        self.where[op_id] = chunk
+
+    def forget(self, op_ids: Iterable[str]) -> None:
+        for op_id in op_ids:
+            self.where.pop(op_id, None)
+
+
 class Store:
     """The local store; open it with ``Store.open`` and close it (or use ``with``)."""
 
@@ -123,6 +153,7 @@ class Store:
         self._dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._parsed: dict[tuple[str, type[BaseModel]], tuple[int, list[Any]]] = {}
         self._broken: str | None = None
+        self._outbox: _OutboxIndex | None = None
         self.unfiled: str | None = None
         """Set when a change was recorded but its record files could not be written."""
         self._new_technician = technician
@@ -194,6 +225,7 @@ class Store:
     def close(self) -> None:
         self._dbs.clear()
         self._parsed.clear()
+        self._outbox = None
         if not self.read_only:
             self._lock.release()
 
@@ -288,7 +320,14 @@ class Store:
 
     def _chunks(self) -> list[str]:
         """The outbox's chunk files, oldest first; the newest holds the journal's last seq."""
+        if self._outbox is not None:
+            return list(self._outbox.chunks)
         return self._files(OUTBOX) or [_chunk_name(1)]
+
+    def _index(self) -> _OutboxIndex:
+        if self._outbox is None:
+            self._outbox = _OutboxIndex(self._chunks())
+        return self._outbox
 
     def _replay(self) -> None:
         """Finish applying the newest journal entry, if a crash interrupted it."""
@@ -362,16 +401,23 @@ class Store:
         chunk = newest if len(self._table(newest).raw()) < OUTBOX_CHUNK else _chunk_name(seq)
         outbox = self._table(chunk)
         storage = self._storage(chunk)
-        with storage.batch():
-            # Older entries were applied in full before this commit: their effects can go.
-            stale = {k: {**e, "effects": None} for k, e in outbox.raw().items() if e["effects"]}
-            entry = {
-                "seq": seq,
-                "op": op.model_dump(mode="json"),
-                "effects": [list(effect) for effect in effects],
-            }
-            outbox.apply({**stale, f"{seq:012d}": entry})
-            storage.header["last_seq"] = seq
+        try:
+            with storage.batch():
+                # Older entries were applied in full before this commit: their effects can go.
+                stale = {k: {**e, "effects": None} for k, e in outbox.raw().items() if e["effects"]}
+                entry = {
+                    "seq": seq,
+                    "op": op.model_dump(mode="json"),
+                    "effects": [list(effect) for effect in effects],
+                }
+                outbox.apply({**stale, f"{seq:012d}": entry})
+                storage.header["last_seq"] = seq
+        except BaseException:
+            # A failed write may or may not have reached the disk: the index is read again.
+            self._outbox = None
+            raise
+        if self._outbox is not None:
+            self._outbox.add(op.op_id, chunk)
         try:
             self._apply(effects, seq)
         except StoreWriteError as error:
@@ -534,9 +580,12 @@ class Store:
     def pending_operations(self, limit: int) -> list[Operation]:
         """The oldest ``limit`` operations not yet acknowledged by the server."""
         found: list[Operation] = []
+        index = self._index()
         for rel in self._chunks():
             entries = sorted(self._table(rel).raw().values(), key=lambda entry: entry["seq"])
-            found.extend(Operation.model_validate(e["op"]) for e in entries[: limit - len(found)])
+            taken = entries[: limit - len(found)]
+            index.note(rel, taken)
+            found.extend(Operation.model_validate(e["op"]) for e in taken)
             if len(found) >= limit:
                 break
         return found
@@ -545,16 +594,33 @@ class Store:
         return sum(len(self._table(rel).raw()) for rel in self._chunks())
 
     def acknowledge(self, op_ids: Iterable[str]) -> None:
-        """Durably drop operations the server has applied; unknown ids are ignored."""
+        """Durably drop operations the server has applied; unknown ids are ignored.
+
+        Only the chunks holding them are rewritten, each in one atomic write: the work is
+        proportional to the operations acknowledged, not to the outbox.
+        """
         self._writable()
-        done = set(op_ids)
-        *older, newest = self._chunks()
-        for rel in [*older, newest]:
+        index = self._index()
+        wanted = set(op_ids)
+        if not index.complete and not wanted <= index.where.keys():
+            for rel in index.chunks:
+                index.note(rel, self._table(rel).raw().values())
+            index.complete = True
+        by_chunk: dict[str, set[str]] = {}
+        for op_id in wanted:
+            holder = index.where.get(op_id)
+            if holder is not None:
+                by_chunk.setdefault(holder, set()).add(op_id)
+        newest = index.chunks[-1]
+        for rel in sorted(by_chunk):
+            done = by_chunk[rel]
             outbox = self._table(rel)
             outbox.apply({k: None for k, e in outbox.raw().items() if e["op"]["op_id"] in done})
+            index.forget(done)
             if rel != newest and not outbox.raw():
                 # An emptied chunk goes; the newest stays, as it holds the last sequence number.
                 self._dbs.pop(rel)
+                index.chunks.remove(rel)
                 for path in (self.data_dir / rel, self.data_dir / f"{rel}.bak"):
                     path.unlink(missing_ok=True)
 
@@ -577,6 +643,9 @@ class Store:
             if updates:
                 outbox.apply(updates)
                 changed += len(updates)
+        if changed:
+            # ``change`` may give an operation another id: the index is read again when needed.
+            self._outbox = None
         return changed
 
     def set_technician(self, name: str) -> None:

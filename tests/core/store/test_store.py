@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -191,6 +193,84 @@ def test_the_outbox_grows_in_chunks_and_acknowledged_chunks_go(
     assert again.pending_operations(10) == [later]
     seqs = [entry["seq"] for entry in again._table(again._chunks()[-1]).raw().values()]
     assert seqs == [601]
+
+
+_OPENED: list[str] | None = None
+"""While a test counts, the paths this process opens (``sys.addaudithook`` cannot be undone)."""
+
+
+def _count_opens(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and _OPENED is not None and isinstance(args[0], str | Path):
+        _OPENED.append(str(args[0]))
+
+
+sys.addaudithook(_count_opens)
+
+
+@contextmanager
+def _chunks_opened(data_dir: Path) -> Iterator[set[str]]:
+    """The outbox chunks read or written inside the block (a write opens ``.NAME.tmp-…``)."""
+    global _OPENED
+    _OPENED = []
+    touched: set[str] = set()
+    try:
+        yield touched
+    finally:
+        opened, _OPENED = _OPENED, None
+    outbox = data_dir / "outbox"
+    touched.update(
+        Path(path).name.lstrip(".").split(".")[0] for path in opened if Path(path).parent == outbox
+    )
+
+
+def _commit_notes(store: Store, count: int) -> list[Operation]:
+    ops = [store.operation(OperationKind.INCIDENT_NOTE, str(i), {}) for i in range(count)]
+    for op in ops:
+        store.commit(op)
+    return ops
+
+
+def test_acknowledging_what_was_pushed_touches_only_its_chunks(
+    open_store: Opener, data_dir: Path
+) -> None:
+    """The client pushes the oldest operations and acknowledges them: the work is theirs."""
+    first = open_store()
+    _commit_notes(first, 1000)
+    first.close()
+    store = open_store()
+    names = [f"{seq:012d}" for seq in (1, 257, 513, 769)]
+    with _chunks_opened(data_dir) as read:
+        pushed = store.pending_operations(500)
+    assert read == set(names[:2])
+    with _chunks_opened(data_dir) as acknowledged:
+        store.acknowledge(op.op_id for op in pushed)
+    assert acknowledged == set(names[:2])
+    assert store.pending_count() == 500
+
+
+def test_acknowledging_one_operation_rewrites_only_its_chunk(
+    open_store: Opener, data_dir: Path
+) -> None:
+    first = open_store()
+    ops = _commit_notes(first, 1000)
+    first.close()
+    store = open_store()
+    chunks = sorted((data_dir / "outbox").glob("*.json"))
+    assert len(chunks) == 4
+
+    def files() -> list[tuple[int, int]]:
+        return [(path.stat().st_ino, path.stat().st_mtime_ns) for path in chunks]
+
+    before = files()
+    store.acknowledge([ops[300].op_id])
+    after = files()
+    assert [b == a for b, a in zip(before, after, strict=True)] == [True, False, True, True]
+
+    store.acknowledge([ops[10].op_id, ops[900].op_id, "unknown"])
+    again = files()
+    assert [a == b for a, b in zip(after, again, strict=True)] == [False, True, True, False]
+    assert store.pending_count() == 997
+    assert ops[300] not in store.pending_operations(1000)
 
 
 @settings(max_examples=25, deadline=None)

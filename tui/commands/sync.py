@@ -20,6 +20,7 @@ from core.sync.login import Login, load_login, save_login
 from core.sync.secure import check_server_url
 from core.sync.state import load_state
 from tui.cli import emit, json_option, reports_errors
+from tui.format import long_at
 
 if TYPE_CHECKING:
     from core.store import Store
@@ -238,7 +239,7 @@ def _render(status: SyncStatus, log: Path) -> str:
     lines = [
         _("online: {v}").format(v=_("yes") if status.online else _("no")),
         _("pending: {v}").format(v=status.pending),
-        _("last sync: {v}").format(v=status.last_sync.isoformat() if status.last_sync else "—"),
+        _("last sync: {v}").format(v=long_at(status.last_sync) if status.last_sync else "—"),
         _("last error: {v}").format(v=status.last_error or "—"),
         _("conflicts: {v}").format(v=status.conflicts),
         _("kept aside from the server: {v}").format(v=status.kept_aside),

@@ -100,14 +100,21 @@ def test_statement_csv_goes_to_stdout_or_a_file_with_greek_intact(
     assert all("η εκτύπωση δεν βγαίνει" in r["subject"] for r in sessions)
 
 
-def test_statements_for_every_customer_as_files(home: Path, tmp_path: Path) -> None:
+def test_statements_for_every_customer_with_something_to_bill_as_files(
+    home: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "new.csv"
+    sheet.write_text("id,name,city,plan,valid_from,valid_until\nc-new,Νέος Πελάτης,Αθήνα,,,\n")
+    assert vardia(home, "customer", "import", str(sheet)).returncode == 0
+    folder = tmp_path / "out"
     done = vardia(
-        home, "statement", "--all", "--month", "2026-03", "--json", "--output", str(tmp_path)
+        home, "statement", "--all", "--month", "2026-03", "--json", "--output", str(folder)
     )
     assert done.returncode == 0, done.stderr
-    files = sorted(p.name for p in tmp_path.iterdir())
+    files = sorted(p.name for p in folder.iterdir())
     assert files == sorted(statement_file(c, Month(2026, 3), "json") for c in HISTORY.customers)
     assert all(f.endswith("-2026-03.json") and not f.startswith("statement") for f in files)
+    assert "1 customer had nothing this month, so no statement." in done.stdout  # the new one
 
 
 def test_statement_text_names_the_customer_and_the_total(home: Path) -> None:

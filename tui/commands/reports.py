@@ -16,7 +16,7 @@ import click
 
 from core.calendar import ATHENS
 from core.errors import InputError
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.periods import IsoWeek, Month
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
 from tui.format import (
@@ -299,8 +299,12 @@ def statement(
         output.mkdir(parents=True, exist_ok=True)
         suffix = "csv" if as_csv else "json" if as_json else "txt"
         taken: set[str] = set()
+        idle = 0
         for customer in store.customers():
             st = best(customer.id)
+            if not st.lines and not st.totals.credit_bought:
+                idle += 1  # nothing to bill and nothing bought: no document to send
+                continue
             name = statement_file(customer, the_month, suffix)
             if name in taken:
                 name = f"{slug(customer.name)}-{customer.id}-{the_month}.{suffix}"
@@ -308,7 +312,15 @@ def statement(
             with _output(output / name, encoding) as out:
                 _write(st, as_json, as_csv, out, rules.timezone)
         click.echo(
-            _("Wrote {n} statements to {folder}.").format(n=len(store.customers()), folder=output)
+            ngettext(
+                "Wrote {n} statement to {folder}.", "Wrote {n} statements to {folder}.", len(taken)
+            ).format(n=len(taken), folder=output)
+            + " "
+            + ngettext(
+                "{n} customer had nothing this month, so no statement.",
+                "{n} customers had nothing this month, so no statement.",
+                idle,
+            ).format(n=idle)
         )
 
 

@@ -49,7 +49,7 @@ TextKind = Literal["subject", "description", "note", "name", "reason"]
 
 
 class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class TextLimits(_Config):

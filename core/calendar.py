@@ -19,6 +19,9 @@ How the spec was read where it leaves room:
 - The "last second" of an interval is the instant just before its end.
 
 Every walk is day by day, so its cost grows with the days spanned, never the minutes.
+The ``holidays`` package (a fifth of a second to load every country it knows) is loaded
+when a year's holidays are first needed, and each year's are computed once per process;
+the shipped country is not checked when the rules load, as the pinned package has it.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from core.errors import InputError, RuleError
@@ -51,6 +54,8 @@ __all__ = [
 
 ATHENS = ZoneInfo("Europe/Athens")
 """The default zone of every business rule; the calendar's own is in calendar.toml."""
+SHIPPED_HOLIDAYS = ("GR", None)
+"""The holidays country and subdivision of the shipped calendar.toml."""
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -79,7 +84,7 @@ def month_day(value: str) -> tuple[int, int]:
 
 
 class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SupportHours(_Config):
@@ -145,14 +150,28 @@ class CalendarConfig(_Config):
 
     @model_validator(mode="after")
     def _known_country(self) -> CalendarConfig:
+        if (self.holidays_country, self.holidays_subdivision) == SHIPPED_HOLIDAYS:
+            return self
         try:
-            holidays.country_holidays(self.holidays_country, subdiv=self.holidays_subdivision)
+            public_holidays(self.holidays_country, self.holidays_subdivision, None)
         except NotImplementedError:
             raise ValueError(
                 f"the holidays package has no country {self.holidays_country!r}"
                 f" (subdivision {self.holidays_subdivision!r})"
             ) from None
         return self
+
+
+@cache
+def public_holidays(country: str, subdivision: str | None, year: int | None) -> frozenset[date]:
+    """A year's public holidays from the ``holidays`` package, computed once per process.
+
+    Raises NotImplementedError for a country or subdivision the package does not know.
+    """
+    import holidays
+
+    table = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    return frozenset(table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,12 +301,9 @@ class SupportCalendar:
         """The public holidays of a year, from the ``holidays`` package."""
         found = self._holidays.get(year)
         if found is None:
-            table = holidays.country_holidays(
-                self.config.holidays_country,
-                subdiv=self.config.holidays_subdivision,
-                years=year,
+            found = self._holidays[year] = public_holidays(
+                self.config.holidays_country, self.config.holidays_subdivision, year
             )
-            found = self._holidays[year] = frozenset(table)
         return found
 
     def closure_of(self, year: int) -> tuple[date, date] | None:

@@ -43,6 +43,7 @@ __all__ = [
     "contract_in_force_at",
     "current_entitlements",
     "find_customer",
+    "find_stored_customer",
     "ledger_customer",
     "open_incident",
     "plan_in_force",
@@ -122,6 +123,15 @@ def find_customer(customers: Sequence[Customer], wanted: str) -> Customer:
     raise NotFoundError(
         _("No customer matches “{text}”; `vardia customer list` shows them.").format(text=text)
     )
+
+
+def find_stored_customer(store: Store, wanted: str) -> Customer:
+    """``find_customer`` among the store's customers; an exact id is read alone, unparsed
+    the rest."""
+    try:
+        return store.customer(wanted.strip())
+    except NotFoundError:
+        return find_customer(store.customers(), wanted)
 
 
 def current_entitlements(rules: Rules, customer: Customer, on: date) -> Entitlements:

@@ -46,7 +46,8 @@ ZERO = Decimal("0")
 class Record(BaseModel):
     """Base of every stored record: immutable, and unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use, so a command pays only for the records it reads.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Channel(StrEnum):

@@ -44,7 +44,7 @@ _DONE = frozenset({IncidentStatus.RESOLVED, IncidentStatus.CLOSED})
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class DayHours(_Out):

@@ -23,7 +23,6 @@ whenever it is made. Readings of what the records do not say outright:
 
 from __future__ import annotations
 
-import contextlib
 import csv
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from core.calendar import ATHENS, month_day
-from core.errors import InputError, NotFoundError
+from core.errors import InputError
 from core.i18n import _
 from core.ledger import Purchase, billed_quote, is_provisional
 from core.models import Channel, Customer, Incident, PremiumGrant, Session
@@ -131,7 +130,7 @@ class StatementTerms:
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class EditNote(_Out):
@@ -446,11 +445,14 @@ def statement_options(
 def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -> Statement:
     """A customer's statement for a month, from what the store holds.
 
-    Only the months the statement needs are read: the contract year up to the month, and
-    the months after it when prepaid credit may have been debited since (the credit before
-    and after the month is read back from today's). The incidents are the customer's open
-    ones and those its sessions worked on, so a premium incident that was closed without
-    any session is not counted.
+    Only what the statement shows is read: the months of the contract year up to the month,
+    and the months after it when prepaid credit may have been debited since (the credit
+    before and after the month is read back from today's); of each, the customer's sessions
+    alone are parsed. The incidents read are those of the month's sessions, for their
+    references, and, when the contract has a premium pack, the customer's open ones and
+    those its sessions of the year worked on, so a premium incident that was closed without
+    any session is not counted. Each is found through the store's index, so the history
+    files read are those that hold them.
     """
     customer = store.customer(customer_id)
     tz = rules.timezone
@@ -460,11 +462,13 @@ def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -
         for m in months(Month.of(terms.year_start(month), tz), month)
         for s in store.sessions(customer_id=customer_id, month=str(m))
     ]
-    incidents = {i.id: i for i in store.open_incidents() if i.customer_id == customer_id}
-    for session in sessions:
-        if session.incident_id not in incidents:
-            with contextlib.suppress(NotFoundError):
-                incidents[session.incident_id] = store.incident(session.incident_id)
+    month_start = month.start(tz)
+    worked_on = {
+        s.incident_id for s in sessions if terms.premium_pack or s.started_at >= month_start
+    }
+    incidents = store.incidents_by_id(worked_on)
+    if terms.premium_pack:
+        incidents.update((i.id, i) for i in store.open_incidents_of(customer_id))
     if (
         terms.prepaid_credit
         or customer.prepaid_credit

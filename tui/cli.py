@@ -76,13 +76,15 @@ class Env:
     @contextmanager
     def client(self, store: Store) -> Iterator[SyncClient | None]:
         """A client of the server this device logged in to, or None before any login."""
-        from core.sync.client import SyncClient
         from core.sync.login import load_login
 
         login = load_login(self.paths.config_dir)
         if login is None:
             yield None
             return
+        # Only now: the HTTP stack is a tenth of a second that a device never logged in skips.
+        from core.sync.client import SyncClient
+
         with SyncClient.for_login(store, login, device_id=store.device_id) as client:
             yield client
 

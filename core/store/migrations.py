@@ -5,12 +5,16 @@ schema 2 partitions sessions by month and the outbox in chunks, so that saving a
 no longer rewrites all of history nor every pending operation. Schema 3 keeps in each
 customer record the server's ledger as last pulled, without this device's unpushed work
 (which schema 2 debited into it): previews add that work back from the outbox
-(``core.ledger.standing``). Each step is idempotent and ``meta.json`` is bumped last, so a
-crash during a migration just runs it again.
+(``core.ledger.standing``). Schema 4 adds the incident index (``core.store.index``), so that
+an incident is found without reading every month of history. Each step is idempotent and
+``meta.json`` is bumped last, so a crash during a migration just runs it again.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,15 +26,18 @@ from core.errors import VardiaError
 from core.ledger import standing
 from core.models import Customer
 from core.rules import Rules, load_rules
+from core.store import index
 from core.store.storage import (
     COPIES_DIR,
     SCHEMA_VERSION,
+    TEMP_MARKER,
     atomic_write,
+    fsync_dir,
     month_of,
     read_envelope,
 )
 
-__all__ = ["migrate"]
+__all__ = ["migrate", "rebuild_index"]
 
 
 def _envelope(tables: dict[str, Any], header: dict[str, Any]) -> bytes:
@@ -95,12 +102,34 @@ def _v2_to_v3(data_dir: Path, now: datetime) -> None:
     atomic_write(path, _envelope(envelope["tables"], header))
 
 
+def rebuild_index(data_dir: Path) -> None:
+    """Write the incident index afresh from the incident files.
+
+    It is built in a folder of its own, then renamed into place: a crash leaves the old
+    index or none (which the next start rebuilds), never half of one.
+    """
+    for stale in data_dir.glob(f".{index.INDEX}{TEMP_MARKER}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    history = sorted((data_dir / "history").glob("incidents-*.json"))
+    files = [*(p for p in history if not p.name.startswith(".")), data_dir / "open.json"]
+    stored = [(str(p.relative_to(data_dir)), _records(p)) for p in files]
+    building = data_dir / f".{index.INDEX}{TEMP_MARKER}{secrets.token_hex(4)}"
+    (building / index.INDEX).mkdir(parents=True)
+    for rel, docs in index.build(stored).items():
+        atomic_write(building / rel, _envelope({"records": docs}, {}), keep_backup=False)
+    target = data_dir / index.INDEX
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(building / index.INDEX, target)
+    fsync_dir(data_dir)
+    shutil.rmtree(building, ignore_errors=True)
+
+
 def _restamp(data_dir: Path) -> None:
     """Every file the steps left in an older schema says the current one."""
     for path in sorted(data_dir.rglob("*.json")):
         if (path.parent == data_dir and path.name in LEGACY) or path.name.startswith("."):
             continue
-        if path.relative_to(data_dir).parts[0] == COPIES_DIR:
+        if path.relative_to(data_dir).parts[0] == COPIES_DIR or TEMP_MARKER in str(path):
             continue
         found = read_envelope(path)
         if found is not None and found["schema"] < SCHEMA_VERSION:
@@ -111,6 +140,7 @@ LEGACY = ("sessions.json", "outbox.json", "meta.json")
 STEPS: dict[int, Callable[[Path, datetime], None]] = {
     1: lambda data_dir, _now: _v1_to_v2(data_dir),
     2: _v2_to_v3,
+    3: lambda data_dir, _now: rebuild_index(data_dir),
 }
 
 

@@ -45,7 +45,7 @@ __all__ = [
     "remove_stale_temp_files",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 COPIES_DIR = "refused"
 """A folder of the data directory that holds plain JSON copies a person asked for (refused
 work copied out, core.sync.refused), not store files: nothing reads or migrates it."""

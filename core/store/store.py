@@ -11,6 +11,7 @@ Layout of the data directory (every file written by ``AtomicStorage``)::
     sessions/YYYY-MM.json            sessions, by month (Europe/Athens) their work began
     timer.json                       the running timer of each technician
     docs/NAME.json                   small documents (sync cursor, conflicts)
+    index/XX.json                    the incident index: id or reference → file (index.py)
 
 **Why the outbox is the journal.** A change usually touches several files (stopping the
 timer writes a session, the customer's entitlements and the timer), and a rename is
@@ -28,12 +29,18 @@ acknowledges.
 
 **Why these files.** The hot writes — starting a timer, saving a session — touch the
 timer file, the journal (pending changes only), one month of sessions and the customer
-list: none grows with years of history, so their cost stays flat.
+list: none grows with years of history, so their cost stays flat. Reads follow the same
+rule: an incident is found through the index (``core.store.index``), whose entries are
+effects of the same journaled change as the incident, so they are replayed with it; a
+statement reads the months it covers. A read-only store serves one command, so a month or
+history file it reads is filtered and dropped, never kept: its memory is that of the
+largest file read, not of every file.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -49,8 +56,9 @@ from core.i18n import _
 from core.ids import device_ref_prefix, new_device_id, new_id, short_ref
 from core.models import OPEN_STATUSES, Customer, Incident, Session, Timer
 from core.settings import Paths
+from core.store.index import INDEX, bucket_of, entries_of, id_key, ref_key
 from core.store.lock import DirectoryLock
-from core.store.migrations import migrate
+from core.store.migrations import migrate, rebuild_index
 from core.store.storage import (
     AtomicStorage,
     KeyedTable,
@@ -154,6 +162,8 @@ class Store:
         self._parsed: dict[tuple[str, type[BaseModel]], tuple[int, list[Any]]] = {}
         self._broken: str | None = None
         self._outbox: _OutboxIndex | None = None
+        self.files_read: Counter[str] = Counter()
+        """How many times each file (relative path) was read from disk: what a command costs."""
         self.unfiled: str | None = None
         """Set when a change was recorded but its record files could not be written."""
         self._new_technician = technician
@@ -199,6 +209,9 @@ class Store:
             if not self.read_only:
                 remove_stale_temp_files(self.data_dir)
                 migrate(self.data_dir, self.clock.now())
+                if not (self.data_dir / INDEX).is_dir():
+                    # Derived data: a missing index (a new store, or one deleted) is rebuilt.
+                    rebuild_index(self.data_dir)
             self._load_identity()
             if not self.read_only:
                 self._replay()
@@ -247,6 +260,20 @@ class Store:
         if found is None:
             found = open_db(self.data_dir / rel, read_only=self.read_only)
             self._dbs[rel] = found
+            self.files_read[rel] += 1
+        return found
+
+    def _peek(self, rel: str) -> dict[str, Any]:
+        """The raw records of a partition file (a month of sessions or of history).
+
+        A writable store keeps the file, as it will write and read it again; a read-only
+        one reads it for this call alone (see the module docstring).
+        """
+        if not self.read_only or rel in self._dbs:
+            return self._table(rel).raw()
+        self.files_read[rel] += 1
+        tables = AtomicStorage(self.data_dir / rel, read_only=True).read() or {}
+        found: dict[str, Any] = tables.get(TABLE, {})
         return found
 
     def _table(self, rel: str) -> KeyedTable:
@@ -318,6 +345,27 @@ class Store:
         other = history if target == OPEN else OPEN
         return [Effect(target, incident.id, _dump(incident)), Effect(other, incident.id, None)]
 
+    def _index_effects(
+        self, incidents: Sequence[Incident], *, dropped: bool = False
+    ) -> list[Effect]:
+        """The index entries that change with these incidents (none when they stay put).
+
+        Callers write them before the incidents' records, or after them when ``dropped``
+        removes them, so a stored incident always has its entries (``core.store.index``).
+        """
+        effects: dict[tuple[str, str], Effect] = {}
+        for incident in incidents:
+            for key, entry in entries_of(incident.id, incident.ref, incident_file(incident)):
+                rel = bucket_of(key)
+                current = self._table(rel).doc(key)
+                if dropped:
+                    owned = key.startswith("id:") or (current or {}).get("id") == incident.id
+                    if current is not None and owned:
+                        effects[rel, key] = Effect(rel, key, None)
+                elif current != entry:
+                    effects[rel, key] = Effect(rel, key, entry)
+        return list(effects.values())
+
     def _chunks(self) -> list[str]:
         """The outbox's chunk files, oldest first; the newest holds the journal's last seq."""
         if self._outbox is not None:
@@ -376,7 +424,7 @@ class Store:
         Returns once the change is on disk: a crash after that loses nothing.
         """
         self._writable()
-        effects: list[Effect] = []
+        effects = self._index_effects(incidents)
         for incident in incidents:
             effects.extend(self._incident_effects(incident))
         effects.extend(Effect(session_file(s), s.id, None) for s in replacing)
@@ -469,7 +517,8 @@ class Store:
         interrupted by a crash is completed by running it again.
         """
         self._writable()
-        effects = [Effect(CUSTOMERS, c.id, _dump(c)) for c in customers]
+        effects = self._index_effects(incidents)
+        effects.extend(Effect(CUSTOMERS, c.id, _dump(c)) for c in customers)
         for incident in incidents:
             effects.extend(self._incident_effects(incident))
         effects.extend(Effect(session_file(s), s.id, _dump(s)) for s in sessions)
@@ -491,6 +540,7 @@ class Store:
         for incident in incidents:
             effects.extend(e._replace(doc=None) for e in self._incident_effects(incident))
         effects.extend(Effect(session_file(s), s.id, None) for s in sessions)
+        effects.extend(self._index_effects(incidents, dropped=True))
         self._apply(effects, None)
 
     # ------------------------------------------------------------------ reading
@@ -519,17 +569,77 @@ class Store:
     def incident(self, ref_or_id: str) -> Incident:
         """An incident by its id or its human reference (case does not matter)."""
         wanted = ref_or_id.strip()
+        incident_id = wanted
+        entry = self._index_entry(id_key(wanted))
+        by_ref = None if entry is not None else self._index_entry(ref_key(wanted))
+        if by_ref is not None:
+            incident_id = by_ref["id"]
+            entry = self._index_entry(id_key(incident_id))
+        if entry is not None:
+            doc = self._peek(entry["file"]).get(incident_id)
+            if doc is not None and (
+                by_ref is None or str(doc.get("ref")).upper() == wanted.upper()
+            ):
+                return self._valid(entry["file"], Incident, doc)
+        if by_ref is not None or entry is not None or not (self.data_dir / INDEX).is_dir():
+            # An entry a crash left behind, or no index yet: every file is searched.
+            found = self._search_incident(wanted)
+            if found is not None:
+                return found
+        raise NotFoundError(
+            _("No incident {ref}; `vardia queue` lists the open ones.").format(ref=ref_or_id)
+        )
+
+    def incidents_by_id(self, incident_ids: Iterable[str]) -> dict[str, Incident]:
+        """The incidents of these ids that the store holds, reading each file they are in once."""
+        by_file: dict[str, list[str]] = {}
+        for incident_id in set(incident_ids):
+            entry = self._index_entry(id_key(incident_id))
+            by_file.setdefault(entry["file"] if entry else "", []).append(incident_id)
+        found: dict[str, Incident] = {}
+        missing = by_file.pop("", []) if not (self.data_dir / INDEX).is_dir() else []
+        for rel, wanted in sorted(by_file.items()):
+            if not rel:
+                continue
+            raw = self._peek(rel)
+            for incident_id in wanted:
+                doc = raw.get(incident_id)
+                if doc is None:
+                    missing.append(incident_id)
+                else:
+                    found[incident_id] = self._valid(rel, Incident, doc)
+        for incident_id in missing:
+            searched = self._search_incident(incident_id)
+            if searched is not None:
+                found[incident_id] = searched
+        return found
+
+    def open_incidents_of(self, customer_id: str) -> list[Incident]:
+        """A customer's open incidents, the others left unread (in no particular order)."""
+        raw = self._peek(OPEN)
+        return [
+            self._valid(OPEN, Incident, doc)
+            for doc in raw.values()
+            if doc.get("customer_id") == customer_id
+        ]
+
+    def _index_entry(self, key: str) -> dict[str, Any] | None:
+        return self._table(bucket_of(key)).doc(key)
+
+    def _search_incident(self, wanted: str) -> Incident | None:
+        """An incident looked for in every file, newest first; the index is mended after."""
         upper = wanted.upper()
         for rel in [OPEN, *reversed(self._files("history", "incidents-"))]:
-            raw = self._table(rel).raw()
+            raw = self._peek(rel)
             doc = raw.get(wanted)
             if doc is None:
                 doc = next((d for d in raw.values() if str(d.get("ref")).upper() == upper), None)
             if doc is not None:
-                return self._valid(rel, Incident, doc)
-        raise NotFoundError(
-            _("No incident {ref}; `vardia queue` lists the open ones.").format(ref=ref_or_id)
-        )
+                found = self._valid(rel, Incident, doc)
+                if not self.read_only and self._broken is None:
+                    self._apply(self._index_effects([found]), None)
+                return found
+        return None
 
     def incidents_for_customer(self, customer_id: str) -> list[Incident]:
         """All of a customer's incidents, open and past, newest first."""
@@ -551,7 +661,7 @@ class Store:
         filters = {k: v for k, v in wanted.items() if v is not None}
         found: list[Session] = []
         for rel in files:
-            for doc in self._table(rel).raw().values():
+            for doc in self._peek(rel).values():
                 if all(doc.get(k) == v for k, v in filters.items()):
                     found.append(self._valid(rel, Session, doc))
         return sorted(found, key=lambda s: s.started_at)

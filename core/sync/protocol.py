@@ -97,7 +97,7 @@ UPDATABLE_FIELDS = frozenset(
 class _Wire(BaseModel):
     """Base of every wire schema: immutable, and unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class OperationKind(StrEnum):
@@ -122,7 +122,7 @@ class Operation(BaseModel):
     - ``session.edit``: the whole edited Session (its ``edits`` hold the old values).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     op_id: Id
     kind: OperationKind
@@ -151,7 +151,7 @@ def _canonical(document: Any) -> bytes:
 class FieldChange(_Wire):
     """One field of an incident edit: the value the device last saw, and the new one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     from_: Any = Field(alias="from")
     to: Any

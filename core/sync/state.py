@@ -56,7 +56,7 @@ class SyncStore(Protocol):
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class SyncState(_Doc):

@@ -268,7 +268,7 @@ def statement(
     from core.statements import statement_options
 
     statement_options(customer_id, every, as_json, as_csv, output)
-    from core.intake import find_customer
+    from core.intake import find_stored_customer
     from core.statements import CSV_ENCODING
     from core.sync.statements import held_statement, statement_for
 
@@ -291,7 +291,7 @@ def statement(
             return found
 
         if customer_id is not None:
-            st = best(find_customer(store.customers(), customer_id).id)
+            st = best(find_stored_customer(store, customer_id).id)
             with _output(output, encoding) as out:
                 _write(st, as_json, as_csv, out, rules.timezone)
             return

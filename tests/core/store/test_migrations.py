@@ -12,7 +12,7 @@ from core.clock import FrozenClock
 from core.errors import StoreError
 from core.store import COPIES_DIR, Store
 from core.store.migrations import STEPS
-from core.store.storage import SCHEMA_VERSION
+from core.store.storage import SCHEMA_VERSION, TEMP_MARKER
 from tests.core.store.store_records import T0
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v1"
@@ -104,3 +104,34 @@ def test_copies_of_refused_work_in_the_data_folder_are_left_alone_by_a_migration
     with Store.open(data_dir, clock=FrozenClock(T0)) as store:
         assert store.pending_count() == 5
     assert copy.read_text("utf-8") == '{"op_id": "0193", "reason": "too long"}\n'
+
+
+FIXTURE_V3 = Path(__file__).parent / "fixtures" / "v3"
+"""Made by the vardia before the incident index: one customer, incidents closed in
+September (V3-0001) and resolved in October (V3-0002, with a session), one open (V3-0003)."""
+
+
+@pytest.mark.parametrize("interrupted", [False, True], ids=["clean", "after-a-crash"])
+def test_the_third_schema_gets_an_index_that_finds_every_incident(
+    tmp_path: Path, interrupted: bool
+) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(FIXTURE_V3, data_dir)
+    if interrupted:
+        # The index was built but vardia died before meta.json said so, with a build
+        # half done beside it: the next open builds it again.
+        STEPS[3](data_dir, T0)
+        (data_dir / f".index{TEMP_MARKER}dead" / "index").mkdir(parents=True)
+
+    with Store.open(data_dir, clock=FrozenClock(T0)) as store:
+        where = {ref: store.incident(ref.lower()).id for ref in ("V3-0001", "V3-0002", "V3-0003")}
+        assert where == {"V3-0001": "i-sept", "V3-0002": "i-oct", "V3-0003": "i-open"}
+        history_reads = {f for f in store.files_read if f.startswith("history/")}
+        # Found through the index: only the files that hold them were read.
+        assert history_reads == {"history/incidents-2026-09.json", "history/incidents-2026-10.json"}
+        assert set(store.incidents_by_id(["i-oct", "i-open", "i-gone"])) == {"i-oct", "i-open"}
+        assert store.pending_count() == 2
+        assert [s.id for s in store.sessions(incident_id="i-oct")] == ["s-oct"]
+
+    assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION}
+    assert not list(data_dir.glob(f".index{TEMP_MARKER}*"))

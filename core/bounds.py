@@ -349,7 +349,8 @@ def check_json(value: Any, where: str = "") -> None:
     Run on a payload as it arrived, before it is read into records, so no field escapes.
     """
     if isinstance(value, str):
-        _no_nul(value, _("text at {where}").format(where=where or "/"))
+        if "\x00" in value:  # the sentence is only made for a text that needs it
+            _no_nul(value, _("text at {where}").format(where=where or "/"))
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise InputError(

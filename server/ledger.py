@@ -22,7 +22,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from core.i18n import _
 from core.ledger import (
@@ -51,7 +62,7 @@ from server.db import (
     sessions,
     utc,
 )
-from server.records import CUSTOMER, INCIDENT, load_record
+from server.records import CUSTOMER, INCIDENT, load_record, load_records
 
 __all__ = [
     "Repriced",
@@ -359,8 +370,13 @@ def _walk(
 
         return load
 
+    rows = list(conn.execute(query))
+    # The sessions the walk must price load their incidents: read together, not one by one.
+    fresh = {row.incident_id for row in rows if everything or row.id in dirty}
+    for incident_id, data in load_records(conn, INCIDENT, fresh).items():
+        incidents[incident_id] = None if data is None else Incident.model_validate_json(data)
     entries = []
-    for row in conn.execute(query):
+    for row in rows:
         stored = None
         if not everything and row.id not in dirty:
             stored = Stored(
@@ -428,31 +444,44 @@ def _walk(
 def _store(conn: Connection, result: tuple[Walk, Loaded], version: int) -> tuple[int, int]:
     """Keep what the walk found; how many sessions it priced, and whose price changed."""
     walked, loaded = result
-    for claim in walked.claims:
+    # One statement per shape of row, with a row of parameters per claim or session.
+    if walked.claims:
         conn.execute(
-            update(premium_claims)
-            .where(premium_claims.c.incident_id == claim.incident_id)
-            .values(
-                contract_year=claim.year,
-                granted=claim.granted,
-                pack_incidents=claim.pack_incidents,
-                granted_before=claim.granted_before,
-                last_granted_at=(utc(claim.last_granted_at) if claim.last_granted_at else None),
-            )
+            update(premium_claims).where(premium_claims.c.incident_id == bindparam("claim_of")),
+            [
+                {
+                    "claim_of": claim.incident_id,
+                    "contract_year": claim.year,
+                    "granted": claim.granted,
+                    "pack_incidents": claim.pack_incidents,
+                    "granted_before": claim.granted_before,
+                    "last_granted_at": (
+                        utc(claim.last_granted_at) if claim.last_granted_at else None
+                    ),
+                }
+                for claim in walked.claims
+            ],
         )
     changed = 0
+    repriced: list[dict[str, object]] = []
+    kept_prices: list[dict[str, object]] = []
     for pricing in walked.priced:
         session, kept = loaded[pricing.session_id]
-        values = _columns(pricing)
+        values = {"session_of": pricing.session_id, **_columns(pricing)}
         before = ServerPrice.model_validate_json(kept) if kept is not None else None
         if before is None or before.model_copy(update={"priced_at": pricing.price.priced_at}) != (
             pricing.price
         ):
             values |= {"price": pricing.price.model_dump_json(), "priced_version": version}
+            repriced.append(values)
+        else:
+            kept_prices.append(values)
         # Changed: against the server's last price, else against the device's quote.
         if (before.quote if before is not None else session.quote) != pricing.price.quote:
             changed += 1
-        conn.execute(update(sessions).where(sessions.c.id == pricing.session_id).values(values))
+    for rows in (repriced, kept_prices):
+        if rows:
+            conn.execute(update(sessions).where(sessions.c.id == bindparam("session_of")), rows)
     return len(walked.priced), changed
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from core.sync.protocol import Operation
 from server.db import records, sessions
 
-__all__ = ["CUSTOMER", "INCIDENT", "Batch", "chunks", "load_record"]
+__all__ = ["CUSTOMER", "INCIDENT", "Batch", "chunks", "load_record", "load_records"]
 
 CUSTOMER = "customer"
 INCIDENT = "incident"
@@ -53,12 +53,8 @@ class Batch:
 
     def load(self, kind: str, record_ids: Iterable[str]) -> None:
         """Read these records in a few queries (None for each one that does not exist)."""
-        for chunk in chunks(sorted(set(record_ids))):
-            query = select(records.c.id, records.c.data).where(
-                records.c.kind == kind, records.c.id.in_(chunk)
-            )
-            found = {row.id: row.data for row in self.conn.execute(query)}
-            self.records.update({(kind, i): found.get(i) for i in chunk})
+        found = load_records(self.conn, kind, record_ids)
+        self.records.update({(kind, i): data for i, data in found.items()})
 
     def record(self, kind: str, record_id: str) -> str | None:
         key = (kind, record_id)
@@ -123,6 +119,18 @@ class Batch:
 
 def chunks(items: list[str], size: int = 500) -> list[list[str]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def load_records(conn: Connection, kind: str, record_ids: Iterable[str]) -> dict[str, str | None]:
+    """Records by id, read in a few queries (None for each one that does not exist)."""
+    loaded: dict[str, str | None] = {}
+    for chunk in chunks(sorted(set(record_ids))):
+        query = select(records.c.id, records.c.data).where(
+            records.c.kind == kind, records.c.id.in_(chunk)
+        )
+        found = {row.id: row.data for row in conn.execute(query)}
+        loaded.update({i: found.get(i) for i in chunk})
+    return loaded
 
 
 def load_record(conn: Connection, kind: str, record_id: str) -> str | None:

@@ -25,7 +25,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from core.calendar import ATHENS
-from core.errors import InputError
+from core.errors import InputError, first_problem
 from core.i18n import _
 from core.ids import new_id
 from core.ledger import Purchase
@@ -285,8 +285,7 @@ def _validated(model: type[M], **fields: object) -> M:
     try:
         return model.model_validate(fields)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        where, problem = first_problem(error)
         raise _BadRow(
-            _("{column} is not accepted ({reason}).").format(column=where, reason=first["msg"])
+            _("{column} is not accepted ({reason}).").format(column=where, reason=problem)
         ) from None

@@ -26,6 +26,11 @@ anything else (configuration, local data, a server's refusal).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 __all__ = [
     "EXIT_FAILED",
     "EXIT_UNREACHABLE",
@@ -47,6 +52,7 @@ __all__ = [
     "UnreachableError",
     "VardiaError",
     "exit_status",
+    "first_problem",
 ]
 
 EXIT_USAGE = 2
@@ -129,3 +135,10 @@ def exit_status(error: VardiaError) -> int:
     if isinstance(error, InputError | RuleError | NotFoundError | TimerError):
         return EXIT_USAGE
     return EXIT_FAILED
+
+
+def first_problem(error: ValidationError, nowhere: str = "") -> tuple[str, str]:
+    """Where a model's validation first failed (dotted field path, ``nowhere`` at the top)
+    and pydantic's message for it: what a sentence about a refused record names."""
+    first = error.errors()[0]
+    return ".".join(str(part) for part in first["loc"]) or nowhere, first["msg"]

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from core.bounds import Bounds
+from core.errors import first_problem
 from core.i18n import _
 from core.ledger import claims_premium, first_second
 from core.models import Incident, Session
@@ -224,9 +225,8 @@ def _validated(incident_json: dict[str, Any]) -> Incident:
     try:
         return Incident.model_validate(incident_json)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise _Rejected(f"invalid incident value at {where}: {first['msg']}") from None
+        where, problem = first_problem(error)
+        raise _Rejected(f"invalid incident value at {where}: {problem}") from None
 
 
 def _add_note(batch: Batch, caller: Caller, note: NotePayload, now: datetime) -> None:

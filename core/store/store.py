@@ -50,7 +50,7 @@ from pydantic import BaseModel, ValidationError
 from tinydb import TinyDB
 
 from core.clock import Clock, SystemClock
-from core.errors import NotFoundError, StoreError, StoreWriteError
+from core.errors import NotFoundError, StoreError, StoreWriteError, first_problem
 from core.files import writing
 from core.i18n import _
 from core.ids import device_ref_prefix, new_device_id, new_id, short_ref
@@ -298,10 +298,9 @@ class Store:
         try:
             return model.model_validate(doc)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "?"
+            where, problem = first_problem(error, "?")
             why = _("a record of the wrong shape, {field}: {problem}").format(
-                field=where, problem=first["msg"]
+                field=where, problem=problem
             )
             raise damaged(self.data_dir / rel, why) from None
 

@@ -36,7 +36,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from core.bounds import Bounds, check_json
-from core.errors import InputError
+from core.errors import InputError, first_problem
 from core.i18n import _
 from core.models import Customer, Incident, Note, ServerPrice, Session
 
@@ -197,9 +197,8 @@ def parse_payload(op: Operation) -> Payload:
             case OperationKind.SESSION_RECORD | OperationKind.SESSION_EDIT:
                 parsed = Session.model_validate(op.payload)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "payload"
-        raise ValueError(f"invalid {op.kind} payload at {where}: {first['msg']}") from None
+        where, problem = first_problem(error, "payload")
+        raise ValueError(f"invalid {op.kind} payload at {where}: {problem}") from None
     if parsed.id != op.entity_id:
         raise ValueError(f"the payload's id is not the operation's entity_id {op.entity_id!r}")
     return parsed

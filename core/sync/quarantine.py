@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from core.bounds import Bounds, check_json
-from core.errors import InputError
+from core.errors import InputError, first_problem
 from core.i18n import _
 from core.models import Customer, Incident
 from core.sync.protocol import SessionPrice, SyncedPriceList
@@ -132,9 +132,8 @@ def kind_label(kind: str) -> str:
 
 def _reason(error: Exception) -> str:
     if isinstance(error, ValidationError):
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "/"
-        return _("{field}: {problem}").format(field=where, problem=first["msg"])
+        where, problem = first_problem(error, "/")
+        return _("{field}: {problem}").format(field=where, problem=problem)
     return str(error)
 
 

@@ -30,6 +30,7 @@ from core.store import index
 from core.store.storage import (
     COPIES_DIR,
     SCHEMA_VERSION,
+    TAIL_SUFFIX,
     TEMP_MARKER,
     atomic_write,
     fsync_dir,
@@ -125,15 +126,19 @@ def rebuild_index(data_dir: Path) -> None:
 
 
 def _restamp(data_dir: Path) -> None:
-    """Every file the steps left in an older schema says the current one."""
-    for path in sorted(data_dir.rglob("*.json")):
+    """Every file the steps left in an older schema says the current one.
+
+    Only the schema number changes: a file keeps its generation and its tail (storage.py)
+    keeps naming it, so the records a tail holds stay laid over the file.
+    """
+    for path in sorted([*data_dir.rglob("*.json"), *data_dir.rglob(f"*.json{TAIL_SUFFIX}")]):
         if (path.parent == data_dir and path.name in LEGACY) or path.name.startswith("."):
             continue
         if path.relative_to(data_dir).parts[0] == COPIES_DIR or TEMP_MARKER in str(path):
             continue
         found = read_envelope(path)
         if found is not None and found["schema"] < SCHEMA_VERSION:
-            atomic_write(path, _envelope(found["tables"], found.get("header", {})))
+            atomic_write(path, orjson.dumps({**found, "schema": SCHEMA_VERSION}))
 
 
 LEGACY = ("sessions.json", "outbox.json", "meta.json")
@@ -141,6 +146,9 @@ STEPS: dict[int, Callable[[Path, datetime], None]] = {
     1: lambda data_dir, _now: _v1_to_v2(data_dir),
     2: _v2_to_v3,
     3: lambda data_dir, _now: rebuild_index(data_dir),
+    # Schema 5 adds tails (storage.py): nothing to convert, but a vardia that does not
+    # read tails must not open a store that may have them, hence the new number.
+    4: lambda _data_dir, _now: None,
 }
 
 

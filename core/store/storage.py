@@ -9,6 +9,19 @@ first load, since this process is the only writer (see ``lock.py``).
 On disk every file is an envelope ``{"schema": N, "header": {...}, "tables": {...}}``:
 TinyDB sees only ``tables``; the store keeps its bookkeeping (the journal sequence a
 file has applied) in ``header``.
+
+**Tails.** A big file (a month of sessions, a full outbox chunk) is not rewritten for a
+small change: the records changed since it was last written go, whole, into its *tail*
+``<file>.tail`` (an envelope whose ``removed`` lists the keys taken out), written the same
+atomic way. A tail names the ``generation`` of the file it extends; rewriting the file
+gives it the next generation and folds the tail in, so a tail left by a crash just after
+that rewrite is recognised as stale and ignored. The file is rewritten when the tail
+would hold more than ``TAIL_MAX_RECORDS`` records, so a save costs one small write and
+the big one is paid once every so many saves.
+
+**Deferred fsync.** ``batch(durable=False)`` writes atomically (a kill leaves the old or
+the new file) but leaves the fsyncs to ``sync()``; the store does this for record files
+whose changes its journal already holds durably, and syncs them before it forgets them.
 """
 
 from __future__ import annotations
@@ -39,13 +52,18 @@ __all__ = [
     "atomic_write",
     "damaged",
     "fsync_dir",
+    "fsync_file",
     "month_of",
     "open_db",
     "read_envelope",
     "remove_stale_temp_files",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+TAIL_SUFFIX = ".tail"
+TAIL_FROM_BYTES = 64 * 1024
+"""A file at least this big takes small changes in its tail instead of being rewritten."""
+TAIL_MAX_RECORDS = 64
 COPIES_DIR = "refused"
 """A folder of the data directory that holds plain JSON copies a person asked for (refused
 work copied out, core.sync.refused), not store files: nothing reads or migrates it."""
@@ -63,16 +81,30 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, keep_backup: bool = True) -> None:
+def atomic_write(
+    path: Path, data: bytes, *, keep_backup: bool = True, durable: bool = True
+) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new content, whole.
 
-    Raises StoreWriteError, with the reason in a sentence, when the disk refuses.
+    ``durable`` False skips the fsyncs: the file survives a killed process, and a power
+    cut once ``fsync_file`` and ``fsync_dir`` have run on it. Raises StoreWriteError, with
+    the reason in a sentence, when the disk refuses.
     """
     with writing(path):
-        _atomic_write(path, data, keep_backup=keep_backup)
+        _atomic_write(path, data, keep_backup=keep_backup, durable=durable)
 
 
-def _atomic_write(path: Path, data: bytes, *, keep_backup: bool) -> None:
+def fsync_file(path: Path) -> None:
+    """Make a file's content durable (one written with ``durable=False``)."""
+    with writing(path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes, *, keep_backup: bool, durable: bool) -> None:
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     tmp = directory / f".{path.name}{TEMP_MARKER}{secrets.token_hex(4)}"
@@ -81,7 +113,8 @@ def _atomic_write(path: Path, data: bytes, *, keep_backup: bool) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     finally:
         os.close(fd)
     try:
@@ -94,7 +127,8 @@ def _atomic_write(path: Path, data: bytes, *, keep_backup: bool) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(directory)
+    if durable:
+        fsync_dir(directory)
 
 
 def remove_stale_temp_files(root: Path) -> list[Path]:
@@ -157,18 +191,30 @@ class AtomicStorage(Storage):
     """TinyDB storage: atomic durable writes, an in-memory copy, and batches of writes.
 
     Inside ``with storage.batch():`` TinyDB's writes (one per table operation) are held
-    and land on disk as a single atomic write when the block ends.
+    and land on disk as a single atomic write when the block ends: the file's tail when
+    the change is small and the file big (see the module docstring), else the whole file.
     """
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.tail_path = path.with_name(path.name + TAIL_SUFFIX)
         self.read_only = read_only
         self.header: dict[str, Any] = {}
         self._tables: Tables | None = None
         self._loaded = False
         self._depth = 0
         self._dirty = False
+        self._durable = True
         self.version = 0
+        self._generation = 0
+        self._file_bytes = 0
+        self._tail: dict[str, dict[str, Any | None]] = {}
+        """Per table, the records changed since the file was written (None: removed)."""
+        self._changes: dict[str, dict[str, Any | None]] | None = {}
+        """The changes not yet on disk; None when a write did not say what it changed."""
+        self._noted = False
+        self.unsynced: set[Path] = set()
+        """Files written with ``durable=False`` and not yet synced."""
 
     def read(self) -> Tables | None:
         if not self._loaded:
@@ -183,12 +229,48 @@ class AtomicStorage(Storage):
                 )
             self._tables = None if envelope is None else envelope["tables"]
             self.header = {} if envelope is None else dict(envelope.get("header", {}))
+            self._generation = 0 if envelope is None else int(envelope.get("generation", 0))
+            self._file_bytes = 0 if envelope is None else self.path.stat().st_size
+            self._tail = {}
+            self._changes = {}
+            if envelope is not None:
+                self._lay_tail()
             self._loaded = True
         return self._tables
+
+    def _lay_tail(self) -> None:
+        """Apply the file's tail, when there is one for this generation of the file."""
+        tail = read_envelope(self.tail_path)
+        if tail is None or tail.get("base") != self._generation:
+            return
+        removed = tail.get("removed", {})
+        if not isinstance(removed, dict) or not all(
+            isinstance(keys, list) and all(isinstance(k, str) for k in keys)
+            for keys in removed.values()
+        ):
+            raise damaged(self.tail_path, _("not a vardia data file"))
+        tables = cast(Tables, self._tables)
+        for name, docs in tail["tables"].items():
+            tables.setdefault(name, {}).update(docs)
+            self._tail.setdefault(name, {}).update(docs)
+        for name, keys in removed.items():
+            for key in keys:
+                tables.get(name, {}).pop(key, None)
+                self._tail.setdefault(name, {})[key] = None
+        self.header = dict(tail.get("header", {}))
+
+    def note(self, table: str, changes: dict[str, Any | None]) -> None:
+        """Say which records the next ``write`` changes, so a tail can carry them."""
+        if self._changes is not None:
+            self._changes.setdefault(table, {}).update(changes)
+        self._noted = True
 
     def write(self, data: Tables) -> None:
         if self.read_only:
             raise RuntimeError("write to a store opened read-only")
+        if not self._noted:
+            self._changes = None
+        self._noted = False
         self._tables = data
         self._loaded = True
         self._dirty = True
@@ -200,24 +282,101 @@ class AtomicStorage(Storage):
         """Put the in-memory state on disk; on failure forget it so the disk stays the truth."""
         if not self._dirty:
             return
-        envelope = {"schema": SCHEMA_VERSION, "header": self.header, "tables": self._tables or {}}
         try:
-            atomic_write(self.path, orjson.dumps(envelope))
+            tail = self._grown_tail()
+            if tail is not None:
+                self._write(self.tail_path, self._tail_envelope(tail), keep_backup=False)
+                self._tail = tail
+            else:
+                self._write_whole()
         except BaseException:
             self.forget()
             raise
         self._dirty = False
+        self._changes = {}
+
+    def _grown_tail(self) -> dict[str, dict[str, Any | None]] | None:
+        """The tail with the pending changes, or None when the whole file is to be written."""
+        if self._changes is None or not self._file_bytes or self._file_bytes < TAIL_FROM_BYTES:
+            # A tail extends a file that is on disk (an envelope is never empty).
+            return None
+        tail = {name: dict(docs) for name, docs in self._tail.items()}
+        for name, docs in self._changes.items():
+            tail.setdefault(name, {}).update(docs)
+        if sum(len(docs) for docs in tail.values()) > TAIL_MAX_RECORDS:
+            return None
+        return tail
+
+    def _tail_envelope(self, tail: dict[str, dict[str, Any | None]]) -> bytes:
+        return orjson.dumps(
+            {
+                "schema": SCHEMA_VERSION,
+                "base": self._generation,
+                "header": self.header,
+                "tables": {
+                    n: {k: d for k, d in docs.items() if d is not None} for n, docs in tail.items()
+                },
+                "removed": {
+                    n: [k for k, d in docs.items() if d is None] for n, docs in tail.items()
+                },
+            }
+        )
+
+    def _write_whole(self) -> None:
+        generation = self._generation + 1
+        data = orjson.dumps(
+            {
+                "schema": SCHEMA_VERSION,
+                "generation": generation,
+                "header": self.header,
+                "tables": self._tables or {},
+            }
+        )
+        self._write(self.path, data, keep_backup=True)
+        self._generation, self._file_bytes, self._tail = generation, len(data), {}
+        # Stale from now on (it names the previous generation); removed to keep things tidy.
+        with writing(self.tail_path):
+            self.tail_path.unlink(missing_ok=True)
+        self.unsynced.discard(self.tail_path)
+
+    def _write(self, path: Path, data: bytes, *, keep_backup: bool) -> None:
+        atomic_write(path, data, keep_backup=keep_backup, durable=self._durable)
+        if self._durable:
+            self.unsynced.discard(path)
+            self.sync()
+        else:
+            self.unsynced.add(path)
+
+    def put_header(self, **values: Any) -> None:
+        """Change header values alone, in one durable write (a tail's, for a big file)."""
+        self.read()
+        self.header.update(values)
+        self._dirty = True
+        self.flush()
+
+    def sync(self, *, on_disk: bool = False) -> None:
+        """Make durable what was written with ``durable=False``; ``on_disk`` the file and its
+        tail as they are on disk, whoever wrote them (a process killed before its fsyncs)."""
+        if on_disk:
+            self.unsynced |= {self.path, self.tail_path}
+        for path in sorted(self.unsynced):
+            if path.exists():
+                fsync_file(path)
+        if self.unsynced and self.path.parent.is_dir():
+            fsync_dir(self.path.parent)
+        self.unsynced.clear()
 
     def forget(self) -> None:
         """Drop the in-memory copy; the next read loads the file again."""
         self._tables = None
         self._loaded = False
         self._dirty = False
+        self._noted = False
         self.header = {}
         self.version += 1
 
     @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, *, durable: bool = True) -> Iterator[None]:
         self.read()
         self._depth += 1
         try:
@@ -228,10 +387,15 @@ class AtomicStorage(Storage):
             raise
         self._depth -= 1
         if self._depth == 0:
-            self.flush()
+            self._durable = durable
+            try:
+                self.flush()
+            finally:
+                self._durable = True
 
     def close(self) -> None:
         self.flush()
+        self.sync()
 
 
 class KeyedTable(Table):
@@ -254,21 +418,25 @@ class KeyedTable(Table):
     def apply(self, changes: dict[str, dict[str, Any] | None]) -> bool:
         """Put (or, for None, remove) many documents in one table update and one write.
 
-        Returns whether anything changed: removing what is not there writes nothing.
+        Returns whether anything changed: removing what is not there writes nothing. The
+        table is changed in place, so a change costs what it changes, not the table's size.
         """
-        current = self._read_table()
+        storage = cast(AtomicStorage, self._storage)
+        tables = storage.read() or {}
+        current = tables.get(self.name, {})
         changes = {k: doc for k, doc in changes.items() if doc is not None or k in current}
-
-        def updater(table: dict[str, Any]) -> None:
-            for key, doc in changes.items():
-                if doc is None:
-                    table.pop(key, None)
-                else:
-                    table[key] = doc
-
-        if changes:
-            self._update_table(updater)  # type: ignore[arg-type]
-        return bool(changes)
+        if not changes:
+            return False
+        table = tables.setdefault(self.name, current)
+        for key, doc in changes.items():
+            if doc is None:
+                table.pop(key, None)
+            else:
+                table[key] = doc
+        self.clear_cache()
+        storage.note(self.name, changes)
+        storage.write(tables)
+        return True
 
     def raw(self) -> dict[str, Any]:
         """The stored documents by key, without copying them: callers must not mutate them."""

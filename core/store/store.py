@@ -20,12 +20,17 @@ newest outbox chunk, appending its Operation together with the record writes it 
 (its *effects*). That write is the commit point: before it nothing happened, after it
 the change is durable. The effects are then applied to the record files, each of which
 remembers in its header the last journal sequence it has applied. When vardia starts,
-the newest journal entry is applied again to every file that had not applied it yet
-(applying is idempotent: whole records replace whole records), so a crash between the
-commit and the last record write loses nothing and duplicates nothing. Only the newest
-entry keeps its effects: each commit happens after the previous one was fully applied,
-so older entries keep just their Operation, which the sync client pushes and then
-acknowledges.
+the journal entries that keep their effects are applied again, in order, to every file
+that had not applied them yet (applying is idempotent: whole records replace whole
+records), so a crash between the commit and the last record write loses nothing and
+duplicates nothing.
+
+**One fsync per change.** As the journal holds a change durably, its record files are
+written atomically but not fsynced (``batch(durable=False)``): a killed process leaves
+them old or new, and what a power cut could take back the journal still holds. Every
+``CHECKPOINT_EVERY`` commits, before the outbox starts a new chunk and when the store
+closes, those files are fsynced; only then do the entries before lose their effects and
+keep just their Operation, which the sync client pushes and then acknowledges.
 
 **Why these files.** The hot writes — starting a timer, saving a session — touch the
 timer file, the journal (pending changes only), one month of sessions and the customer
@@ -60,6 +65,7 @@ from core.store.index import INDEX, bucket_of, entries_of, id_key, ref_key
 from core.store.lock import DirectoryLock
 from core.store.migrations import migrate, rebuild_index
 from core.store.storage import (
+    TAIL_SUFFIX,
     AtomicStorage,
     KeyedTable,
     damaged,
@@ -80,6 +86,8 @@ OUTBOX_CHUNK = 256
 CUSTOMERS = "customers.json"
 OPEN = "open.json"
 TIMER = "timer.json"
+CHECKPOINT_EVERY = 32
+"""Commits whose record files may wait for their fsync (see the module docstring)."""
 _LAID_ON = frozenset({OperationKind.INCIDENT_NOTE, OperationKind.INCIDENT_UPDATE})
 """The kinds of pending operations a pulled incident keeps (``merge_from_server``)."""
 _DOC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -162,6 +170,9 @@ class Store:
         self._parsed: dict[tuple[str, type[BaseModel]], tuple[int, list[Any]]] = {}
         self._broken: str | None = None
         self._outbox: _OutboxIndex | None = None
+        self._synced_seq = 0
+        """The newest journal entry whose record files are durable (see ``_checkpoint``)."""
+        self._unsynced_commits = 0
         self.files_read: Counter[str] = Counter()
         """How many times each file (relative path) was read from disk: what a command costs."""
         self.unfiled: str | None = None
@@ -236,6 +247,11 @@ class Store:
         self.ref_prefix = identity["ref_prefix"]
 
     def close(self) -> None:
+        if not self.read_only and self._broken is None and self._unsynced_commits:
+            # The next start need not replay what is durable now.
+            newest = self._chunks()[-1]
+            self._checkpoint(int(self._storage(newest).header.get("last_seq", 0)))
+            self._storage(newest).put_header(synced_seq=self._synced_seq)
         self._dbs.clear()
         self._parsed.clear()
         self._outbox = None
@@ -321,8 +337,11 @@ class Store:
         if self._broken is not None:
             raise StoreError(self._broken)
 
-    def _apply(self, effects: Iterable[Effect], seq: int | None) -> None:
-        """Write effects file by file, one atomic write per file; record ``seq`` as applied."""
+    def _apply(self, effects: Iterable[Effect], seq: int | None, *, durable: bool = True) -> None:
+        """Write effects file by file, one atomic write per file; record ``seq`` as applied.
+
+        ``durable`` False leaves the fsyncs to the next ``_checkpoint``.
+        """
         by_file: dict[str, list[Effect]] = {}
         for effect in effects:
             by_file.setdefault(effect.file, []).append(effect)
@@ -331,7 +350,7 @@ class Store:
             storage.read()
             if seq is not None and storage.header.get("applied_seq", 0) >= seq:
                 continue
-            with storage.batch():
+            with storage.batch(durable=durable):
                 # A file the change leaves as it was is not written, nor marked applied:
                 # replaying a no-op is a no-op.
                 changed = self._table(rel).apply({e.key: e.doc for e in file_effects})
@@ -377,13 +396,32 @@ class Store:
         return self._outbox
 
     def _replay(self) -> None:
-        """Finish applying the newest journal entry, if a crash interrupted it."""
-        entries = self._table(self._chunks()[-1]).raw()
-        if not entries:
-            return
-        newest = max(entries.values(), key=lambda entry: entry["seq"])
-        effects = [Effect(*effect) for effect in newest.get("effects") or ()]
-        self._apply(effects, newest["seq"])
+        """Finish applying the journal entries not yet known durable, oldest first.
+
+        The newest chunk's header says up to which entry the record files were fsynced
+        (``synced_seq``); a file a kill left applied but not fsynced is fsynced here.
+        """
+        newest = self._chunks()[-1]
+        entries = self._table(newest).raw()
+        self._synced_seq = int(self._storage(newest).header.get("synced_seq", 0))
+        kept = sorted(
+            (e for e in entries.values() if e.get("effects") and e["seq"] > self._synced_seq),
+            key=lambda e: e["seq"],
+        )
+        for entry in kept:
+            effects = [Effect(*effect) for effect in entry["effects"]]
+            self._apply(effects, entry["seq"])
+            for rel in {effect.file for effect in effects}:
+                self._storage(rel).sync(on_disk=True)
+            self._synced_seq = entry["seq"]
+
+    def _checkpoint(self, seq: int) -> None:
+        """Fsync the record files written since the last checkpoint: entries up to ``seq``
+        need their effects no more (the next commit drops them from the journal)."""
+        for _db, storage in self._dbs.values():
+            storage.sync()
+        self._synced_seq = seq
+        self._unsynced_commits = 0
 
     # ------------------------------------------------------------------ writing
 
@@ -445,13 +483,21 @@ class Store:
         self._storage(newest).read()
         seq = int(self._storage(newest).header.get("last_seq", 0)) + 1
         # The outbox grows in chunks, so a long time offline never makes commits bigger.
-        chunk = newest if len(self._table(newest).raw()) < OUTBOX_CHUNK else _chunk_name(seq)
+        chunk = newest
+        if len(self._table(newest).raw()) >= OUTBOX_CHUNK:
+            # Only the newest chunk is replayed: what the older ones hold must be durable.
+            self._checkpoint(seq - 1)
+            chunk = _chunk_name(seq)
         outbox = self._table(chunk)
         storage = self._storage(chunk)
         try:
             with storage.batch():
-                # Older entries were applied in full before this commit: their effects can go.
-                stale = {k: {**e, "effects": None} for k, e in outbox.raw().items() if e["effects"]}
+                # Entries whose record files are durable need their effects no more.
+                stale = {
+                    k: {**e, "effects": None}
+                    for k, e in outbox.raw().items()
+                    if e["effects"] and e["seq"] <= self._synced_seq
+                }
                 entry = {
                     "seq": seq,
                     "op": op.model_dump(mode="json"),
@@ -459,6 +505,7 @@ class Store:
                 }
                 outbox.apply({**stale, f"{seq:012d}": entry})
                 storage.header["last_seq"] = seq
+                storage.header["synced_seq"] = self._synced_seq
         except BaseException:
             # A failed write may or may not have reached the disk: the index is read again.
             self._outbox = None
@@ -466,7 +513,10 @@ class Store:
         if self._outbox is not None:
             self._outbox.add(op.op_id, chunk)
         try:
-            self._apply(effects, seq)
+            self._apply(effects, seq, durable=False)
+            self._unsynced_commits += 1
+            if self._unsynced_commits >= CHECKPOINT_EVERY:
+                self._checkpoint(seq)
         except StoreWriteError as error:
             # The change is recorded (and will be pushed); only its filing waits, and the
             # next start finishes it. So the command succeeds, and says so.
@@ -730,7 +780,11 @@ class Store:
                 # An emptied chunk goes; the newest stays, as it holds the last sequence number.
                 self._dbs.pop(rel)
                 index.chunks.remove(rel)
-                for path in (self.data_dir / rel, self.data_dir / f"{rel}.bak"):
+                for path in (
+                    self.data_dir / rel,
+                    self.data_dir / f"{rel}.bak",
+                    self.data_dir / f"{rel}{TAIL_SUFFIX}",
+                ):
                     path.unlink(missing_ok=True)
 
     def rewrite_pending(self, change: Callable[[Operation], Operation]) -> int:

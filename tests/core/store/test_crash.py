@@ -6,6 +6,10 @@ SIGKILL after a random number of reports, so the kill lands somewhere inside the
 write, then opens the store and checks that every reported write is there, and that the
 incident index (written inside the same commits, before the records) names every stored
 incident where it is and nothing else.
+
+Every test runs twice: as the files come, and with every file taking its changes in a
+tail and the journal checkpointing every few commits (core.store.storage, tails and
+deferred fsync), so the kills also land inside those write paths.
 """
 
 from __future__ import annotations
@@ -19,18 +23,29 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 
 from core.clock import FrozenClock
 from core.models import Channel, Incident, IncidentStatus, Timer
-from core.store import Store
+from core.store import Store, storage
+from core.store import store as store_module
 from core.store.index import INDEX
 from core.sync.protocol import OperationKind
 from tests.core.store.store_records import T0, customer, incident, session
 
 KILLS_PER_TEST = 25
 ROUNDS = 8  # 8 × 25 = 200 kills, spread over the xdist workers
+
+
+@pytest.fixture(params=["whole files", "tails"], autouse=True)
+def write_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """With "tails", every file takes small changes in its tail and folds after four;
+    the journal checkpoints every third commit. Forked children inherit the setting."""
+    if request.param == "tails":
+        monkeypatch.setattr(storage, "TAIL_FROM_BYTES", 0)
+        monkeypatch.setattr(storage, "TAIL_MAX_RECORDS", 4)
+        monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 3)
+    return str(request.param)
 
 
 def _write_forever(data_dir: Path, out: int, seed: int) -> None:
@@ -108,7 +123,7 @@ def _indexed(data_dir: Path) -> dict[str, str]:
     """Every incident the index names, and the file it names for it."""
     found = {}
     for bucket in (data_dir / INDEX).glob("*.json"):
-        records = orjson.loads(bucket.read_bytes())["tables"]["records"]
+        records = (storage.AtomicStorage(bucket, read_only=True).read() or {})["records"]
         for key, entry in records.items():
             if key.startswith("id:"):
                 found[key.removeprefix("id:")] = entry["file"]

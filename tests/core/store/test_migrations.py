@@ -135,3 +135,19 @@ def test_the_third_schema_gets_an_index_that_finds_every_incident(
 
     assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION}
     assert not list(data_dir.glob(f".index{TEMP_MARKER}*"))
+
+
+def test_the_fourth_schema_opens_as_the_fifth_with_everything_in_it(tmp_path: Path) -> None:
+    """Schema 5 adds tails; a store written by the version before opens with all its work,
+    and its files say 5, so a vardia that does not read tails refuses them."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(FIXTURE_V3.with_name("v4"), data_dir)
+    with Store.open(data_dir, clock=FrozenClock(T0)) as store:
+        assert {store.incident(r).id for r in ("V3-0001", "V3-0002", "V3-0003")} == {
+            "i-sept",
+            "i-oct",
+            "i-open",
+        }
+        assert store.pending_count() == 2
+        assert [s.id for s in store.sessions(incident_id="i-oct")] == ["s-oct"]
+    assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION} == {5}

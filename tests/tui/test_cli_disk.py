@@ -19,7 +19,7 @@ import pytest
 
 from core.clock import FrozenClock
 from core.rules import load_rules
-from core.store import Store
+from core.store import Store, storage
 from tests.tui.data import NOW, customers, incidents
 
 pytestmark = pytest.mark.skipif(
@@ -135,7 +135,12 @@ def test_a_change_recorded_but_not_filed_is_reported_as_saved_and_filed_on_the_n
     tmp_path: Path,
 ) -> None:
     # A big queue file and a little room: the journal entry fits, the queue's rewrite does not.
+    # The queue's tail is full (core.store.storage), so the next change rewrites the file.
     home = _home(tmp_path, 900)
+    with Store.open(home, clock=FrozenClock(NOW)) as store:
+        touched = store.open_incidents()[: storage.TAIL_MAX_RECORDS]
+        store.import_records(incidents=[i.model_copy(update={"subject": "x"}) for i in touched])
+    assert (home / "open.json.tail").exists()
     room = (home / "open.json").stat().st_size // 2
     note = ["incident", "note", "TST-1", "called back"]
     opened, refused, noted, queue, status = _on_small_disk(

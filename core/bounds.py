@@ -16,6 +16,9 @@ sentence that names the value and the bound.
 - Texts have a longest length by kind; no text holds a real NUL character (no person types
   one, and PostgreSQL cannot keep one), while the six characters ``\\u0000`` are text.
 - Device ids have the shape vardia makes; clock offsets are finite and bounded.
+- A customer's texts have their kind's longest length, and it has at most ``max_phones``
+  phone numbers; what each value means (an ΑΦΜ's check digit, an e-mail's shape) the
+  record checks itself (core.contact), so no reader can hold a wrong one.
 
 The shipped values are in ``core/defaults/bounds.toml``; a vendor's ``bounds.toml`` in the
 configuration directory is laid over them (``core.rules.load_bounds``).
@@ -34,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import InputError
 from core.i18n import _
-from core.models import Channel, Expenses, Incident, Note, Quote, Segment, Session
+from core.models import Channel, Customer, Expenses, Incident, Note, Quote, Segment, Session
 from core.money import CENT
 
 __all__ = ["DEVICE_ID", "MAX_ID_CHARS", "Bounds", "TextKind", "TextLimits", "check_json"]
@@ -45,7 +48,7 @@ MAX_ID_CHARS = 128
 """The longest record id (the wire's ``Id``)."""
 HOURS_IN_A_YEAR = 8784
 
-TextKind = Literal["subject", "description", "note", "name", "reason"]
+TextKind = Literal["subject", "description", "note", "name", "reason", "address", "email", "phone"]
 
 
 class _Config(BaseModel):
@@ -60,6 +63,9 @@ class TextLimits(_Config):
     note: int = Field(gt=0)
     name: int = Field(gt=0)
     reason: int = Field(gt=0)
+    address: int = Field(gt=0)
+    email: int = Field(gt=0)
+    phone: int = Field(gt=0)
 
 
 class Bounds(_Config):
@@ -72,6 +78,7 @@ class Bounds(_Config):
     max_session_hours: Decimal = Field(gt=0)
     max_segments: int = Field(gt=0)
     max_clock_offset_hours: Decimal = Field(gt=0)
+    max_phones: int = Field(gt=0)
     expense_ceiling: Decimal = Field(gt=0)
     amount_ceiling: Decimal = Field(gt=0)
     text: TextLimits
@@ -268,6 +275,29 @@ class Bounds(_Config):
             self.check_segments(edit.old_segments, now)
             self.check_quote(edit.old_quote)
         return session
+
+    def check_customer(self, customer: Customer) -> Customer:
+        """A customer's id, the length of each of its texts, and how many phones it has."""
+        _check_id(customer.id, _("customer id"))
+        texts: tuple[tuple[str, TextKind, str], ...] = (
+            (customer.name, "name", _("customer's name")),
+            (customer.contact, "name", _("customer's contact")),
+            (customer.city, "name", _("customer's city")),
+            (customer.tax_office, "name", _("customer's tax office (ΔΟΥ)")),
+            (customer.address, "address", _("customer's address")),
+            (customer.email, "email", _("customer's e-mail")),
+        )
+        for value, kind, what in texts:
+            self.check_text(value, kind, what)
+        if len(customer.phones) > self.max_phones:
+            raise InputError(
+                _("A customer has at most {most} phone numbers; this one has {n}.").format(
+                    most=self.max_phones, n=len(customer.phones)
+                )
+            )
+        for phone in customer.phones:
+            self.check_text(phone, "phone", _("customer's phone number"))
+        return customer
 
     def check_note(self, note: Note, now: datetime) -> Note:
         _check_id(note.id, _("note id"))

@@ -13,7 +13,9 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
+from core.contact import tax_id_check_digit
 from core.ids import uuid7_at
 from core.intake import IntakeRequest, build_incident
 from core.models import (
@@ -34,6 +36,7 @@ from core.models import (
 )
 from core.rules import Rules
 from core.store import Store
+from core.text import transliterate
 from core.timer import debit, price_for
 
 __all__ = ["DemoData", "generate", "seed_store"]
@@ -59,6 +62,30 @@ NAMES = [
 ]  # fmt: skip
 TOWNS = ["Αθήνα", "Πειραιάς", "Μαρούσι", "Γλυφάδα", "Χαλάνδρι", "Κηφισιά"]
 FAR_TOWNS = ["Θεσσαλονίκη", "Πάτρα", "Ηράκλειο", "Λάρισα", "Ιωάννινα", "Καλαμάτα"]
+# Each town's tax office (ΔΟΥ), postcode and telephone area code.
+TOWN_DETAILS = {
+    "Αθήνα": ("ΔΟΥ Α' Αθηνών", "105 64", "210"),
+    "Πειραιάς": ("ΔΟΥ Α' Πειραιά", "185 35", "210"),
+    "Μαρούσι": ("ΔΟΥ Αμαρουσίου", "151 24", "210"),
+    "Γλυφάδα": ("ΔΟΥ Γλυφάδας", "166 75", "210"),
+    "Χαλάνδρι": ("ΔΟΥ Χαλανδρίου", "152 31", "210"),
+    "Κηφισιά": ("ΔΟΥ Κηφισιάς", "145 62", "210"),
+    "Θεσσαλονίκη": ("ΔΟΥ Δ' Θεσσαλονίκης", "546 25", "2310"),
+    "Πάτρα": ("ΔΟΥ Α' Πατρών", "262 21", "2610"),
+    "Ηράκλειο": ("ΔΟΥ Α' Ηρακλείου", "712 02", "2810"),
+    "Λάρισα": ("ΔΟΥ Α' Λάρισας", "412 22", "2410"),
+    "Ιωάννινα": ("ΔΟΥ Ιωαννίνων", "454 44", "2651"),
+    "Καλαμάτα": ("ΔΟΥ Καλαμάτας", "241 00", "2721"),
+}
+STREETS = [
+    "Πανεπιστημίου", "Ερμού", "Αγίου Κωνσταντίνου", "Λεωφ. Κηφισίας", "Εγνατίας",
+    "Μαιζώνος", "25ης Μαρτίου", "Ελευθερίου Βενιζέλου", "Αριστοτέλους", "Καραϊσκάκη",
+]  # fmt: skip
+CONTACTS = [
+    "Γιώργος Παπαδόπουλος", "Μαρία Σταθοπούλου", "Νίκος Αλεξίου", "Ελένη Μπακάλη",
+    "Κώστας Δημητρίου", "Αικατερίνη Ευαγγέλου", "Δημήτρης Ντόκος", "Σοφία Γεωργίου",
+    "Παναγιώτης Λαμπράκης", "Χριστίνα Ψαρρά", "Ανδρέας Θεοδώρου",
+]  # fmt: skip
 SUBJECTS = [
     "Δεν εκδίδονται τιμολόγια", "Λάθος στον υπολογισμό ΦΠΑ", "Η εφαρμογή κολλάει στην εκκίνηση",
     "Μεταφορά δεδομένων σε νέο υπολογιστή", "Αναβάθμιση στη νέα έκδοση",
@@ -83,6 +110,24 @@ class DemoData:
     customers: list[Customer]
     incidents: list[Incident]
     sessions: list[Session]
+
+
+def _details(n: int, name: str, city: str, number: int) -> dict[str, Any]:
+    """The n-th customer's ΑΦΜ, ΔΟΥ, address, e-mail and phones, made from n alone."""
+    tax_office, postcode, area = TOWN_DETAILS[city]
+    first_eight = f"{94_000_000 + (n + 1) * 104_729:08d}"
+    local = str(number)[: 10 - len(area)]
+    phones = [f"{area} {local[:-4]} {local[-4:]}"]
+    if n % 3 == 0:
+        mobile = f"69{(n + 1) * 7_654_321 % 100_000_000:08d}"
+        phones.append(f"{mobile[:3]} {mobile[3:6]} {mobile[6:]}")
+    return {
+        "tax_id": first_eight + str(tax_id_check_digit(first_eight)),
+        "tax_office": tax_office,
+        "address": f"{STREETS[n % len(STREETS)]} {n % 97 + 1}, {postcode} {city}",
+        "email": f"info@{transliterate(name.split()[-1])}.example.gr",
+        "phones": tuple(phones),
+    }
 
 
 class _Maker:
@@ -118,12 +163,16 @@ class _Maker:
             if pack is not None:
                 allowance = self.rules.plans.plan(pack).premium_incidents
                 premium_used = allowance - rng.choice([0, 1, 1, 2])
+            # Drawn in the order the demo always drew them, so the rest of the data stays put.
+            number = rng.randrange(1000000, 9999999)
+            city = rng.choice(FAR_TOWNS if far else TOWNS)
             found.append(
                 Customer(
                     id=f"C-{n + 1:03d}",
                     name=name,
-                    contact=f"210 {rng.randrange(1000000, 9999999)}",
-                    city=rng.choice(FAR_TOWNS if far else TOWNS),
+                    contact=CONTACTS[n % len(CONTACTS)],
+                    city=city,
+                    **_details(n, name, city, number),
                     out_of_town=far,
                     contract=None if n % 13 == 12 else contract,
                     entitlements=Entitlements(year=year, premium_incidents_used=premium_used),

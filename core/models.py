@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from core.contact import Email, Phone, TaxId
+
 __all__ = [
     "OPEN_STATUSES",
     "OUT_OF_SCOPE",
@@ -152,12 +154,23 @@ class Entitlements(Record):
 
 
 class Customer(Record):
-    """A customer of the vendor, with its contract and what it has used."""
+    """A customer of the vendor, with its contract and what it has used.
+
+    ``contact`` is whom to ask for, as free text; ``tax_id`` (ΑΦΜ), ``tax_office`` (ΔΟΥ) and
+    ``address`` are what a statement names the customer by (SPEC §11); ``phones`` are the
+    numbers it calls from, which intake's search finds (core.contact). A record written
+    before these fields existed reads with them empty.
+    """
 
     id: str
     name: str
     contact: str = ""
     city: str = ""
+    tax_id: TaxId = ""
+    tax_office: str = ""
+    address: str = ""
+    email: Email = ""
+    phones: tuple[Phone, ...] = ()
     out_of_town: bool = False
     contract: Contract | None = None
     entitlements: Entitlements | None = None

@@ -102,7 +102,7 @@ def sort_page(page: RawPage, bounds: Bounds, received_at: datetime) -> SortedPag
         return record
 
     for raw in page.customers:
-        customer = read("customer", raw, Customer, lambda c: c)
+        customer = read("customer", raw, Customer, bounds.check_customer)
         if customer is not None:
             found.customers.append(customer)
     for raw in page.incidents:

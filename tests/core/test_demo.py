@@ -73,3 +73,15 @@ def test_seeded_store_reads_back_every_record_with_its_greek_text(tmp_path: Path
         for incident in data.incidents:
             assert store.incident(incident.ref) == incident
         assert store.pending_count() == 0
+
+
+def test_every_customer_carries_what_a_statement_names_it_by() -> None:
+    customers = generate(RULES, NOW).customers
+    for customer in customers:
+        # Each value passed the record's own checks (the ΑΦΜ's check digit) to get here.
+        assert len(customer.tax_id) == 9 and customer.tax_office.startswith("ΔΟΥ ")
+        assert customer.city in customer.address and "@" in customer.email
+        assert customer.phones and not any(ch.isdigit() for ch in customer.contact)
+        RULES.bounds.check_customer(customer)
+    assert len({c.tax_id for c in customers}) == len(customers)
+    assert any(len(c.phones) > 1 for c in customers)

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from core.channels import Channel
 from core.contact import Email, Phone, TaxId
 
 __all__ = [
@@ -50,16 +51,6 @@ class Record(BaseModel):
 
     # Validators are built on first use, so a command pays only for the records it reads.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Channel(StrEnum):
-    """How support is given."""
-
-    PHONE = "phone"
-    REMOTE = "remote"
-    OFFICE = "office"
-    ONSITE = "onsite"
-    WRITTEN = "written"
 
 
 class IncidentStatus(StrEnum):
@@ -371,3 +362,8 @@ class Timer(Record):
     channel: Channel
     segments: tuple[Segment, ...] = ()
     running_since: AwareDatetime | None = None
+    ref: str = ""
+    subject: str = ""
+    """The incident's reference and subject, kept with the timer (and changed with the
+    incident) so that ``vardia timer status`` reads one small file (``core.store.glance``);
+    empty on a timer started before they were kept."""

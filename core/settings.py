@@ -9,36 +9,28 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, model_validator
 
 __all__ = ["Paths", "technician_name"]
 
 
-class Paths(BaseModel):
+@dataclass(frozen=True)
+class Paths:
     """The data directory (the store), the configuration directory (rules, keymap, login)
     and the log directory (the sync log a technician can send).
 
     ``$VARDIA_HOME`` puts all three under one folder (tests and second profiles use it):
     data in ``$VARDIA_HOME``, configuration in ``$VARDIA_HOME/config``, logs in
-    ``$VARDIA_HOME/log``. Left out, the log directory is ``log`` in the data directory.
+    ``$VARDIA_HOME/log``.
+    A plain dataclass: every command reads it, and most need no model library.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     data_dir: Path
     config_dir: Path
     log_dir: Path
-
-    @model_validator(mode="before")
-    @classmethod
-    def _log_beside_data(cls, values: Any) -> Any:
-        if isinstance(values, dict) and values.get("log_dir") is None and "data_dir" in values:
-            return {**values, "log_dir": Path(values["data_dir"]) / "log"}
-        return values
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Paths:

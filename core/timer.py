@@ -114,6 +114,8 @@ def start(
         technician=store.technician,
         channel=channel,
         running_since=store.clock.now(),
+        ref=incident.ref,
+        subject=incident.subject,
     )
     store.put_timer(timer)
     return timer

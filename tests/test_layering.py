@@ -116,3 +116,25 @@ def test_every_listed_command_loads_under_its_name(name: str) -> None:
     assert isinstance(command, click.Command)
     assert command.name == name
     assert not command.hidden
+
+
+def test_the_timer_status_reads_a_running_timer_without_the_models(tmp_path: Path) -> None:
+    """``vardia timer status`` answers from the timer file (core.store.glance): no record
+    model, no store, whatever the size of the data (SPEC §9)."""
+    from core.models import Channel
+    from core.rules import load_rules
+    from core.store import Store
+    from core.timer import start
+
+    env = {**os.environ, "VARDIA_HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "tui", "demo", "--seed-only"], env=env, check=True)
+    with Store.open(tmp_path) as store:
+        ref = store.open_incidents()[0].ref
+        start(store, load_rules(None), ref, Channel.PHONE)
+    heavy = ("pydantic", "core.models", "core.store.store", "babel", "tui.format")
+    code = LOADED_BY.format(args=["timer", "status"], heavy=heavy)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.splitlines()[-1] == "loaded:"
+    assert out.stdout.startswith(f"{ref} phone running ")

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 import orjson
-from pydantic import BaseModel
 
 from core.errors import VardiaError, exit_status
 from core.i18n import _
@@ -109,7 +108,7 @@ R = TypeVar("R")
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if hasattr(value, "model_dump"):  # a record; pydantic is not imported to ask isinstance
         return value.model_dump(mode="json")
     from decimal import Decimal
 

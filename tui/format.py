@@ -42,7 +42,6 @@ __all__ = [
     "date_text",
     "day_month",
     "duration",
-    "elapsed",
     "eligibility_lines",
     "figure",
     "fit",
@@ -139,14 +138,6 @@ def duration(minutes: Decimal | int) -> str:
     if minutes_part or not hours_part:
         words.append(ngettext("{n} minute", "{n} minutes", minutes_part).format(n=minutes_part))
     return " ".join(words)
-
-
-def elapsed(delta: timedelta) -> str:
-    """A stopwatch reading, ``1:02:03``."""
-    seconds = max(0, int(delta.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
 def hours(minutes: Decimal) -> str:

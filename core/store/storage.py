@@ -39,7 +39,6 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from core.calendar import ATHENS
 from core.errors import SchemaTooNewError, StoreDamagedError, StoreError
 from core.files import writing
 from core.i18n import _
@@ -463,4 +462,6 @@ def _storage_factory(read_only: bool) -> Callable[[Path], AtomicStorage]:
 
 def month_of(instant: datetime) -> str:
     """The YYYY-MM of an instant in Europe/Athens: the month files sessions and history live in."""
+    from core.calendar import ATHENS
+
     return instant.astimezone(ATHENS).strftime("%Y-%m")

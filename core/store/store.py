@@ -62,6 +62,7 @@ from core.ids import device_ref_prefix, new_device_id, new_id, short_ref
 from core.models import OPEN_STATUSES, Customer, Incident, Session, Timer
 from core.settings import Paths
 from core.store.index import INDEX, bucket_of, entries_of, id_key, ref_key
+from core.store.layout import CUSTOMERS, META, OPEN, OUTBOX, OUTBOX_CHUNK, TABLE, TIMER
 from core.store.lock import DirectoryLock
 from core.store.migrations import migrate, rebuild_index
 from core.store.storage import (
@@ -79,13 +80,6 @@ from core.sync.state import list_rejections
 
 __all__ = ["Store"]
 
-TABLE = "records"
-META = "meta.json"
-OUTBOX = "outbox"
-OUTBOX_CHUNK = 256
-CUSTOMERS = "customers.json"
-OPEN = "open.json"
-TIMER = "timer.json"
 CHECKPOINT_EVERY = 32
 """Commits whose record files may wait for their fsync (see the module docstring)."""
 _LAID_ON = frozenset({OperationKind.INCIDENT_NOTE, OperationKind.INCIDENT_UPDATE})
@@ -467,6 +461,7 @@ class Store:
         effects.extend(Effect(session_file(s), s.id, None) for s in replacing)
         effects.extend(Effect(session_file(s), s.id, _dump(s)) for s in sessions)
         effects.extend(Effect(CUSTOMERS, c.id, _dump(c)) for c in customers)
+        effects.extend(self._timer_effects(incidents, clear_timer_of))
         if clear_timer_of is not None:
             effects.append(Effect(TIMER, clear_timer_of, None))
         effects.extend(
@@ -529,6 +524,20 @@ class Store:
                 "A change was saved but could not be filed completely; restart vardia to finish it."
             )
             raise
+
+    def _timer_effects(self, incidents: Sequence[Incident], cleared: str | None) -> list[Effect]:
+        """A timer on a changed incident keeps its reference and subject (``Timer.ref``)."""
+        changed = {incident.id: incident for incident in incidents}
+        effects = []
+        for technician, doc in self._table(TIMER).raw().items() if changed else ():
+            on = changed.get(doc["incident_id"])
+            if on is None or technician == cleared:
+                continue
+            if (doc.get("ref"), doc.get("subject")) != (on.ref, on.subject):
+                effects.append(
+                    Effect(TIMER, technician, {**doc, "ref": on.ref, "subject": on.subject})
+                )
+        return effects
 
     def _ref_counter_after(self, incidents: Sequence[Incident]) -> int | None:
         counters = self._table(META).doc("counters") or {}

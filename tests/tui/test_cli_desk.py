@@ -277,3 +277,23 @@ def test_text_tables_have_a_header_row_and_fit_80_columns(home: Path) -> None:
     for line in queue + customers + shown:
         assert len(line) <= 80, line
     assert any(line.endswith("…") for line in queue)  # long subjects are cut, not wrapped
+
+
+def test_the_timer_status_follows_its_incident_and_says_what_the_store_says(home: Path) -> None:
+    from core.store.glance import running_timer, timer_view
+    from core.sync.protocol import OperationKind
+
+    ref = run_json("queue")[0]["ref"]
+    assert run("timer", "start", ref, "--channel", "remote").exit_code == 0
+    with Store.open(home, clock=SystemClock()) as store:
+        incident = store.incident(ref)
+        renamed = incident.model_copy(update={"subject": "Ο εκτυπωτής ξανά"})
+        op = store.operation(OperationKind.INCIDENT_UPDATE, incident.id, {})
+        store.commit(op, incidents=[renamed])
+    status = vardia(home, "timer", "status")
+    assert status.returncode == 0 and status.stdout.rstrip().endswith("Ο εκτυπωτής ξανά")
+    # The files alone and the store give the same view (the pause gives both the same time).
+    paused = run_json("timer", "pause")
+    found = running_timer(home)
+    assert found is not None
+    assert timer_view(*found, SystemClock().now()) == paused

@@ -31,7 +31,7 @@ def demo(env: Env, seed_only: bool, seed: int) -> None:
         target = env
     else:
         folder = Path(tempfile.mkdtemp(prefix="vardia-demo-"))
-        paths = env.paths.model_copy(update={"data_dir": folder, "log_dir": folder / "log"})
+        paths = replace(env.paths, data_dir=folder, log_dir=folder / "log")
         target = replace(env, paths=paths)
     data_dir = target.paths.data_dir
     with target.desk() as (store, rules):

@@ -21,7 +21,7 @@ from tui.format import (
     short_at,
     table,
 )
-from tui.format import elapsed as stopwatch
+from tui.stopwatch import elapsed as stopwatch
 
 if TYPE_CHECKING:
     from core.models import Incident, Session

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from core.channels import Channel
 from core.i18n import _
-from core.models import Channel
 from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors, session_json
-from tui.format import PROVISIONAL, figure
-from tui.format import elapsed as stopwatch
+from tui.stopwatch import elapsed as stopwatch
 
 if TYPE_CHECKING:
     from core.models import Timer
@@ -27,21 +26,13 @@ def timer() -> None:
 
 
 def _timer_view(store: Store, found: Timer | None) -> dict[str, Any] | None:
-    from core import timer as timer_rules
+    from core.store.glance import timer_view
 
     if found is None:
         return None
     on = store.incident(found.incident_id)
-    return {
-        "incident_id": on.id,
-        "ref": on.ref,
-        "subject": on.subject,
-        "channel": found.channel.value,
-        "running": found.running_since is not None,
-        "running_since": found.running_since,
-        "elapsed_seconds": int(timer_rules.elapsed(found, store.clock.now()).total_seconds()),
-        "segments": found.segments,
-    }
+    incident = {"id": on.id, "ref": on.ref, "subject": on.subject}
+    return timer_view(found.model_dump(mode="json"), incident, store.clock.now())
 
 
 def _render_timer(view: dict[str, Any] | None) -> str:
@@ -113,6 +104,7 @@ def timer_stop(env: Env, note: str, at: str | None, as_json: bool) -> None:
     from core.calendar import typed_instant
     from core.statements import minutes_text
     from core.timer import stop
+    from tui.format import PROVISIONAL, figure
 
     with env.desk() as (store, rules):
         ended = None
@@ -169,8 +161,18 @@ def timer_discard(env: Env, yes: bool, as_json: bool) -> None:
 @reports_errors
 @pass_env
 def timer_status(env: Env, as_json: bool) -> None:
-    with env.store(read_only=True) as store:
-        view = _timer_view(store, store.timer())
+    from core.clock import SystemClock
+    from core.store.glance import running_timer, timer_view
+
+    # Read from the files alone, within the start-up budget (SPEC §9); the store itself
+    # only when the index does not lead to the incident.
+    found = running_timer(env.paths.data_dir)
+    view: dict[str, Any] | None = None
+    if found is not None and found[1] is not None:
+        view = timer_view(found[0], found[1], SystemClock().now())
+    elif found is not None:
+        with env.store(read_only=True) as store:
+            view = _timer_view(store, store.timer())
     emit(view, as_json, lambda: _render_timer(view))
 
 

@@ -28,7 +28,6 @@ from tui.format import (
     SLA_MARKS,
     STATUS_LABELS,
     countdown,
-    elapsed,
     eligibility_lines,
     money,
     price_notes,
@@ -36,6 +35,7 @@ from tui.format import (
 )
 from tui.messages import CustomerRequest, IncidentRequest
 from tui.screens.base import DeskScreen
+from tui.stopwatch import elapsed
 
 __all__ = ["IncidentScreen", "sla_bar"]
 

@@ -12,7 +12,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.i18n import _, ngettext
-from tui.format import clock_at, elapsed, money
+from tui.format import clock_at, money
+from tui.stopwatch import elapsed
 
 __all__ = ["StatusHeader", "SyncErrorLine", "SyncView", "TimerBar", "TimerView"]
 

@@ -479,6 +479,8 @@ def _build_desk(path: Path, scale: Scale) -> dict[str, Any]:
                 technician=store.technician,
                 channel=Channel.REMOTE,
                 running_since=NOW - timedelta(minutes=10),
+                ref=timed.ref,
+                subject=timed.subject,
             )
         )
     customer = max(sorted(in_month), key=lambda c: in_month[c])

@@ -26,6 +26,7 @@ the shipped country is not checked when the rules load, as the pinned package ha
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -37,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from core.errors import InputError, RuleError
 from core.i18n import _
+from core.models import Segment
 
 __all__ = [
     "ATHENS",
@@ -50,6 +52,8 @@ __all__ = [
     "SupportHours",
     "month_day",
     "typed_instant",
+    "typed_segment",
+    "typed_span",
 ]
 
 ATHENS = ZoneInfo("Europe/Athens")
@@ -213,30 +217,106 @@ def _utc(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-TYPED_EXAMPLE = "2026-11-23T17:30"
+def _word(text: str) -> str:
+    """``text`` casefolded and without accents, so ``Παρ.``, ``παρ`` and ``ΠΑΡ`` are one word
+    (casefolding also makes a final ς a σ)."""
+    bare = unicodedata.normalize("NFD", text.casefold().rstrip("."))
+    return "".join(c for c in bare if not unicodedata.combining(c))
+
+
+_DAYS_BACK = {
+    _word(name): n
+    for name, n in {"today": 0, "σήμερα": 0, "yesterday": 1, "χθες": 1, "χτες": 1}.items()
+}
+"""Words for a day counted back from today."""
+_WEEKDAY_NAMES = {
+    _word(name): day
+    for day, names in enumerate(
+        (
+            ("mon", "monday", "δευ", "δευτερα"),
+            ("tue", "tues", "tuesday", "τρι", "τριτη"),
+            ("wed", "wednesday", "τετ", "τεταρτη"),
+            ("thu", "thur", "thurs", "thursday", "πεμ", "πεμπτη"),
+            ("fri", "friday", "παρ", "παρασκευη"),
+            ("sat", "saturday", "σαβ", "σαββατο"),
+            ("sun", "sunday", "κυρ", "κυριακη"),
+        )
+    )
+    for name in names
+}
+"""Weekday names (Monday is 0) in English and Greek, short or whole."""
+
+
+def _local_day(word: str, clock: time, local_now: datetime) -> date | None:
+    """The day a word names, counted back from ``local_now``; None for no day word.
+
+    A weekday is the latest such day whose ``clock`` is not still to come: ``Fri 9:30`` on
+    a Friday at 10:00 is today, at 9:00 it is a week ago.
+    """
+    key = _word(word)
+    if key in _DAYS_BACK:
+        return local_now.date() - timedelta(days=_DAYS_BACK[key])
+    if key not in _WEEKDAY_NAMES:
+        return None
+    day = local_now.date() - timedelta(days=(local_now.weekday() - _WEEKDAY_NAMES[key]) % 7)
+    if datetime.combine(day, clock) > local_now.replace(tzinfo=None):
+        day -= timedelta(days=7)
+    return day
+
+
+def _parsed(typed: str, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """The wall time (or, with an offset, the instant) that ``typed`` names, or None."""
+    import pendulum  # a twentieth of a second, paid only by a command that reads a time
+
+    def parse(part: str) -> object:
+        try:
+            return pendulum.parse(part, exact=True, tz=None)
+        except ValueError:  # pendulum's ParserError is one
+            return None
+
+    whole = parse(typed)
+    if isinstance(whole, pendulum.DateTime):
+        return datetime.fromisoformat(whole.isoformat())
+    local_now = now.astimezone(zone)
+    if isinstance(whole, pendulum.Time):
+        return datetime.combine(local_now.date(), time(whole.hour, whole.minute, whole.second))
+    words = typed.split(" ")
+    if len(words) != 2:
+        return None
+    clock = parse(words[1])
+    if not isinstance(clock, pendulum.Time):
+        return None
+    at = time(clock.hour, clock.minute, clock.second)
+    day = parse(words[0])
+    if isinstance(day, pendulum.Date) and not isinstance(day, pendulum.DateTime):
+        return datetime.combine(date(day.year, day.month, day.day), at)
+    named = _local_day(words[0], at, local_now)
+    return None if named is None else datetime.combine(named, at)
 
 
 def typed_instant(text: str, what: str, zone: ZoneInfo, now: datetime) -> datetime:
-    """A time as a person types it: ISO 8601 with an offset, or without one as the wall
-    time in ``zone`` (SPEC §10), or ``HH:MM`` for today there.
+    """A time as a person says it, as the wall time in ``zone`` unless it carries an offset:
 
+    - ``14:00`` — today;
+    - ``yesterday 14:00``, ``today 9:30`` (``χθες``, ``σήμερα``);
+    - ``Fri 9:30``, ``friday 9:30``, ``Παρ 9:30`` — the latest Friday whose 9:30 is not still
+      to come (today included);
+    - ``2026-11-23 14:00``, ``2026-11-23 9:30``, and ISO 8601 (``2026-11-23T14:00``, with an
+      offset or without one, SPEC §10).
+
+    Whether the instant may lie ahead is the caller's rule (a quote may price planned work).
     A wall time the clocks skip (the spring change) is refused: it names no instant.
     Raises InputError with the sentence to show.
     """
-    typed = text.strip()
-    try:
-        if len(typed) <= 5 and ":" in typed:
-            clock = time.fromisoformat(typed.zfill(5))
-            parsed = datetime.combine(now.astimezone(zone).date(), clock)
-        else:
-            parsed = datetime.fromisoformat(typed)
-    except ValueError:
+    typed = " ".join(text.split())
+    parsed = _parsed(typed, zone, now) if typed else None
+    if parsed is None:
         raise InputError(
             _(
-                "The {what} {text!r} is not a date and time; write e.g. {example}, "
-                "or HH:MM for today."
-            ).format(what=what, text=text, example=TYPED_EXAMPLE)
-        ) from None
+                "The {what} {text!r} is not a date and time; write e.g. 14:00, "
+                "yesterday 14:00, Fri 9:30 or 2026-11-23 14:00."
+            ).format(what=what, text=text)
+        )
     if parsed.tzinfo is not None:
         return parsed
     local = parsed.replace(tzinfo=zone)
@@ -462,3 +542,40 @@ class SupportCalendar:
                 " check support_hours and the closures in calendar.toml."
             )
         )
+
+
+def typed_span(
+    start: str, end: str, zone: ZoneInfo, now: datetime, *, happened: bool = False
+) -> Segment:
+    """A stretch of work from its typed start and end (as :func:`typed_instant` reads them).
+
+    An end before the start is refused; with ``happened``, so is an end still to come
+    (work recorded after the fact, not planned).
+    """
+    began = typed_instant(start, _("start"), zone, now)
+    ended = typed_instant(end, _("end"), zone, now)
+    if ended < began:
+        raise InputError(
+            _("The end {end} is before the start {start}; swap them.").format(
+                end=end.strip(), start=start.strip()
+            )
+        )
+    if happened and ended > now:
+        raise InputError(
+            _("The end {end} is still to come; give the time the work ended.").format(
+                end=end.strip()
+            )
+        )
+    return Segment(start=began, end=ended)
+
+
+def typed_segment(text: str, zone: ZoneInfo, now: datetime, *, happened: bool = False) -> Segment:
+    """``START/END`` as typed on the command line (see :func:`typed_span`)."""
+    parts = text.split("/")
+    if len(parts) != 2:
+        raise InputError(
+            _("The segment {text!r} is not START/END; write e.g. {example}.").format(
+                text=text, example="14:00/14:40"
+            )
+        )
+    return typed_span(parts[0], parts[1], zone, now, happened=happened)

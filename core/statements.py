@@ -38,6 +38,7 @@ from core.errors import InputError
 from core.i18n import _
 from core.ledger import Purchase, billed_quote, is_provisional
 from core.models import Channel, Customer, Incident, PremiumGrant, Session
+from core.overlaps import overlapping
 from core.periods import Month, months
 from core.plans import Billing, PriceList
 from core.pricing import to_cents
@@ -169,6 +170,8 @@ class StatementLine(_Out):
     """Priced by a device alone: the server's price has not arrived yet."""
     beyond_pack: bool = False
     """A premium incident beyond the contract year's pack, billed hourly."""
+    overlaps: bool = False
+    """Its time overlaps another session of the same technician on the statement."""
 
 
 class Allowance(_Out):
@@ -244,7 +247,7 @@ def _expenses(session: Session) -> Decimal:
     return sum((ln.amount for ln in lines if ln.kind in EXPENSE_KINDS), ZERO)
 
 
-def _line(session: Session, incident: Incident | None, tz: tzinfo) -> StatementLine:
+def _line(session: Session, incident: Incident | None, tz: tzinfo, overlaps: bool) -> StatementLine:
     quote = billed_quote(session)
     expenses = _expenses(session)
     price = session.server_price
@@ -279,6 +282,7 @@ def _line(session: Session, incident: Incident | None, tz: tzinfo) -> StatementL
         ),
         provisional=is_provisional(session),
         beyond_pack=price is not None and price.premium is PremiumGrant.BEYOND_PACK,
+        overlaps=overlaps,
     )
 
 
@@ -378,7 +382,8 @@ def build_statement(
         if start >= month_start:
             in_month.append(session)
     in_month.sort(key=lambda s: (s.started_at, s.id))
-    lines = tuple(_line(s, incidents.get(s.incident_id), tz) for s in in_month)
+    overlapped = overlapping(in_month)
+    lines = tuple(_line(s, incidents.get(s.incident_id), tz, s.id in overlapped) for s in in_month)
 
     time_charges = sum((ln.amount for ln in lines), ZERO)
     expenses = sum((ln.expenses for ln in lines), ZERO)
@@ -506,6 +511,15 @@ CSV_HEADER = (
     "amount",
     "edited",
 )
+
+
+OVERLAP_MARK = "!"
+"""The mark of a statement line whose time overlaps another of the same technician."""
+
+
+def overlap_note() -> str:
+    """The footnote of a statement with ``OVERLAP_MARK`` on some line."""
+    return _("!: its time overlaps another session of the same technician.")
 
 
 def credit_text(totals: StatementTotals) -> str:

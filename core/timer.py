@@ -43,6 +43,7 @@ __all__ = [
     "elapsed",
     "pause",
     "price_for",
+    "record",
     "resume",
     "segments_until",
     "start",
@@ -210,24 +211,8 @@ def stop(
     segments = segments_until(timer, _stop_time(timer, at, now))
     if not segments:
         raise InputError(_("The timer has no recorded time; discard it instead."))
-    incident = store.incident(timer.incident_id)
-    customer = _ledger(store, rules, incident.customer_id, segments[0].start)
-    quote = price_for(rules, incident, customer, timer.channel, segments, expenses)
-    session = Session(
-        id=new_id(),
-        incident_id=incident.id,
-        customer_id=customer.id,
-        technician=timer.technician,
-        device_id=store.device_id,
-        channel=timer.channel,
-        segments=segments,
-        note=note.strip(),
-        expenses=expenses or Expenses(),
-        quote=quote,
-        recorded_at=now,
-    )
     try:
-        rules.bounds.check_session(session, now)
+        rules.bounds.check_segments(segments, now)
     except InputError as error:
         raise InputError(
             _(
@@ -235,8 +220,56 @@ def stop(
                 "ended (`vardia timer stop --at HH:MM`), or discard it (`vardia timer discard`)."
             ).format(problem=error)
         ) from None
+    incident = store.incident(timer.incident_id)
+    return record(
+        store,
+        rules,
+        incident,
+        timer.channel,
+        segments,
+        note=note,
+        expenses=expenses,
+        clear_timer=True,
+    )
+
+
+def record(
+    store: Store,
+    rules: Rules,
+    incident: Incident,
+    channel: Channel,
+    segments: Sequence[Segment],
+    *,
+    note: str = "",
+    expenses: Expenses | None = None,
+    edits: Sequence[SessionEdit] = (),
+    clear_timer: bool = False,
+) -> Session:
+    """Price work on an incident and save it as this technician's session, queued to sync.
+
+    The timer's stop records its segments (and clears it); work added by hand records the
+    typed ones, its reason in ``edits``.
+    """
+    now = store.clock.now()
+    ordered = tuple(sorted(segments, key=lambda segment: segment.start))
+    customer = _ledger(store, rules, incident.customer_id, ordered[0].start)
+    session = Session(
+        id=new_id(),
+        incident_id=incident.id,
+        customer_id=customer.id,
+        technician=store.technician,
+        device_id=store.device_id,
+        channel=channel,
+        segments=ordered,
+        note=note.strip(),
+        expenses=expenses or Expenses(),
+        quote=price_for(rules, incident, customer, channel, ordered, expenses),
+        recorded_at=now,
+        edits=tuple(edits),
+    )
+    rules.bounds.check_session(session, now)
     op = store.operation(OperationKind.SESSION_RECORD, session.id, session.model_dump(mode="json"))
-    store.commit(op, sessions=[session], clear_timer_of=timer.technician)
+    store.commit(op, sessions=[session], clear_timer_of=store.technician if clear_timer else None)
     return session
 
 

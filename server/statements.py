@@ -19,7 +19,15 @@ from core.ledger import Purchase
 from core.models import Customer, Incident, ServerPrice, Session
 from core.periods import Month
 from core.rules import Rules
-from core.statements import Statement, StatementTerms, build_statement, credit_text, minutes_text
+from core.statements import (
+    OVERLAP_MARK,
+    Statement,
+    StatementTerms,
+    build_statement,
+    credit_text,
+    minutes_text,
+    overlap_note,
+)
 from server.db import aware, credit_purchases, premium_claims, records, sessions, utc
 from server.ledger import euros
 from server.records import CUSTOMER, INCIDENT, chunks, load_record
@@ -116,7 +124,11 @@ def statement_text(statement: Statement) -> str:
         )
     ]
     for ln in statement.lines:
-        marks = ("P" if ln.provisional else "") + ("+" if ln.beyond_pack else "")
+        marks = (
+            ("P" if ln.provisional else "")
+            + ("+" if ln.beyond_pack else "")
+            + (OVERLAP_MARK if ln.overlaps else "")
+        )
         out.append(
             f"{ln.date}  {ln.incident_ref:<10.10} {ln.technician:<12.12} {ln.channel.value:<8}"
             f"{minutes_text(ln.billable_minutes):>5} min {ln.net:>10} {marks}"
@@ -154,4 +166,6 @@ def statement_text(statement: Statement) -> str:
     )
     if any(ln.provisional or ln.beyond_pack for ln in statement.lines):
         out.append(_("P: not yet priced by the server. +: a premium incident beyond the pack."))
+    if any(ln.overlaps for ln in statement.lines):
+        out.append(overlap_note())
     return "\n".join(out)

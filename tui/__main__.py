@@ -40,6 +40,9 @@ COMMANDS: dict[str, Entry] = {
     "incident": Entry("tui.commands.incidents:incident", N_("Open, show and change incidents")),
     "queue": Entry("tui.commands.incidents:queue", N_("The open incidents in queue order")),
     "timer": Entry("tui.commands.timer:timer", N_("Start, pause, resume and stop the timer")),
+    "session": Entry(
+        "tui.commands.sessions:session", N_("Add, edit and delete sessions, with their history")
+    ),
     "customer": Entry("tui.commands.customers:customer", N_("List, show and import customers")),
     "demo": Entry("tui.commands.demo:demo", N_("The desk on a throwaway demo dataset")),
     "login": Entry("tui.commands.sync:login", N_("Remember the sync server and your token")),

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.calendar import SlaClock, SupportCalendar, typed_instant
+from core.calendar import SlaClock, SupportCalendar, typed_instant, typed_segment
 from core.errors import InputError
 from core.rules import load_rules
 from tests.core.oracle import OracleCalendar
@@ -293,3 +293,68 @@ def test_any_typed_time_is_an_instant_or_one_sentence(moment: datetime, offset: 
         assert str(error).startswith("The time ")
     else:
         assert found.tzinfo is not None
+
+
+# Wednesday 2 December 2026, 10:00 in Athens.
+SAID_AT = datetime(2026, 12, 2, 8, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("said", "wall"),
+    [
+        ("14:00", "2026-12-02T14:00"),
+        (" 9:30 ", "2026-12-02T09:30"),
+        ("yesterday 14:00", "2026-12-01T14:00"),
+        ("Today 9:05", "2026-12-02T09:05"),
+        ("χθες 9:30", "2026-12-01T09:30"),
+        ("ΣΉΜΕΡΑ 08:00", "2026-12-02T08:00"),
+        ("Fri 9:30", "2026-11-27T09:30"),
+        ("friday  9:30", "2026-11-27T09:30"),
+        ("Παρ 9:30", "2026-11-27T09:30"),
+        ("Παρασκευή 9:30", "2026-11-27T09:30"),
+        # Today's weekday is today while its time has come, a week ago when it is still ahead.
+        ("Wed 9:30", "2026-12-02T09:30"),
+        ("wed 10:00", "2026-12-02T10:00"),
+        ("Wed 11:00", "2026-11-25T11:00"),
+        ("Thu 9:30", "2026-11-26T09:30"),
+        ("2026-11-23 14:00", "2026-11-23T14:00"),
+        ("2026-11-23 9:30", "2026-11-23T09:30"),
+        ("2026-11-23T14:00", "2026-11-23T14:00"),
+    ],
+)
+def test_times_are_read_as_people_say_them(said: str, wall: str) -> None:
+    assert typed_instant(said, "time", ATHENS, SAID_AT) == at(wall)
+
+
+def test_a_time_with_an_offset_keeps_it() -> None:
+    found = typed_instant("2026-11-23T14:00+03:00", "time", ATHENS, SAID_AT)
+    assert found == datetime(2026, 11, 23, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "said", ["", "noon", "Fri", "someday 9:30", "2026-11-23", "25:00", "Fri 9:30 am", "14:00 Fri"]
+)
+def test_what_is_no_time_is_one_sentence(said: str) -> None:
+    with pytest.raises(
+        InputError, match=r"^The time .* is not a date and time; write e\.g\. 14:00"
+    ):
+        typed_instant(said, "time", ATHENS, SAID_AT)
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("14:00/13:00", "The end 13:00 is before the start 14:00; swap them."),
+        ("9:00/11:00", "The end 11:00 is still to come; give the time the work ended."),
+        ("9:00", "The segment '9:00' is not START/END; write e.g. 14:00/14:40."),
+    ],
+)
+def test_a_segment_of_work_done_ends_after_it_starts_and_not_ahead(typed: str, says: str) -> None:
+    with pytest.raises(InputError) as raised:
+        typed_segment(typed, ATHENS, SAID_AT, happened=True)
+    assert str(raised.value) == says
+
+
+def test_a_planned_segment_may_lie_ahead() -> None:
+    segment = typed_segment("9:00/11:00", ATHENS, SAID_AT)
+    assert (segment.start, segment.end) == (at("2026-12-02T09:00"), at("2026-12-02T11:00"))

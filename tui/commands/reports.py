@@ -62,7 +62,7 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
     """The statement as a person reads it in the terminal."""
     from rich.table import Table
 
-    from core.statements import credit_text, minutes_text
+    from core.statements import OVERLAP_MARK, credit_text, minutes_text, overlap_note
 
     t = st.totals
     out = io.StringIO()
@@ -101,7 +101,7 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
             if ln.edits
             else ""
         )
-        mark = PROVISIONAL_MARK if ln.provisional else ""
+        mark = (PROVISIONAL_MARK if ln.provisional else "") + (OVERLAP_MARK if ln.overlaps else "")
         table.add_row(
             f"{ln.date:%d/%m}",
             f"{ln.incident_ref}{mark} {ln.incident_subject}{edited}",
@@ -119,6 +119,8 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
         console.print(table)
         if any(ln.provisional for ln in st.lines):
             console.print(PROVISIONAL_NOTE)
+        if any(ln.overlaps for ln in st.lines):
+            console.print(overlap_note())
     else:
         console.print(_("No sessions this month."))
     console.print()

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
-from core.calendar import TYPED_EXAMPLE, typed_instant
+from core.calendar import typed_instant, typed_segment
 from core.clock import SystemClock
-from core.errors import InputError
 from core.i18n import _
-from core.models import Expenses, Quote, Segment
+from core.models import Expenses, Quote
 from core.money import entered_amount, typed_number
 from core.pricing import price_session
 from core.rules import Rules
@@ -23,23 +21,6 @@ from tui.cli import Env, emit, json_option, pass_env, reports_errors
 from tui.format import ATHENS, cents, figure, long_at
 
 __all__ = ["COMMANDS", "quote_json", "sla_json"]
-
-
-def _segment(text: str, zone: ZoneInfo, now: datetime) -> Segment:
-    parts = text.split("/")
-    if len(parts) != 2:
-        raise InputError(
-            _("The segment {text!r} is not START/END; write e.g. {example}/{example}.").format(
-                text=text, example=TYPED_EXAMPLE
-            )
-        )
-    start = typed_instant(parts[0], _("start"), zone, now)
-    end = typed_instant(parts[1], _("end"), zone, now)
-    if end < start:
-        raise InputError(
-            _("The segment {text!r} ends before it starts; swap START and END.").format(text=text)
-        )
-    return Segment(start=start, end=end)
 
 
 def quote_json(quote: Quote) -> dict[str, Any]:
@@ -160,7 +141,7 @@ def quote(
     # A quote may price planned work, so its dates may lie ahead as far as planning goes.
     now = SystemClock().now()
     parsed = bounds.check_segments(
-        [_segment(text, rules.timezone, now) for text in segments], now, planned=True
+        [typed_segment(text, rules.timezone, now) for text in segments], now, planned=True
     )
     priced = price_session(
         rules,

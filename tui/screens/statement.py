@@ -13,7 +13,15 @@ from textual.widgets import DataTable, Footer, Static
 
 from core.i18n import _
 from core.periods import Month
-from core.statements import CSV_ENCODING, Statement, credit_text, minutes_text, write_statement_csv
+from core.statements import (
+    CSV_ENCODING,
+    OVERLAP_MARK,
+    Statement,
+    credit_text,
+    minutes_text,
+    overlap_note,
+    write_statement_csv,
+)
 from tui.format import PROVISIONAL_MARK, PROVISIONAL_NOTE, hours, partial_header
 from tui.screens.period import PeriodScreen
 
@@ -43,6 +51,8 @@ def statement_summary(st: Statement) -> tuple[str, str]:
     left.append(credit_text(t))
     if any(ln.provisional for ln in st.lines):
         left.append(PROVISIONAL_NOTE)
+    if any(ln.overlaps for ln in st.lines):
+        left.append(overlap_note())
     vat = (t.vat_rate * 100).normalize()
     money = [
         _("Support time {v:>10}").format(v=t.time_charges),
@@ -139,7 +149,11 @@ class StatementScreen(PeriodScreen[Statement]):
         table = self.query_one("#statement-lines", DataTable)
         table.clear()
         for ln in st.lines:
-            mark = (" ✎" if ln.edits else "") + (PROVISIONAL_MARK if ln.provisional else "")
+            mark = (
+                (" ✎" if ln.edits else "")
+                + (PROVISIONAL_MARK if ln.provisional else "")
+                + (OVERLAP_MARK if ln.overlaps else "")
+            )
             table.add_row(
                 f"{ln.date:%d/%m}",
                 f"{ln.incident_ref}{mark}",

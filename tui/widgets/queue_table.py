@@ -1,7 +1,8 @@
 """The queue: a virtualised list of open incidents that renders only the rows on screen.
 
 Thousands of incidents cost nothing until they scroll into view, and the once-a-second
-countdown refresh re-renders the visible lines only (Textual's Line API, as toolong does).
+countdown refresh re-renders only the visible lines whose text or state changed (Textual's
+Line API, as toolong does): an idle queue sends the terminal a few cells a second.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -123,6 +125,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._rows: Sequence[QueueRow] = ()
         self._now = datetime.now(UTC)
         self._columns: list[_Column] = _columns(80)
+        self._drawn: dict[int, object] = {}
+        """What each line on screen was last drawn from (``_line``), by its y."""
 
     @property
     def rows(self) -> Sequence[QueueRow]:
@@ -151,9 +155,40 @@ class QueueTable(ScrollView, can_focus=True):
         self.refresh()
 
     def tick(self, now: datetime) -> None:
-        """Move the countdowns on: only the lines on screen are drawn again."""
+        """Move the countdowns on: only the cells on screen whose text changed are drawn."""
         self._now = now
-        self.refresh()
+        for y in range(self.size.height):
+            drawn, line = self._drawn.get(y), self._line(y)
+            if drawn != line:
+                self.refresh(self._changed(y, drawn, line))
+
+    def _changed(
+        self,
+        y: int,
+        drawn: tuple[int, str, str, bool] | None,
+        line: tuple[int, str, str, bool] | None,
+    ) -> Region:
+        """The cells of line ``y`` that differ: the countdown alone when only it moved."""
+        width = self.size.width
+        if drawn is None or line is None or drawn[:2] != line[:2] or drawn[3] != line[3]:
+            return Region(0, y, width, 1)
+        old, new = drawn[2], line[2]
+        first = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), 0)
+        last = len(new) - next(
+            (i for i, (a, b) in enumerate(zip(old[::-1], new[::-1], strict=False)) if a != b), 0
+        )
+        x = cell_len(new[:first])
+        return Region(x, y, max(1, cell_len(new[first:last])), 1)
+
+    def _line(self, y: int) -> tuple[int, str, str, bool] | None:
+        """What line ``y`` shows: the row's index, its SLA state, its text, the cursor."""
+        index = y + self.scroll_offset.y
+        if index >= len(self._rows):
+            return None
+        row = self._rows[index]
+        state = self._state_of(row.incident, self._now)
+        text = _fit(" ".join(self._cells(row, state)), self.size.width)
+        return index, state, text, index == self.cursor
 
     def select_incident(self, incident_id: str) -> None:
         for index, row in enumerate(self._rows):
@@ -203,12 +238,12 @@ class QueueTable(ScrollView, can_focus=True):
         ]
 
     def render_line(self, y: int) -> Strip:
-        index = y + self.scroll_offset.y
         width = self.size.width
-        if index >= len(self._rows):
+        line = self._line(y)
+        self._drawn[y] = line
+        if line is None:
             return Strip.blank(width, self.rich_style)
-        row = self._rows[index]
-        state = self._state_of(row.incident, self._now)
+        _index, state, text, on_cursor = line
         base = self.rich_style
         state_style = self.get_component_rich_style(
             {
@@ -217,10 +252,9 @@ class QueueTable(ScrollView, can_focus=True):
             }.get(state, "queue-table--on-time")
         )
         style: Style = base + state_style
-        if index == self.cursor:
+        if on_cursor:
             style = style + self.get_component_rich_style("queue-table--cursor")
-        text = " ".join(self._cells(row, state))
-        return Strip([Segment(_fit(text, width), style)], width)
+        return Strip([Segment(text, style)], width)
 
     def action_cursor(self, step: int) -> None:
         if self._rows:

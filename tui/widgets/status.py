@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -56,6 +57,20 @@ class TimerView:
         return _("net {amount} ({ledger})").format(amount=money(self.net), ledger=self.ledger)
 
 
+def _width(content: object) -> int:
+    return cell_len(content) if isinstance(content, str) else getattr(content, "cell_length", -1)
+
+
+def show(widget: Static, content: str | Content) -> None:
+    """Put ``content`` in a once-a-second line only when it changed: an unchanged line is
+    not drawn and sent to the terminal again (over SSH every byte counts, SPEC §9), and a
+    change of the same width (the clock's seconds) repaints the widget without laying out
+    the screen again, which would repaint its scroll bars too."""
+    old = widget.content
+    if old != content:
+        widget.update(content, layout=_width(old) != _width(content))
+
+
 class StatusHeader(Horizontal):
     """One line: app name, the time in Athens, support hours or after-hours, sync state."""
 
@@ -69,12 +84,13 @@ class StatusHeader(Horizontal):
     """The after-hours surcharge in percent, set by the app from the billing rules."""
 
     def show_time(self, now: datetime, support_hours: bool) -> None:
-        self.query_one("#header-clock", Static).update(clock_at(now))
+        show(self.query_one("#header-clock", Static), clock_at(now))
         hours = self.query_one("#header-hours", Static)
-        hours.update(
+        show(
+            hours,
             _("● support hours")
             if support_hours
-            else _("◐ AFTER-HOURS +{pct}%").format(pct=self.surcharge)
+            else _("◐ AFTER-HOURS +{pct}%").format(pct=self.surcharge),
         )
         hours.set_class(not support_hours, "-after-hours")
 
@@ -94,7 +110,7 @@ class StatusHeader(Horizontal):
             text += ngettext(" · {n} refused", " · {n} refused", view.refused).format(
                 n=view.refused
             )
-        sync.update(text)
+        show(sync, text)
         sync.tooltip = view.last_error
         sync.set_class(view.configured and not view.online, "-offline")
         sync.set_class(bool(view.conflicts or view.refused), "-conflicts")
@@ -117,7 +133,7 @@ class SyncErrorLine(Static):
         if view.last_error:
             parts.append(_("last sync: {error}").format(error=view.last_error))
         self.set_class(not parts, "-idle")
-        self.update("⚠ " + " · ".join(parts))
+        show(self, "⚠ " + " · ".join(parts))
 
 
 class TimerBar(Static):
@@ -142,4 +158,4 @@ class TimerBar(Static):
         if view.price:
             parts.append(view.price)
         parts.append(view.customer)
-        self.update(Content(" │ ".join(parts)))
+        show(self, Content(" │ ".join(parts)))

@@ -125,7 +125,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._rows: Sequence[QueueRow] = ()
         self._now = datetime.now(UTC)
         self._columns: list[_Column] = _columns(80)
-        self._drawn: dict[int, object] = {}
+        self._drawn: dict[int, tuple[int, str, str, bool] | None] = {}
         """What each line on screen was last drawn from (``_line``), by its y."""
 
     @property

@@ -9,10 +9,13 @@ premium pack is used up: bill hourly at free rates, or decline).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
+from core.contact import dialled
 from core.errors import BlockedError, InputError, NoPremiumLeftError, NotFoundError
 from core.i18n import _
 from core.ids import new_id
@@ -32,7 +35,7 @@ from core.rules import Rules
 from core.sla import SlaTargets, targets
 from core.store import Store
 from core.sync.protocol import OperationKind
-from core.text import fold
+from core.text import fold, latin_forms
 
 __all__ = [
     "FREE_PLAN",
@@ -45,6 +48,7 @@ __all__ = [
     "find_customer",
     "find_stored_customer",
     "ledger_customer",
+    "matches_customer",
     "open_incident",
     "plan_in_force",
     "standing_of",
@@ -96,19 +100,46 @@ def sla_at_opening(rules: Rules, customer: Customer, at: datetime) -> SlaTargets
     return targets(rules, plan_in_force(rules, customer, at), at)
 
 
-def find_customer(customers: Sequence[Customer], wanted: str) -> Customer:
-    """The one customer ``wanted`` names: its id, a unique id prefix or a unique name fragment.
+_PHONE_DIGITS = 3
+"""The fewest digits a search reads as part of a phone number."""
+_PHONE_TYPED = re.compile(r"\+?[0-9 ()./-]+")
+_latin_forms = lru_cache(maxsize=8192)(latin_forms)
+"""A desk's names, transliterated once rather than on every key typed."""
 
-    An exact id wins; otherwise the id prefixes are tried, then the name fragments (case and
-    accents ignored). None or several matches are an InputError naming what to type instead.
+
+def matches_customer(customer: Customer, typed: str) -> bool:
+    """Whether ``typed`` is part of the customer's name or of one of its phone numbers.
+
+    The name is compared without case or accents, and in its Latin spelling too (``stath``
+    finds ``Σταθόπουλος``); a number by its digits alone, without spaces, dashes or the
+    +30 prefix (``3530829`` finds ``210 353 0829``).
+    """
+    fragment = fold(typed.strip())
+    if fragment in fold(customer.name):
+        return True
+    if fragment.isascii() and any(fragment in form for form in _latin_forms(customer.name)):
+        return True
+    digits = dialled(typed)
+    return (
+        len(digits) >= _PHONE_DIGITS
+        and _PHONE_TYPED.fullmatch(typed.strip()) is not None
+        and any(digits in dialled(phone) for phone in customer.phones)
+    )
+
+
+def find_customer(customers: Sequence[Customer], wanted: str) -> Customer:
+    """The one customer ``wanted`` names: its id, a unique id prefix, or what uniquely
+    ``matches_customer`` (part of its name, in Greek or Latin letters, or of a phone).
+
+    An exact id wins; otherwise the id prefixes are tried, then the names and phones. None
+    or several matches are an InputError naming what to type instead.
     """
     text = wanted.strip()
     if not text:
         raise InputError(_("Give a customer: its id, the start of its id or part of its name."))
     exact = [c for c in customers if c.id == text]
     by_id = [c for c in customers if c.id.casefold().startswith(text.casefold())]
-    fragment = fold(text)
-    by_name = [c for c in customers if fragment in fold(c.name)]
+    by_name = [c for c in customers if matches_customer(c, text)]
     for found in (exact, by_id, by_name):
         if len(found) == 1:
             return found[0]

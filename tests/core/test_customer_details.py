@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from core.clock import FrozenClock
 from core.contact import dialled, tax_id_check_digit
 from core.errors import InputError, first_problem
+from core.intake import find_customer, matches_customer
 from core.models import Customer
 from core.rules import load_rules
 from core.store import Store
@@ -146,3 +147,45 @@ def test_a_pulled_customer_beyond_the_bounds_or_with_a_wrong_tax_id_is_kept_asid
     reasons = {q.record_id: q.reason for q in found.kept_aside}
     assert "at most 10 phone numbers" in reasons["C-2"]
     assert reasons["C-3"].startswith("tax_id: the ΑΦΜ 094014202 fails its check digit")
+
+
+DESK = [
+    Customer(id="C-1", name="Αρχιτεκτονικό Γραφείο Σταθοπούλου", phones=("210 353 0829",)),
+    Customer(id="C-2", name="Ηλεκτρολογικά Μπακάλη", phones=("+30 694 123 4567", "2310 253829")),
+    Customer(id="C-3", name="Φαρμακείο Λαμπράκη"),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("stath", ["C-1"]),
+        ("STATHOPOULOU", ["C-1"]),
+        ("σταθοπ", ["C-1"]),
+        ("Σταθό", ["C-1"]),
+        ("bakali", ["C-2"]),
+        ("mpakali", ["C-2"]),
+        ("labrak", ["C-3"]),
+        ("lamprak", ["C-3"]),
+        ("3530829", ["C-1"]),
+        ("210 353-0829", ["C-1"]),
+        ("+30 210 3530829", ["C-1"]),
+        ("6941234567", ["C-2"]),
+        ("253829", ["C-2"]),
+        ("grafeio", ["C-1"]),
+        ("29", []),  # too few digits to be a number
+        ("210 x", []),
+        ("farmakeio lampr", ["C-3"]),
+    ],
+)
+def test_a_customer_is_found_by_part_of_its_name_in_either_script_or_of_a_phone(
+    typed: str, found: list[str]
+) -> None:
+    assert [c.id for c in DESK if matches_customer(c, typed)] == found
+
+
+def test_the_command_line_finds_a_customer_the_same_way() -> None:
+    assert find_customer(DESK, "stath").id == "C-1"
+    assert find_customer(DESK, "694 123 4567").id == "C-2"
+    with pytest.raises(InputError, match="matches 2 customers"):
+        find_customer(DESK, "ik")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
-from core.models import Category, Channel
+from core.clock import FrozenClock
+from core.models import Category, Channel, Customer
+from core.store import Store
 from tests.tui.data import AppFactory
 from tui.app import VardiaApp
 from tui.screens.incident import IncidentScreen
@@ -171,3 +174,39 @@ async def test_an_out_of_scope_category_keeps_the_plans_deadline(open_app: AppFa
         out = app.desk.assess("c0000", Category.NETWORK_STORAGE, Channel.PHONE, None)
         assert out.eligibility.out_of_scope and out.eligibility.served_as == "free"
         assert (out.warn_at, out.deadline) == (in_scope.warn_at, in_scope.deadline)
+
+
+async def test_the_customer_suggestions_find_a_phone_number_and_greeklish(
+    open_app: AppFactory, data_dir: Path, clock: FrozenClock
+) -> None:
+    caller = Customer(
+        id="c0100",
+        name="Αρχιτεκτονικό Γραφείο Σταθόπουλος",
+        phones=("210 353 0829", "+30 694 123 4567"),
+    )
+    with Store.open(data_dir, clock=clock) as store:
+        store.import_records(customers=[caller])
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("n")
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        suggestions = screen.query_one("#intake-matches", OptionList)
+        for typed in ("stath", "STATHOP", "arch", "3530829", "210-353", "+306941234567"):
+            screen.query_one("#intake-customer", Input).value = typed
+            await _settle(app, pilot)
+            shown = [
+                str(suggestions.get_option_at_index(i).prompt)
+                for i in range(suggestions.option_count)
+            ]
+            assert shown == ["Αρχιτεκτονικό Γραφείο Σταθόπουλος"], typed
+        screen.query_one("#intake-customer", Input).value = "3539"
+        await _settle(app, pilot)
+        assert not suggestions.display
+        screen.query_one("#intake-customer", Input).value = "3530829"
+        await _settle(app, pilot)
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert screen.customer == caller

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from core.bounds import TextKind
 from core.errors import InputError
 from core.i18n import _
+from core.intake import matches_customer
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
 from core.text import fold
 from tui.desk import Assessment, Desk, IntakeForm
@@ -220,7 +221,7 @@ class IntakeScreen(DeskScreen):
 
     def _show_matches(self, text: str) -> None:
         needle = fold(text.strip())
-        matches = [c for c in self._customers if needle in fold(c.name) or needle in fold(c.id)]
+        matches = [c for c in self._customers if needle in fold(c.id) or matches_customer(c, text)]
         self._matches = matches[:_MATCHES]
         options = self.query_one("#intake-matches", OptionList)
         options.clear_options()

@@ -7,6 +7,11 @@ customer, and its contract columns may stay empty. ``purchases`` lists credit bo
 dated entries (``2026-01-15 100; 2026-06-01 50.50``): each gets an id made of its customer,
 day and amount, so the server adds a purchase once however often the file is imported, and
 never overwrites what was spent (``prepaid_credit`` is the opening balance, counted once).
+What a statement names the customer by has its own columns: ``tax_id`` (the ΑΦΜ, checked by
+its check digit; ``afm`` is read as the same column), ``tax_office`` (the ΔΟΥ, or ``doy``),
+``address``, ``email``, and ``phones``, several numbers separated by ``;``
+(``210 353 0829; 694 123 4567``), as purchases are. Each customer must also fall within the
+domain bounds (core.bounds: text lengths, how many phones).
 Every bad line is reported, by its line number in the file and with a sentence that says
 what to write instead, and then nothing is imported: an import writes all the rows or none.
 """
@@ -24,6 +29,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
+from core.bounds import Bounds
 from core.calendar import ATHENS
 from core.errors import InputError, first_problem
 from core.i18n import _
@@ -45,6 +51,11 @@ COLUMNS = (
     "name",
     "contact",
     "city",
+    "tax_id",
+    "tax_office",
+    "address",
+    "email",
+    "phones",
     "out_of_town",
     "plan",
     "premium_pack",
@@ -57,6 +68,9 @@ COLUMNS = (
     "purchases",
 )
 """The columns read, in the order a template lists them; any other column is ignored."""
+
+ALIASES = {"afm": "tax_id", "doy": "tax_office"}
+"""Other headings read as a column: the Greek abbreviations an office writes in Latin."""
 
 M = TypeVar("M", Contract, Customer)
 
@@ -85,7 +99,7 @@ class CustomerRow:
 
 
 def read_customers_csv(
-    file: Path, plans: Collection[str], *, now: datetime | None = None
+    file: Path, plans: Collection[str], bounds: Bounds, *, now: datetime | None = None
 ) -> list[Customer]:
     """Every customer in ``file`` as a device keeps it: its credit is all it bought."""
     return [
@@ -95,16 +109,17 @@ def read_customers_csv(
                 + sum((p.amount for p in row.purchases), Decimal(0))
             }
         )
-        for row in read_customer_rows(file, plans, now=now)
+        for row in read_customer_rows(file, plans, bounds, now=now)
     ]
 
 
 def read_customer_rows(
-    file: Path, plans: Collection[str], *, now: datetime | None = None
+    file: Path, plans: Collection[str], bounds: Bounds, *, now: datetime | None = None
 ) -> list[CustomerRow]:
     """Every row of ``file``, or a CustomerFileError naming every bad line.
 
-    ``plans`` are the plan ids of the price list in force; ``now`` stamps ``updated_at``.
+    ``plans`` are the plan ids of the price list in force, ``bounds`` those of the rules in
+    force; ``now`` stamps ``updated_at``.
     """
     try:
         text = file.read_bytes().decode("utf-8-sig")
@@ -116,7 +131,7 @@ def read_customer_rows(
         raise CustomerFileError(
             _("{file} cannot be read ({reason}).").format(file=file, reason=error.strerror)
         ) from None
-    customers, problems = parse_customers_csv(text, plans, now=now)
+    customers, problems = parse_customers_csv(text, plans, bounds, now=now)
     if problems:
         raise CustomerFileError(
             _("{file}: nothing was imported; fix these lines and import again:").format(file=file)
@@ -127,11 +142,13 @@ def read_customer_rows(
 
 
 def parse_customers_csv(
-    text: str, plans: Collection[str], *, now: datetime | None = None
+    text: str, plans: Collection[str], bounds: Bounds, *, now: datetime | None = None
 ) -> tuple[list[CustomerRow], list[str]]:
     """The rows of a CSV text, and a sentence for each line that is not one."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in reader.fieldnames or ()]
+    written = [name.strip() for name in reader.fieldnames or ()]
+    header = [ALIASES.get(name.lower(), name) for name in written]
+    headings = dict(zip(header, written, strict=True))
     if "name" not in header:
         return [], [
             _("line 1: the header has no “name” column; the columns are {columns}.").format(
@@ -146,14 +163,18 @@ def parse_customers_csv(
         if not any(isinstance(v, str) and v.strip() for v in row.values()):
             continue  # a spreadsheet's empty row, all commas
         try:
-            customers.append(_customer(row, plans, now))
+            customers.append(_customer(row, plans, bounds, now, headings))
         except _BadRow as error:
             problems.append(_("line {line}: {reason}").format(line=line, reason=error))
     return customers, problems
 
 
 def _customer(
-    row: Mapping[str, str | None], plans: Collection[str], now: datetime | None
+    row: Mapping[str, str | None],
+    plans: Collection[str],
+    bounds: Bounds,
+    now: datetime | None,
+    headings: Mapping[str, str],
 ) -> CustomerRow:
     def text(column: str) -> str:
         value = row.get(column)
@@ -179,6 +200,7 @@ def _customer(
             )
         contract = _validated(
             Contract,
+            headings,
             plan=text("plan"),
             premium_pack=text("premium_pack") or None,
             valid_from=valid_from,
@@ -192,16 +214,26 @@ def _customer(
         )
     customer = _validated(
         Customer,
+        headings,
         id=text("id") or new_id(),
         name=text("name"),
         contact=text("contact"),
         city=text("city"),
+        tax_id=text("tax_id"),
+        tax_office=text("tax_office"),
+        address=text("address"),
+        email=text("email"),
+        phones=[phone for phone in (p.strip() for p in text("phones").split(";")) if phone],
         out_of_town=_flag(text, "out_of_town"),
         contract=contract,
         prepaid_credit=_amount(text, "prepaid_credit"),
         overdue_amount=_amount(text, "overdue_amount"),
         updated_at=now,
     )
+    try:
+        bounds.check_customer(customer)
+    except InputError as error:
+        raise _BadRow(str(error)) from None
     return CustomerRow(customer, _purchases(customer.id, text("purchases")))
 
 
@@ -281,11 +313,14 @@ def _day(text: Callable[[str], str], column: str) -> date:
         ) from None
 
 
-def _validated(model: type[M], **fields: object) -> M:
+def _validated(model: type[M], headings: Mapping[str, str], **fields: object) -> M:
+    """The record of these fields, or the row's problem named by its column as headed."""
     try:
         return model.model_validate(fields)
     except ValidationError as error:
         where, problem = first_problem(error)
+        field, _dot, rest = where.partition(".")
+        column = headings.get(field, field) + (f" {int(rest) + 1}" if rest.isdigit() else "")
         raise _BadRow(
-            _("{column} is not accepted ({reason}).").format(column=where, reason=problem)
+            _("{column} is not accepted: {reason}").format(column=column, reason=problem)
         ) from None

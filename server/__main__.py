@@ -355,7 +355,7 @@ def rotate_token_command(ctx: click.Context, name: str) -> None:
 def import_customers_command(ctx: click.Context, path: Path) -> None:
     rules = load_rules(None, plans_document(ctx.obj["home"] / PRICE_LIST_DIR))
     now = SystemClock().now()
-    rows = read_customer_rows(path, rules.plans, now=now)
+    rows = read_customer_rows(path, rules.plans, rules.bounds, now=now)
     bought = {row.customer.id: row.purchases for row in rows}
     count = import_customers(_engine(ctx), rules, [row.customer for row in rows], now, bought)
     click.echo(_("Imported {count} customers.").format(count=count))

@@ -221,3 +221,65 @@ def test_a_file_that_is_not_a_customers_csv_is_refused_by_both(
     sheet.write_bytes(content)
     result = run(sheet)
     assert result.exit_code == 2 and says in result.stderr
+
+
+DETAILS_HEADER = "id,name,afm,doy,address,email,phones"
+
+
+def test_what_a_statement_names_a_customer_by_imports_alike(
+    importer: tuple[str, Callable[[Path], Result]], tmp_path: Path
+) -> None:
+    which, run = importer
+    sheet = tmp_path / "customers.csv"
+    sheet.write_text(
+        f"{DETAILS_HEADER}\n"
+        'c-1,Φαρμακείο Κωνσταντίνου,094014201,ΔΟΥ Α\' Αθηνών,"Ερμού 42, 105 63 Αθήνα",'
+        "info@farmakeio.gr,210 353 0829; +30 694 123 4567\n"
+        "c-2,Καφενείο Η Πλατεία,,,,,\n",
+        "utf-8",
+    )
+    result = run(sheet)
+    assert result.exit_code == 0, result.output
+    stored = _customers(tmp_path, which)
+    _subset(
+        {
+            "tax_id": "094014201",
+            "tax_office": "ΔΟΥ Α' Αθηνών",
+            "address": "Ερμού 42, 105 63 Αθήνα",
+            "email": "info@farmakeio.gr",
+            "phones": ["210 353 0829", "+30 694 123 4567"],
+        },
+        stored["c-1"],
+    )
+    _subset({"tax_id": "", "phones": []}, stored["c-2"])
+
+
+@pytest.mark.parametrize(
+    ("cells", "says"),
+    [
+        ("094014202,,,,", "afm is not accepted: the ΑΦΜ 094014202 fails its check digit"),
+        ("09401420,,,,", "afm is not accepted: the ΑΦΜ “09401420” is not 9 digits"),
+        (",,,info@farmakeio,", "email is not accepted: “info@farmakeio” is not an e-mail"),
+        (",,,,210 353 0829; call Maria", "phones 2 is not accepted: “call Maria” is not a phone"),
+        (
+            ",,,," + "; ".join(["210 353 0829"] * 11),
+            "A customer has at most 10 phone numbers; this one has 11",
+        ),
+        (
+            ",," + "Ερμού " * 60 + ",,",
+            "The customer's address is 359 characters long; vardia keeps",
+        ),
+    ],
+    ids=["check digit", "eight digits", "e-mail", "phone", "eleven phones", "long address"],
+)
+def test_a_bad_tax_id_email_or_phone_names_its_line_and_column(
+    importer: tuple[str, Callable[[Path], Result]], tmp_path: Path, cells: str, says: str
+) -> None:
+    which, run = importer
+    sheet = tmp_path / "customers.csv"
+    sheet.write_text(f"{DETAILS_HEADER}\nc-1,Φαρμακείο,,,,,\nc-2,Οπτικά,{cells}\n", "utf-8")
+    result = run(sheet)
+    assert result.exit_code == 2
+    assert f"line 3: {says}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _customers(tmp_path, which) == {}

@@ -156,7 +156,7 @@ def customer_import(env: Env, file: Path, as_json: bool) -> None:
     from core.customer_csv import read_customers_csv
 
     with env.desk() as (store, rules):
-        customers = read_customers_csv(file, rules.plans)
+        customers = read_customers_csv(file, rules.plans, rules.bounds)
         store.import_records(customers=customers)
     emit(
         {"imported": len(customers)},

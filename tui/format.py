@@ -20,7 +20,7 @@ from babel.numbers import format_decimal
 
 from core.calendar import ATHENS
 from core.i18n import N_, Labels, _, language, ngettext
-from core.models import Answer, Category, Channel, Eligibility, IncidentStatus, Session
+from core.models import Answer, Category, Channel, Customer, Eligibility, IncidentStatus, Session
 from core.money import to_cents
 from core.text import fold
 
@@ -39,6 +39,7 @@ __all__ = [
     "cents",
     "clock_at",
     "countdown",
+    "customer_details",
     "date_text",
     "day_month",
     "duration",
@@ -341,3 +342,21 @@ def table(
 def slug(text: str) -> str:
     """Lower-case words joined by dashes, accents dropped, Greek letters kept."""
     return re.sub(r"[^\w]+", "-", fold(text)).strip("-_") or "customer"
+
+
+def customer_details(customer: Customer) -> list[str]:
+    """Where a customer is, what a document names it by, and how to reach it, as lines."""
+    place = customer.address or customer.city
+    tax_id = _("Tax ID {tax_id}").format(tax_id=customer.tax_id) if customer.tax_id else ""
+    phones = _("Phone {numbers}").format(numbers=" · ".join(customer.phones))
+    lines = [
+        place + (_(" · out of town") if customer.out_of_town and place else ""),
+        _joined(tax_id, customer.tax_office),
+        _joined(customer.contact, customer.email),
+        phones if customer.phones else "",
+    ]
+    return [line for line in lines if line]
+
+
+def _joined(*parts: str) -> str:
+    return " · ".join(part for part in parts if part)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from core import sla
 from core import timer as timer_rules
 from core.clock import FrozenClock
+from core.contact import tax_id_check_digit
 from core.incidents import add_note
 from core.models import (
     Category,
@@ -53,6 +54,11 @@ _SUBJECTS = [
 ]
 
 
+def _tax_id(index: int) -> str:
+    first_eight = f"{99_000_000 + index * 1_001:08d}"
+    return first_eight + str(tax_id_check_digit(first_eight))
+
+
 def customers(count: int = 8) -> list[Customer]:
     """Customers on every plan; the second is blocked with an overdue amount."""
     found = []
@@ -64,6 +70,12 @@ def customers(count: int = 8) -> list[Customer]:
                 name=_NAMES[index % len(_NAMES)] + ("" if index < len(_NAMES) else f" {index}"),
                 city="Athens" if index % 3 else "Patras",
                 out_of_town=index % 3 == 0,
+                contact="Μαρία Σταθοπούλου" if index % 2 else "Nikos Alexiou",
+                tax_id=_tax_id(index),
+                tax_office="ΔΟΥ Α' Αθηνών" if index % 3 else "ΔΟΥ Α' Πατρών",
+                address=f"Ερμού {index + 1}, 105 63 Αθήνα" if index % 3 else "",
+                email=f"desk{index}@example.gr",
+                phones=(f"210 555 01{index:02d}",) + (("697 765 4321",) if index == 0 else ()),
                 contract=Contract(
                     plan=plan,
                     premium_pack="premium-2" if plan == "maintenance" else None,

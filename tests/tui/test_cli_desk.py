@@ -268,11 +268,17 @@ def test_click_usage_errors_are_one_sentence_with_status_2(
 def test_text_tables_have_a_header_row_and_fit_80_columns(home: Path) -> None:
     queue = vardia(home, "queue").stdout.splitlines()
     customers = vardia(home, "customer", "list").stdout.splitlines()
-    shown = vardia(home, "customer", "show", _customer(home, "business")).stdout.splitlines()
+    business = _customer(home, "business")
+    shown = vardia(home, "customer", "show", business).stdout.splitlines()
+    record = next(c for c in run_json("customer", "list") if c["id"] == business)
 
     assert queue[0].split() == ["SLA", "due", "ref", "status", "customer", "subject"]
     assert customers[0].split() == ["id", "name", "plan", "city", "flags"]
-    assert any(line.startswith("contact ") for line in shown)
+    # What a document names the customer by, and how to reach it (the demo has them all).
+    assert f"Tax ID {record['tax_id']} · {record['tax_office']}" in shown
+    assert f"{record['contact']} · {record['email']}" in shown
+    assert record["address"] in shown
+    assert any(line.startswith("Phone " + record["phones"][0]) for line in shown)
     assert any(line.split() == ["ref", "status", "opened", "subject"] for line in shown)
     for line in queue + customers + shown:
         assert len(line) <= 80, line

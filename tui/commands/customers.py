@@ -11,7 +11,7 @@ import click
 from core.customer_csv import COLUMNS
 from core.i18n import N_, _
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import STATUS_LABELS, figure, quantity, short_at, table
+from tui.format import STATUS_LABELS, customer_details, figure, quantity, short_at, table
 
 if TYPE_CHECKING:
     from core.models import Customer
@@ -97,9 +97,7 @@ def customer_show(env: Env, customer: str, as_json: bool) -> None:
     in_force = bool(view["contract_in_force"])
 
     def render() -> str:
-        lines = [_customer_table([_customer_row(found, in_force)])]
-        if found.contact:
-            lines.append(_("contact {contact}").format(contact=found.contact))
+        lines = [_customer_table([_customer_row(found, in_force)]), *customer_details(found)]
         if found.contract:
             lines.append(
                 _("contract {plan} valid {start} to {end}{expired}").format(

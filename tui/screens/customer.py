@@ -16,7 +16,7 @@ from core.i18n import _
 from core.intake import contract_in_force_at
 from core.models import Customer, Incident
 from tui.desk import Desk
-from tui.format import STATUS_LABELS, date_text, money, short_at
+from tui.format import STATUS_LABELS, customer_details, date_text, money, short_at
 from tui.messages import IncidentRequest
 from tui.screens.base import DeskScreen
 
@@ -25,10 +25,7 @@ __all__ = ["CustomerScreen", "customer_summary"]
 
 def customer_summary(customer: Customer, included_hours: list[str], *, in_force: bool) -> str:
     """The contract, entitlements and money of a customer, as lines of text."""
-    lines = [customer.name]
-    place = ", ".join(p for p in (customer.city, customer.contact) if p)
-    if place:
-        lines.append(place + (_(" · out of town") if customer.out_of_town else ""))
+    lines = [customer.name, *customer_details(customer)]
     contract = customer.contract
     if contract is None:
         lines.append(_("! No contract: served as free"))

@@ -9,6 +9,10 @@ whose key bindings and help texts are translated as those modules load.
 ``_`` and ``ngettext`` translate when called; :func:`N_` only marks a string for the catalog
 (``core/locale/el/LC_MESSAGES/vardia.po``, compiled to a ``.mo`` by the build), for text
 translated later with ``_``.
+
+Amounts, numbers and dates follow the language too (``1.234,56 €``, ``23/11/2026``, babel's
+CLDR data for Greek): they are here, in ``core``, because the documents the server writes
+show them as the app does; ``tui.format`` builds the app's other texts on them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import gettext
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,9 +30,16 @@ __all__ = [
     "N_",
     "Labels",
     "_",
+    "cents",
+    "date_text",
+    "dated",
+    "figure",
+    "hours",
     "language",
     "language_from",
+    "money",
     "ngettext",
+    "quantity",
     "requested_language",
     "use",
     "use_lang_option",
@@ -122,3 +135,57 @@ class Labels(Mapping[_K, str]):
 
     def __len__(self) -> int:
         return len(self._marked)
+
+
+def hours(minutes: Decimal) -> str:
+    """Minutes as ``h:mm``, the way a timesheet reads."""
+    whole = int(minutes.to_integral_value())
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def cents(amount: Decimal) -> str:
+    """An amount with its two decimals, ``12.50``, as JSON carries it (half-up), in any language."""
+    from core.money import to_cents  # core.money marks its sentences with this module's ``_``
+
+    return f"{to_cents(amount):.2f}"
+
+
+def figure(amount: Decimal) -> str:
+    """An amount with its two decimals as a table shows it: ``12.50``, in Greek ``1.234,56``."""
+    if _language == "en":
+        return cents(amount)
+    from babel.numbers import format_decimal
+
+    from core.money import to_cents
+
+    return format_decimal(to_cents(amount), format="#,##0.00", locale=_language)
+
+
+def quantity(value: Decimal) -> str:
+    """A number as a person writes it: ``2``, ``3.5``, never ``2.0000``; in Greek ``3,5``."""
+    if _language == "en":
+        return format(value.normalize(), "f")
+    from babel.numbers import format_decimal
+
+    return format_decimal(value.normalize(), locale=_language)
+
+
+def money(amount: Decimal) -> str:
+    """An amount in euros, ``12.50 €``, in Greek ``1.234,56 €``."""
+    return f"{figure(amount)} €"
+
+
+def dated(at: date, english: str, greek: str) -> str:
+    """``at`` by a strftime pattern in English, by a CLDR pattern (babel) in Greek."""
+    if _language == "en":
+        return at.strftime(english)
+    from babel.dates import format_date, format_datetime
+
+    if isinstance(at, datetime):
+        return format_datetime(at, greek, tzinfo=at.tzinfo, locale=_language)
+    return format_date(at, greek, locale=_language)
+
+
+def date_text(day: date) -> str:
+    """A calendar date: ``2026-11-23`` in English, ``23/11/2026`` in Greek."""
+    return dated(day, "%Y-%m-%d", "dd/MM/y")

@@ -1,7 +1,8 @@
 """Loads the business rules — calendar, price list, billing — into one ``Rules`` value.
 
 The shipped defaults (``core/defaults/*.toml``) are deep-merged with ``calendar.toml``,
-``plans.toml`` and ``bounds.toml`` from the configuration directory when they exist:
+``plans.toml``, ``bounds.toml`` and ``letterhead.toml`` from the configuration directory
+when they exist:
 tables merge key by key, any other value replaces the default. Between the shipped plans
 and the local ``plans.toml`` sits the price list synced from the vendor's server, when
 there is one. A broken file is a :class:`ConfigError` naming the file, the plan and the
@@ -24,13 +25,15 @@ from core.bounds import Bounds
 from core.calendar import CalendarConfig, SupportCalendar
 from core.errors import ConfigError
 from core.i18n import _
+from core.letterhead import LOGO_TYPES, Letterhead
 from core.plans import Billing, FieldError, PlansConfig, PriceList, build_price_list
 
-__all__ = ["Rules", "load_bounds", "load_rules", "plans_document"]
+__all__ = ["Rules", "load_bounds", "load_letterhead", "load_rules", "plans_document"]
 
 CALENDAR_FILE = "calendar.toml"
 PLANS_FILE = "plans.toml"
 BOUNDS_FILE = "bounds.toml"
+LETTERHEAD_FILE = "letterhead.toml"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -86,6 +89,27 @@ def load_bounds(config_dir: Path | None = None) -> Bounds:
         _with_file(_shipped(BOUNDS_FILE), BOUNDS_FILE, config_dir),
         _origin(BOUNDS_FILE, config_dir),
     )
+
+
+def load_letterhead(config_dir: Path | None = None) -> Letterhead:
+    """The shipped letterhead, overridden by ``config_dir``'s ``letterhead.toml``; its logo,
+    when relative, is read from ``config_dir``, and must be an image file that is there."""
+    origin = _origin(LETTERHEAD_FILE, config_dir)
+    letterhead = _validated(
+        Letterhead, _with_file(_shipped(LETTERHEAD_FILE), LETTERHEAD_FILE, config_dir), origin
+    )
+    if letterhead.logo is None:
+        return letterhead
+    logo = letterhead.logo.expanduser()
+    if not logo.is_absolute() and config_dir is not None:
+        logo = config_dir / logo
+    if logo.suffix.lower() not in LOGO_TYPES:
+        problem = _("the logo must be a PNG, JPEG, GIF, WebP or SVG image, not {file}")
+    elif not logo.is_file():
+        problem = _("the logo {file} is not there")
+    else:
+        return letterhead.model_copy(update={"logo": logo})
+    raise _config_error(origin, ("logo",), problem.format(file=logo))
 
 
 def plans_document(config_dir: Path | None = None) -> dict[str, Any]:

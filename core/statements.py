@@ -28,14 +28,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from core.calendar import ATHENS, month_day
 from core.errors import InputError
-from core.i18n import _
+from core.i18n import _, figure, language
 from core.ledger import Purchase, billed_quote, is_provisional
 from core.models import Channel, Customer, Incident, PremiumGrant, Session
 from core.overlaps import overlapping
@@ -49,12 +50,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ATHENS",
-    "CSV_ENCODING",
+    "BOM",
     "EXPENSE_KINDS",
     "Allowance",
+    "CsvDialect",
     "EditNote",
     "PremiumAllowance",
     "Statement",
+    "StatementDocument",
     "StatementLine",
     "StatementTerms",
     "StatementTotals",
@@ -218,6 +221,14 @@ class StatementTotals(_Out):
     credit_bought: Decimal = ZERO
 
 
+class StatementDocument(_Out):
+    """The number the server gave a statement issued as a document, and when it issued it."""
+
+    number: str
+    """``2026/0001``: the year of issue, then the statement's place in that year's series."""
+    issued_at: datetime
+
+
 class Statement(_Out):
     """A customer's month: its sessions line by line, what is left of its contract, the totals."""
 
@@ -235,6 +246,8 @@ class Statement(_Out):
     """Built from what one device holds, not from the server's sessions of every technician."""
     as_of: datetime | None = None
     """When the ledger it reads was computed: the server's clock, or the device's last sync."""
+    document: StatementDocument | None = None
+    """Its document number once the server issued it; None on a draft."""
 
 
 def session_day(session: Session, tz: tzinfo = ATHENS) -> date:
@@ -436,11 +449,20 @@ def build_statement(
 
 
 def statement_options(
-    customer_id: str | None, every: bool, as_json: bool, as_csv: bool, output: Path | None
+    customer_id: str | None,
+    every: bool,
+    as_json: bool,
+    as_csv: bool,
+    output: Path | None,
+    *,
+    as_html: bool = False,
+    dialect: str | None = None,
 ) -> None:
     """Check a statement command's options (``vardia`` and ``vardia-server`` alike)."""
-    if as_json and as_csv:
-        raise InputError(_("Choose one of --json and --csv."))
+    if as_json + as_csv + as_html > 1:
+        raise InputError(_("Choose one of --json, --csv and --html."))
+    if dialect is not None and not as_csv:
+        raise InputError(_("--dialect says how to write a CSV: give it with --csv."))
     if every == (customer_id is not None):
         raise InputError(_("Give --customer ID for one customer, or --all for every customer."))
     if every and output is None:
@@ -487,11 +509,40 @@ def load_statement(store: Store, rules: Rules, customer_id: str, month: Month) -
     return build_statement(customer, month, sessions, incidents, terms)
 
 
-CSV_ENCODING = "utf-8-sig"
-"""Statement files are written with a byte-order mark: Excel, opened by double-click on a
-Greek Windows, reads a CSV without one as cp1253 and garbles every Greek letter; with it,
-Excel, LibreOffice and Python's ``csv`` (reading with ``utf-8-sig``) all read UTF-8. Standard
-output gets no mark, since a pipe feeds programs, not Excel."""
+class CsvDialect(StrEnum):
+    """How a statement's CSV writes its cells, for the spreadsheet that opens it.
+
+    Excel splits a CSV it opens by double-click with the list separator and reads numbers
+    with the decimal separator of the Windows it runs on: a Greek Windows expects ``;`` and
+    ``12,50``, and opens a ``,``-separated file in one column. Both dialects begin with a
+    UTF-8 byte-order mark, written to a file and to standard output alike (``--csv > file``
+    is the same file): without it, Excel reads the file as cp1253 and garbles every Greek
+    letter; with it, Excel, LibreOffice and Python's ``csv`` (``utf-8-sig``) all read UTF-8.
+    """
+
+    EXCEL_EL = "excel-el"
+    """Greek Excel: ``;`` between cells, a decimal comma (``12,50``)."""
+    EXCEL = "excel"
+    """Excel in English, and most programs: ``,`` between cells, a decimal point."""
+
+    @classmethod
+    def for_language(cls) -> CsvDialect:
+        """The dialect of the language vardia speaks: Greek Excel's in Greek."""
+        return cls.EXCEL_EL if language() == "el" else cls.EXCEL
+
+    @property
+    def delimiter(self) -> str:
+        return ";" if self is CsvDialect.EXCEL_EL else ","
+
+    def cell(self, value: object) -> object:
+        """A number as this dialect writes it (``7.5`` or ``7,5``); any other value as it is."""
+        if not isinstance(value, Decimal | float):
+            return value
+        text = format(value, "f")
+        return text.replace(".", ",") if self is CsvDialect.EXCEL_EL else text
+
+
+BOM = "\ufeff"
 
 CSV_HEADER = (
     "line",
@@ -525,21 +576,42 @@ def overlap_note() -> str:
 def credit_text(totals: StatementTotals) -> str:
     """The month's prepaid credit in one sentence: what there was, was bought, used and is left."""
     return _("Prepaid credit: {before} before, {bought} bought, {used} used, {after} left").format(
-        before=totals.credit_before,
-        bought=totals.credit_bought,
-        used=totals.credit_applied,
-        after=totals.credit_after,
+        before=figure(totals.credit_before),
+        bought=figure(totals.credit_bought),
+        used=figure(totals.credit_applied),
+        after=figure(totals.credit_after),
     )
 
 
-def write_statement_csv(statement: Statement, out: TextIO) -> None:
-    """Write the statement as CSV: a header, one row per session, then one row per total.
+class _CellWriter(csv.DictWriter):  # type: ignore[type-arg]  # not generic at run time (3.11)
+    """A DictWriter that writes each number the way its dialect of spreadsheet reads it."""
+
+    def __init__(self, out: TextIO, dialect: CsvDialect) -> None:
+        super().__init__(
+            out,
+            fieldnames=CSV_HEADER,
+            restval="",
+            delimiter=dialect.delimiter,
+            lineterminator="\n",
+        )
+        self.cells = dialect
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({key: self.cells.cell(v) for key, v in rowdict.items()})
+
+
+def write_statement_csv(
+    statement: Statement, out: TextIO, dialect: CsvDialect | None = None
+) -> None:
+    """Write the statement as CSV: the byte-order mark, a header, one row per session, then
+    one row per total, in ``dialect`` (by default the language's, ``CsvDialect.for_language``).
 
     Every row has the header's columns, so a spreadsheet imports it as is; a total row
     names itself in the ``line`` column and carries its value in ``amount`` (hours and
-    counts in their own column).
+    counts in their own column). ``out`` is opened as UTF-8: the mark is written here.
     """
-    writer = csv.DictWriter(out, fieldnames=CSV_HEADER, restval="", lineterminator="\n")
+    out.write(BOM)
+    writer = _CellWriter(out, dialect or CsvDialect.for_language())
     tz = statement.period_start.tzinfo
     writer.writeheader()
     for ln in statement.lines:

@@ -10,6 +10,7 @@ import socket
 import ssl
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,9 +25,12 @@ from core.clock import SystemClock
 from core.customer_csv import read_customer_rows
 from core.errors import ConfigError, InputError, VardiaError, exit_status
 from core.i18n import LANGUAGES, _
+from core.letterhead import Letterhead
+from core.models import Customer
 from core.periods import Month
 from core.rules import Rules, load_bounds, load_rules, plans_document
-from core.statements import CSV_ENCODING, Statement, write_statement_csv
+from core.statement_flags import document_options
+from core.statements import CsvDialect, Statement, write_statement_csv
 from core.sync.protocol import SyncedPriceList
 from server.admin import import_customers, list_devices
 from server.app import create_app
@@ -392,6 +396,7 @@ def _rules(ctx: click.Context) -> Rules:
 @click.option("--month", required=True, help=_("The month, YYYY-MM."))
 @click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 @click.option("--csv", "as_csv", is_flag=True, help=_("A spreadsheet's columns."))
+@document_options
 @click.option("--all", "every", is_flag=True, help=_("Every customer with sessions that month."))
 @click.option(
     "--output",
@@ -406,41 +411,70 @@ def statement_command(
     month: str,
     as_json: bool,
     as_csv: bool,
+    dialect: str | None,
+    as_html: bool,
     every: bool,
     output: Path | None,
 ) -> None:
+    from core.rules import load_letterhead
     from core.statements import statement_options
-    from server.statements import every_statement, server_statement, statement_file
+    from server.statements import customer_statement, every_statement, statement_file
 
-    statement_options(customer_id, every, as_json, as_csv, output)
+    statement_options(customer_id, every, as_json, as_csv, output, as_html=as_html, dialect=dialect)
     the_month = Month.parse(month)
     engine, rules, now = _engine(ctx), _rules(ctx), SystemClock().now()
+    form = _StatementForm(
+        as_json,
+        as_csv,
+        CsvDialect(dialect) if dialect else None,
+        load_letterhead(ctx.obj["home"] / PRICE_LIST_DIR) if as_html else None,
+        rules,
+    )
     if customer_id is not None:
-        found = server_statement(engine, rules, customer_id, the_month, now)
-        click.echo(_statement_as(found, as_json, as_csv), nl=not as_csv)
+        customer, found = customer_statement(
+            engine, rules, customer_id, the_month, now, issue=as_html
+        )
+        click.echo(form.text(customer, found), nl=not (as_csv or as_html))
         return
     assert output is not None  # checked above, with a sentence for the person
     output.mkdir(parents=True, exist_ok=True)
-    suffix = "csv" if as_csv else "json" if as_json else "txt"
     written = 0
-    for customer, found in every_statement(engine, rules, the_month, now):
-        path = output / statement_file(customer, the_month, suffix)
-        encoding = CSV_ENCODING if as_csv else "utf-8"
-        path.write_text(_statement_as(found, as_json, as_csv), encoding=encoding)
+    for customer, found in every_statement(engine, rules, the_month, now, issue=as_html):
+        path = output / statement_file(customer, the_month, form.suffix)
+        path.write_text(form.text(customer, found), encoding="utf-8")
         written += 1
     click.echo(_("Wrote {n} statements to {folder}.").format(n=written, folder=output))
 
 
-def _statement_as(statement: Statement, as_json: bool, as_csv: bool) -> str:
-    from server.statements import statement_text
+@dataclass(frozen=True)
+class _StatementForm:
+    """How the office's statement is written: text, JSON, CSV in a dialect, or the document."""
 
-    if as_json:
-        return statement.model_dump_json(indent=2)
-    if as_csv:
-        out = io.StringIO()
-        write_statement_csv(statement, out)
-        return out.getvalue()
-    return statement_text(statement)
+    as_json: bool
+    as_csv: bool
+    dialect: CsvDialect | None
+    letterhead: Letterhead | None
+    rules: Rules
+
+    @property
+    def suffix(self) -> str:
+        if self.letterhead is not None:
+            return "html"
+        return "csv" if self.as_csv else "json" if self.as_json else "txt"
+
+    def text(self, customer: Customer, statement: Statement) -> str:
+        from core.documents import statement_html
+        from server.statements import statement_text
+
+        if self.as_json:
+            return statement.model_dump_json(indent=2)
+        if self.as_csv:
+            out = io.StringIO()
+            write_statement_csv(statement, out, self.dialect)
+            return out.getvalue()
+        if self.letterhead is not None:
+            return statement_html(statement, customer, self.letterhead, self.rules.timezone)
+        return statement_text(statement)
 
 
 @cli.group(help=_("Prepaid credit: dated purchases the ledger spends in order."))

@@ -34,7 +34,7 @@ from server.auth import Caller, authenticate
 from server.guard import Guard, Limits, error_response
 from server.pull import pull as pull_page
 from server.push import push as apply_push
-from server.statements import server_statement
+from server.statements import customer_statement
 
 __all__ = ["Limits", "create_app"]
 
@@ -130,14 +130,18 @@ def create_app(
         who: CallerDep,
         customer_id: Annotated[str, PathParam(min_length=1, max_length=128)],
         month: Annotated[str, Query(max_length=32)],
+        issue: bool = False,
     ) -> Response:
-        # Any technician of this desk may read any customer's statement: the desk shares them.
+        # Any technician of this desk may read any customer's statement, and issue it as a
+        # document (numbered once): the desk shares them.
         try:
             the_month = Month.parse(month)
         except InputError as error:
             raise HTTPException(422, str(error)) from None
         try:
-            found = server_statement(engine, rules, customer_id, the_month, clock.now())
+            _customer, found = customer_statement(
+                engine, rules, customer_id, the_month, clock.now(), issue=issue
+            )
         except NotFoundError as error:
             raise HTTPException(404, str(error)) from None
         return Response(found.model_dump_json(), media_type="application/json")

@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     false,
@@ -64,6 +65,7 @@ __all__ = [
     "records",
     "schema_version",
     "sessions",
+    "statement_documents",
     "technicians",
     "utc",
 ]
@@ -197,10 +199,25 @@ applied_ops = Table(
 )
 
 
+# One row per statement issued as a document: its number in the series of its year of issue
+# (``2026/0001``), given once per customer and month and kept when it is issued again.
+statement_documents = Table(
+    "statement_documents",
+    metadata,
+    Column("customer_id", String(128), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("customer_id", "month", name="pk_statement_documents"),
+    UniqueConstraint("year", "seq", name="uq_statement_documents_number"),
+)
+
+
 IMMEDIATE = "vardia_immediate"
 """An execution option: SQLite begins the connection's transactions with the write lock."""
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0003_scoped_op_ids"
+HEAD = "0004_statement_numbers"
 """The newest revision in ``server/migrations``; ``migrate`` brings a database to it."""
 LEGACY_VERSION = 1
 """The hand-written migration list's last version; such a database is at ``0001_baseline``."""

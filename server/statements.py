@@ -3,15 +3,21 @@
 ``core.statements.build_statement`` makes it, as on a device; the server hands it every
 session of the customer up to the month's end with the server's price, the incidents they
 worked on and those that claimed the premium pack, and the ledger's credit purchases.
+
+A statement *issued* as a document gets a number in the series of its year of issue
+(``2026/0001``), once: issued again, it keeps its number and date. Numbers are handed out
+under the writers' lock (``server.db.bump_version``), so two requests at once, in one server
+process or several, get consecutive numbers and never the same one; the table's unique keys
+stand behind it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from core.errors import NotFoundError
 from core.i18n import _
@@ -22,34 +28,63 @@ from core.rules import Rules
 from core.statements import (
     OVERLAP_MARK,
     Statement,
+    StatementDocument,
     StatementTerms,
     build_statement,
     credit_text,
     minutes_text,
     overlap_note,
 )
-from server.db import aware, credit_purchases, premium_claims, records, sessions, utc
+from server.db import (
+    aware,
+    bump_version,
+    credit_purchases,
+    premium_claims,
+    records,
+    sessions,
+    statement_documents,
+    utc,
+)
 from server.ledger import euros
 from server.records import CUSTOMER, INCIDENT, chunks, load_record
 
-__all__ = ["every_statement", "server_statement", "statement_file", "statement_text"]
+__all__ = [
+    "customer_statement",
+    "every_statement",
+    "issue_document",
+    "statement_file",
+    "statement_text",
+]
 
 
-def server_statement(
-    engine: Engine, rules: Rules, customer_id: str, month: Month, now: datetime
-) -> Statement:
-    """The customer's statement for ``month``; a NotFoundError when there is no such customer."""
+def customer_statement(
+    engine: Engine,
+    rules: Rules,
+    customer_id: str,
+    month: Month,
+    now: datetime,
+    *,
+    issue: bool = False,
+) -> tuple[Customer, Statement]:
+    """The customer as the server holds it, and its statement for ``month``; a NotFoundError
+    when there is no such customer.
+
+    ``issue``: as a document, numbered if it was not yet; otherwise it carries its number
+    only if it was issued before.
+    """
     with engine.connect() as conn:
         data = load_record(conn, CUSTOMER, customer_id)
         if data is None:
             raise NotFoundError(
                 _("There is no customer {id!r} on this server.").format(id=customer_id)
             )
-        return _build(conn, rules, Customer.model_validate_json(data), month, now)
+        customer = Customer.model_validate_json(data)
+        built = _build(conn, rules, customer, month, now)
+    return customer, _numbered(engine, built, month, now, rules.timezone, issue)
 
 
 def every_statement(
-    engine: Engine, rules: Rules, month: Month, now: datetime
+    engine: Engine, rules: Rules, month: Month, now: datetime, *, issue: bool = False
 ) -> Iterator[tuple[Customer, Statement]]:
     """Every customer's statement for ``month`` that has a line, by customer id."""
     with engine.connect() as conn:
@@ -58,7 +93,60 @@ def every_statement(
             customer = Customer.model_validate_json(data)
             statement = _build(conn, rules, customer, month, now)
             if statement.lines:
-                yield customer, statement
+                yield customer, _numbered(engine, statement, month, now, rules.timezone, issue)
+
+
+def issue_document(
+    engine: Engine, customer_id: str, month: Month, now: datetime, tz: tzinfo
+) -> StatementDocument:
+    """The document number of the customer's statement of ``month``, given now if it has none:
+    the next in the series of the year (in ``tz``) of ``now``."""
+    with engine.connect() as conn:
+        known = _document(conn, customer_id, month)
+    if known is not None:
+        return known
+    d = statement_documents.c
+    with engine.begin() as conn:
+        bump_version(conn)  # the writers' lock: one number is handed out at a time
+        known = _document(conn, customer_id, month)
+        if known is not None:
+            return known  # issued by another request while this one waited for the lock
+        year = now.astimezone(tz).year
+        last = conn.execute(select(func.max(d.seq)).where(d.year == year)).scalar_one()
+        seq = (last or 0) + 1
+        conn.execute(
+            insert(statement_documents).values(
+                customer_id=customer_id, month=str(month), year=year, seq=seq, issued_at=utc(now)
+            )
+        )
+    return StatementDocument(number=_number(year, seq), issued_at=now)
+
+
+def _number(year: int, seq: int) -> str:
+    return f"{year}/{seq:04d}"
+
+
+def _document(conn: Connection, customer_id: str, month: Month) -> StatementDocument | None:
+    d = statement_documents.c
+    query = select(d.year, d.seq, d.issued_at).where(
+        d.customer_id == customer_id, d.month == str(month)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return StatementDocument(number=_number(row.year, row.seq), issued_at=aware(row.issued_at))
+
+
+def _numbered(
+    engine: Engine, statement: Statement, month: Month, now: datetime, tz: tzinfo, issue: bool
+) -> Statement:
+    document: StatementDocument | None
+    if issue:
+        document = issue_document(engine, statement.customer_id, month, now, tz)
+    else:
+        with engine.connect() as conn:
+            document = _document(conn, statement.customer_id, month)
+    return statement.model_copy(update={"document": document})
 
 
 def statement_file(customer: Customer, month: Month, suffix: str) -> str:

@@ -3,7 +3,9 @@
 The one home of these strings for the app and the command line alike. They follow the
 language vardia speaks (core.i18n): English reads ``12.50 €`` and ``Mon 23 Nov 17:30``,
 Greek ``1.234,56 €`` and ``Δευ 23/11 17:30``, with the CLDR's Greek names of days and
-months (babel). JSON never comes through here: it carries ISO instants and decimal strings.
+months (babel). The amounts, numbers and dates a document shows too come from
+``core.i18n``, which the server's documents share, and are re-exported here. JSON never
+comes through here: it carries ISO instants and decimal strings.
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
-
 from core.calendar import ATHENS
-from core.i18n import N_, Labels, _, language, ngettext
-from core.models import Answer, Category, Channel, Customer, Eligibility, IncidentStatus, Session
-from core.money import to_cents
+from core.i18n import (
+    N_,
+    Labels,
+    _,
+    cents,
+    date_text,
+    dated,
+    figure,
+    hours,
+    language,
+    money,
+    ngettext,
+    quantity,
+)
+from core.models import Answer, Category, Customer, Eligibility, IncidentStatus, Session
+from core.plans import CHANNEL_LABELS
 from core.text import fold
 
 __all__ = [
@@ -60,16 +72,6 @@ __all__ = [
     "weekday_date",
     "weekday_day",
 ]
-
-CHANNEL_LABELS = Labels(
-    {
-        Channel.PHONE: N_("phone"),
-        Channel.REMOTE: N_("remote"),
-        Channel.OFFICE: N_("at our office"),
-        Channel.ONSITE: N_("on site"),
-        Channel.WRITTEN: N_("written"),
-    }
-)
 
 STATUS_LABELS = Labels(
     {
@@ -141,36 +143,6 @@ def duration(minutes: Decimal | int) -> str:
     return " ".join(words)
 
 
-def hours(minutes: Decimal) -> str:
-    """Minutes as ``h:mm``, the way a timesheet reads."""
-    whole = int(minutes.to_integral_value())
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
-def cents(amount: Decimal) -> str:
-    """An amount with its two decimals, ``12.50``, as JSON carries it (half-up), in any language."""
-    return f"{to_cents(amount):.2f}"
-
-
-def figure(amount: Decimal) -> str:
-    """An amount with its two decimals as a table shows it: ``12.50``, in Greek ``1.234,56``."""
-    if language() == "en":
-        return cents(amount)
-    return format_decimal(to_cents(amount), format="#,##0.00", locale=language())
-
-
-def quantity(value: Decimal) -> str:
-    """A number as a person writes it: ``2``, ``3.5``, never ``2.0000``; in Greek ``3,5``."""
-    if language() == "en":
-        return format(value.normalize(), "f")
-    return format_decimal(value.normalize(), locale=language())
-
-
-def money(amount: Decimal) -> str:
-    """An amount in euros, ``12.50 €``, in Greek ``1.234,56 €``."""
-    return f"{figure(amount)} €"
-
-
 def eligibility_lines(found: Eligibility) -> list[str]:
     """What intake found about a customer's right to support, one line per finding.
 
@@ -194,40 +166,26 @@ def at_athens(at: datetime) -> datetime:
     return at.astimezone(ATHENS)
 
 
-def _dated(at: date, english: str, greek: str) -> str:
-    """``at`` by a strftime pattern in English, by a CLDR pattern (babel) in Greek."""
-    if language() == "en":
-        return at.strftime(english)
-    if isinstance(at, datetime):
-        return format_datetime(at, greek, tzinfo=at.tzinfo, locale=language())
-    return format_date(at, greek, locale=language())
-
-
 def short_at(at: datetime | None, tz: tzinfo = ATHENS) -> str:
     """An instant as a technician in Athens reads it: ``Mon 23 Nov 17:00``, ``Δευ 23/11 17:00``."""
     if at is None:
         return _("—")
-    return _dated(at.astimezone(tz), "%a %d %b %H:%M", "EEE dd/MM HH:mm")
+    return dated(at.astimezone(tz), "%a %d %b %H:%M", "EEE dd/MM HH:mm")
 
 
 def clock_at(at: datetime, tz: tzinfo = ATHENS) -> str:
     """The header's clock, to the second: ``Mon 23 Nov 17:00:05``, ``Δευ 23/11 17:00:05``."""
-    return _dated(at.astimezone(tz), "%a %d %b %H:%M:%S", "EEE dd/MM HH:mm:ss")
+    return dated(at.astimezone(tz), "%a %d %b %H:%M:%S", "EEE dd/MM HH:mm:ss")
 
 
 def long_at(at: datetime, tz: tzinfo = ATHENS) -> str:
     """An instant with its year: ``Mon 2026-11-23 17:00``, ``Δευ 23/11/2026 17:00``."""
-    return _dated(at.astimezone(tz), "%a %Y-%m-%d %H:%M", "EEE dd/MM/y HH:mm")
+    return dated(at.astimezone(tz), "%a %Y-%m-%d %H:%M", "EEE dd/MM/y HH:mm")
 
 
 def numeric_at(at: datetime, tz: tzinfo = ATHENS) -> str:
     """An instant in a table of days: ``Mon 23/11 17:00``, ``Δευ 23/11 17:00``."""
-    return _dated(at.astimezone(tz), "%a %d/%m %H:%M", "EEE dd/MM HH:mm")
-
-
-def date_text(day: date) -> str:
-    """A calendar date: ``2026-11-23`` in English, ``23/11/2026`` in Greek."""
-    return _dated(day, "%Y-%m-%d", "dd/MM/y")
+    return dated(at.astimezone(tz), "%a %d/%m %H:%M", "EEE dd/MM HH:mm")
 
 
 def day_month(day: date) -> str:
@@ -237,12 +195,12 @@ def day_month(day: date) -> str:
 
 def weekday_day(day: date) -> str:
     """A day of a week's chart: ``Mon 23``, ``Δευ 23``."""
-    return _dated(day, "%a %d", "EEE dd")
+    return dated(day, "%a %d", "EEE dd")
 
 
 def weekday_date(day: date) -> str:
     """A day of a week's table: ``Mon 23/11``, ``Δευ 23/11``."""
-    return _dated(day, "%a %d/%m", "EEE dd/MM")
+    return dated(day, "%a %d/%m", "EEE dd/MM")
 
 
 def ledger_age(as_of: datetime | None, now: datetime, tz: tzinfo = ATHENS) -> str:

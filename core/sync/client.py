@@ -305,11 +305,13 @@ class SyncClient:
         """Who the token belongs to; checks the server and the token at once."""
         return WhoAmI.model_validate_json(self._request("GET", "/whoami").content)
 
-    def statement(self, customer_id: str, month: Month) -> Statement:
-        """The customer's statement of ``month`` from the server: every technician's sessions."""
-        response = self._request(
-            "GET", f"/statements/{quote(customer_id, safe='')}", params={"month": str(month)}
-        )
+    def statement(self, customer_id: str, month: Month, *, issue: bool = False) -> Statement:
+        """The customer's statement of ``month`` from the server: every technician's sessions.
+
+        ``issue``: as a document, which the server numbers the first time it is issued.
+        """
+        params = {"month": str(month)} | ({"issue": "true"} if issue else {})
+        response = self._request("GET", f"/statements/{quote(customer_id, safe='')}", params=params)
         try:
             return Statement.model_validate_json(response.content)
         except ValidationError:

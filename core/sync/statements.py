@@ -36,12 +36,15 @@ def statement_for(
     held: Callable[[], Statement],
     customer_id: str,
     month: Month,
+    *,
+    issue: bool = False,
 ) -> tuple[Statement, str | None]:
     """The server's statement when it answers, else ``held()``, with why the server's is not
-    shown (None when there is no server to ask)."""
+    shown (None when there is no server to ask). ``issue``: as a numbered document; only the
+    server numbers one, so ``held()`` is always a draft."""
     if client is None:
         return held(), None
     try:
-        return client.statement(customer_id, month), None
+        return client.statement(customer_id, month, issue=issue), None
     except SyncError as error:
         return held(), str(error)

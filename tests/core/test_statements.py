@@ -30,7 +30,9 @@ from core.models import (
 from core.periods import Month
 from core.rules import load_rules
 from core.statements import (
+    BOM,
     CSV_HEADER,
+    CsvDialect,
     StatementTerms,
     build_statement,
     write_statement_csv,
@@ -503,8 +505,9 @@ def test_csv_has_a_header_a_row_per_session_and_the_totals_with_greek_intact() -
     incidents = [incident(at("2026-11-23 10:30"))]
     st_ = statement_for(customer("basic"), "2026-11", sessions, incidents)
     out = io.StringIO()
-    write_statement_csv(st_, out)
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    write_statement_csv(st_, out, CsvDialect.EXCEL)
+    assert out.getvalue().startswith(BOM)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().removeprefix(BOM))))
     assert list(rows[0]) == list(CSV_HEADER)
     assert all(len(r) == len(CSV_HEADER) and None not in r for r in rows)
     session_rows = [r for r in rows if r["line"] == "session"]

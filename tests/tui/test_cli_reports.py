@@ -90,11 +90,13 @@ def test_statement_csv_goes_to_stdout_or_a_file_with_greek_intact(
         str(target),
     )
     assert written.returncode == 0, written.stderr
+    # The byte-order mark Excel needs, in the file and on stdout alike (`--csv > file`).
+    assert out.stdout.startswith("\ufeff")
     assert target.read_bytes().startswith("\ufeff".encode())
-    assert target.read_text(encoding="utf-8-sig") == out.stdout
+    assert target.read_text(encoding="utf-8") == out.stdout
     with target.open(encoding="utf-8-sig", newline="") as handle:
         assert next(csv.reader(handle))[:2] == ["line", "date"]
-    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    rows = list(csv.DictReader(io.StringIO(out.stdout.removeprefix("\ufeff"))))
     sessions = [r for r in rows if r["line"] == "session"]
     assert len(sessions) == len(month_sessions(customer.id, "2026-02"))
     assert all("η εκτύπωση δεν βγαίνει" in r["subject"] for r in sessions)
@@ -185,7 +187,8 @@ def test_statement_lines_show_the_billed_minutes_in_text_json_and_csv(home: Path
     assert data["totals"]["billable_minutes"] == sum(int(b) for b in billed)
     text = vardia(home, *args).stdout
     assert "Billed" in text and f"{int(billed[0])} min" in text
-    rows = list(csv.DictReader(io.StringIO(vardia(home, *args, "--csv").stdout)))
+    sheet = vardia(home, *args, "--csv").stdout.removeprefix("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(sheet)))
     assert [Decimal(r["billable_minutes"]) for r in rows if r["line"] == "session"] == billed
 
 
@@ -225,3 +228,58 @@ def test_a_technician_without_sessions_is_said_so(home: Path) -> None:
     done = vardia(home, "report", "--week", "2026-W10", "--technician", "nobody")
     assert done.returncode == 0
     assert "No sessions for nobody in 2026-W10" in done.stderr and done.stdout == ""
+
+
+def test_a_device_without_a_server_prints_the_document_as_a_numberless_draft(
+    home: Path, tmp_path: Path
+) -> None:
+    customer = HISTORY.customers[0]
+    config = home / "config"
+    config.mkdir(exist_ok=True)
+    (config / "letterhead.toml").write_text('name = "Πληροφορική Αιγαίου Α.Ε."\n', "utf-8")
+    target = tmp_path / "statement.html"
+    args = ("statement", "--customer", customer.id, "--month", "2026-03")
+    done = vardia(home, "--lang", "el", *args, "--html", "--output", str(target))
+    assert done.returncode == 0, done.stderr
+    page = target.read_text("utf-8")
+    data = json.loads(vardia(home, *args, "--json").stdout)
+    assert data["document"] is None
+    assert "Πληροφορική Αιγαίου Α.Ε." in page and customer.name in page
+    assert "Προσωρινό πρόχειρο, χωρίς αριθμό" in page
+    total = Decimal(data["totals"]["total"])
+    assert f"{total:,.2f} €".replace(",", "X").replace(".", ",").replace("X", ".") in page
+    (config / "letterhead.toml").unlink()
+
+
+def test_the_text_statement_fits_80_columns_with_its_headers_whole(home: Path) -> None:
+    customer = HISTORY.customers[0]
+    args = ("statement", "--customer", customer.id, "--month", "2026-03")
+    for lang in ("en", "el"):
+        text = vardia(home, "--lang", lang, *args).stdout
+        lines = text.splitlines()
+        assert max(len(line) for line in lines) <= 80, lang
+        header = next(line for line in lines if line.split()[:1] in (["Day"], ["Ημέρα"]))
+        assert "…" not in header
+    assert len([line for line in lines if line.startswith("       ")]) >= len(
+        month_sessions(customer.id, "2026-03")
+    )
+
+
+def test_a_long_greek_subject_is_cut_with_an_ellipsis_never_wrapped(home: Path) -> None:
+    from core.statements import load_statement
+    from tui.commands.reports import render_statement
+
+    with Store.open(home, read_only=True) as store:
+        built = load_statement(store, RULES, HISTORY.customers[0].id, Month(2026, 3))
+    subject = "Η μισθοδοσία δεν υπολογίζει τις υπερωρίες της Κυριακής και το δώρο Χριστουγέννων"
+    long = built.model_copy(
+        update={
+            "lines": tuple(
+                ln.model_copy(update={"incident_subject": subject}) for ln in built.lines
+            )
+        }
+    )
+    lines = render_statement(long, TZ).splitlines()
+    assert max(len(line) for line in lines) <= 80
+    cut = [line for line in lines if line.startswith("       Η μισθοδοσία")]
+    assert len(cut) == len(built.lines) and all(line.endswith("…") for line in cut)

@@ -1,4 +1,5 @@
-"""The queue, intake, timer bar, incident and customer in Greek at 80×24, with a frozen clock.
+"""The queue, intake, timer bar, incident, customer and statement in Greek at 80×24, with a
+frozen clock.
 
 Key bindings and labels are translated as their modules load, so these run in a process
 that speaks Greek from its start: ``make test`` runs them a second time with
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.skipif(
     language() != "el", reason="Greek snapshots run in a Greek process (VARDIA_LANG=el)"
 )
 
-GREEK = ["queue", "intake", "intake_blocked", "timer", "incident", "customer"]
+GREEK = ["queue", "intake", "intake_blocked", "timer", "incident", "customer", "statement"]
 
 
 @pytest.mark.parametrize("screen", GREEK)

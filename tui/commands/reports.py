@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import tzinfo
 from decimal import Decimal
 from pathlib import Path
@@ -18,13 +19,19 @@ from core.calendar import ATHENS
 from core.errors import InputError
 from core.i18n import _, ngettext
 from core.periods import IsoWeek, Month
+from core.statement_flags import document_options
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
 from tui.format import (
-    PROVISIONAL_MARK,
-    PROVISIONAL_NOTE,
+    CHANNEL_LABELS,
+    TEXT_WIDTH,
+    date_text,
+    day_month,
+    figure,
+    fit,
     hours,
     numeric_at,
     partial_header,
+    quantity,
     slug,
     weekday_date,
 )
@@ -32,9 +39,10 @@ from tui.format import (
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from core.letterhead import Letterhead
     from core.models import Customer
     from core.reports import WeekReport
-    from core.statements import Statement
+    from core.statements import CsvDialect, Statement
 
 __all__ = [
     "COMMANDS",
@@ -58,105 +66,138 @@ def _console(out: io.StringIO) -> Console:
     return Console(file=out, width=width, no_color=True, highlight=False, emoji=False)
 
 
+_SUBJECT_INDENT = 7
+"""A line's subject sits on a line of its own under its figures, indented past the date."""
+
+
+def _grid(headers: list[tuple[str, bool]], rows: list[list[str]], width: int) -> list[str]:
+    """Columns as wide as their widest cell, numbers (``True`` in ``headers``) to the right.
+    While the grid is wider than ``width`` the widest text column gives way, cut with ``…``,
+    down to its header's width: a header is never cut."""
+    titles = [title for title, _number in headers]
+    widths = [max([len(title), *(len(row[i]) for row in rows)]) for i, title in enumerate(titles)]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        text = [i for i, (title, number) in enumerate(headers) if widths[i] > len(title) > 0]
+        text = [i for i in text if not headers[i][1]]
+        if not text:
+            break
+        widths[max(text, key=lambda i: widths[i])] -= 1
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            fit(cell, w).rjust(w) if number else fit(cell, w).ljust(w)
+            for cell, w, (_title, number) in zip(cells, widths, headers, strict=True)
+        ).rstrip()
+
+    return [line(titles), *(line(row) for row in rows)]
+
+
 def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
-    """The statement as a person reads it in the terminal."""
-    from rich.table import Table
+    """The statement as a person reads it in a terminal, within 80 columns.
 
-    from core.statements import OVERLAP_MARK, credit_text, minutes_text, overlap_note
+    Each session is a line of figures, and its subject a line under it cut with ``…``;
+    the marks the lines carry are explained under them.
+    """
+    from core.documents import MARKS, line_marks, marks_used
+    from core.statements import credit_text, minutes_text
 
+    width = _text_width()
     t = st.totals
-    out = io.StringIO()
-    console = _console(out)
-    console.print(
+    out = [
         _("Statement {month} — {name} ({id}), plan {plan}").format(
             month=st.month, name=st.customer_name, id=st.customer_id, plan=st.plan or _("none")
         )
-    )
-    if st.partial:
-        console.print(partial_header(st.as_of))
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for title, justify in (
-        (_("Date"), "left"),
-        (_("Incident"), "left"),
-        (_("Technician"), "left"),
-        (_("Channel"), "left"),
-        (_("In hours"), "right"),
-        (_("After"), "right"),
-        (_("Billed"), "right"),
-        (_("Effective"), "right"),
-        (_("Incl. h"), "right"),
-        (_("Expenses"), "right"),
-        (_("Amount"), "right"),
-    ):
-        table.add_column(title, justify=justify)  # type: ignore[arg-type]
-    for ln in st.lines:
-        edited = (
-            " "
-            + _("(edited {at:%d/%m} by {by}: {reason}; was {old})").format(
-                at=ln.edits[-1].at.astimezone(tz),
-                by=ln.edits[-1].by,
-                reason=ln.edits[-1].reason,
-                old=ln.edits[-1].old_amount,
+    ]
+    if st.document is not None:
+        out.append(
+            _("Document {number}, issued {date}").format(
+                number=st.document.number, date=date_text(st.document.issued_at.astimezone(tz))
             )
-            if ln.edits
-            else ""
         )
-        mark = (PROVISIONAL_MARK if ln.provisional else "") + (OVERLAP_MARK if ln.overlaps else "")
-        table.add_row(
-            f"{ln.date:%d/%m}",
-            f"{ln.incident_ref}{mark} {ln.incident_subject}{edited}",
+    if st.partial:
+        out.append(partial_header(st.as_of))
+    headers = [
+        (_("Day"), False),
+        (_("Incident"), False),
+        (_("Technician"), False),
+        (_("Channel"), False),
+        (_("In hrs"), True),
+        (_("After"), True),
+        (_("Billed"), True),
+        (_("Amount"), True),
+    ]
+    rows = [
+        [
+            day_month(ln.date),
+            ln.incident_ref + line_marks(ln) + (MARKS["edited"] if ln.edits else ""),
             ln.technician,
-            ln.channel.value + (" ☾" if ln.after_hours else ""),
+            CHANNEL_LABELS[ln.channel] + (f" {MARKS['after_hours']}" if ln.after_hours else ""),
             hours(ln.in_hours_minutes),
             hours(ln.after_hours_minutes),
             _("{minutes} min").format(minutes=minutes_text(ln.billable_minutes)),
-            hours(ln.effective_minutes),
-            f"{ln.included_hours_debited:.2f}",
-            f"{ln.expenses}",
-            f"{ln.amount}",
-        )
+            figure(ln.net),
+        ]
+        for ln in st.lines
+    ]
     if st.lines:
-        console.print(table)
-        if any(ln.provisional for ln in st.lines):
-            console.print(PROVISIONAL_NOTE)
-        if any(ln.overlaps for ln in st.lines):
-            console.print(overlap_note())
+        grid = _grid(headers, rows, width)
+        out.append(grid[0])
+        indent = " " * _SUBJECT_INDENT
+        for ln, figures in zip(st.lines, grid[1:], strict=True):
+            out.append(figures)
+            if ln.incident_subject:
+                out.append(indent + fit(ln.incident_subject, width - _SUBJECT_INDENT))
+            for edit in ln.edits[-1:]:
+                edited = _("edited {at} by {by}: {reason}; was {old}").format(
+                    at=day_month(edit.at.astimezone(tz).date()),
+                    by=edit.by,
+                    reason=edit.reason,
+                    old=figure(edit.old_amount),
+                )
+                out.append(f"{indent}{MARKS['edited']} " + fit(edited, width - _SUBJECT_INDENT - 2))
+        out += [fit(f"{mark} {meaning}", width) for mark, meaning in marks_used(st)]
     else:
-        console.print(_("No sessions this month."))
-    console.print()
+        out.append(_("No sessions this month."))
+    out.append("")
     for a in st.allowances:
-        console.print(
+        out.append(
             _(
-                "Included {channel}: {used:.2f} of {total:.2f} h used this contract year, "
-                "{left:.2f} h left"
+                "Included {channel}: {used} of {total} h used this contract year, {left} h left"
             ).format(
-                channel=a.channel.value, used=a.used_to_date, total=a.included_hours, left=a.left
+                channel=CHANNEL_LABELS[a.channel],
+                used=quantity(a.used_to_date),
+                total=quantity(a.included_hours),
+                left=quantity(a.left),
             )
         )
     if st.premium is not None:
         p = st.premium
-        console.print(
+        out.append(
             _("Premium incidents ({pack}): {used} of {total} used, {left} left").format(
                 pack=p.pack, used=p.used_to_date, total=p.incidents, left=p.left
             )
         )
-    summary = Table(box=None, show_header=False, pad_edge=False)
-    summary.add_column()
-    summary.add_column(justify="right")
-    rows = [
+    sums = [
         (_("Support time"), t.time_charges),
         (_("Expenses and out-of-office fees"), t.expenses),
         (_("Net"), t.net),
         (_("Prepaid credit applied"), -t.credit_applied if t.credit_applied else t.credit_applied),
         (_("Net due"), t.net_due),
-        (_("VAT {rate} %").format(rate=(t.vat_rate * 100).normalize()), t.vat),
+        (_("VAT {rate} %").format(rate=quantity(t.vat_rate * 100)), t.vat),
         (_("Total"), t.total),
     ]
-    for label, value in rows:
-        summary.add_row(label, str(value))
-    console.print(summary)
-    console.print(credit_text(t))
-    return out.getvalue().rstrip()
+    label_width = max(len(label) for label, _v in sums)
+    amount_width = max(len(figure(value)) for _l, value in sums)
+    out += [f"{label:<{label_width}}  {figure(value):>{amount_width}}" for label, value in sums]
+    out.append(credit_text(t))
+    return "\n".join(out)
+
+
+def _text_width() -> int:
+    """The terminal's width, at most 160, or ``TEXT_WIDTH`` for a file or a pipe."""
+    if sys.stdout.isatty():
+        return min(shutil.get_terminal_size((TEXT_WIDTH, 24)).columns, 160)
+    return TEXT_WIDTH
 
 
 def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
@@ -215,12 +256,12 @@ def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
 
 
 @contextmanager
-def _output(path: Path | None, encoding: str = "utf-8") -> Iterator[TextIO]:
+def _output(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
     try:
-        with path.open("w", encoding=encoding, newline="") as handle:
+        with path.open("w", encoding="utf-8", newline="") as handle:
             yield handle
     except OSError as error:
         raise InputError(
@@ -230,15 +271,34 @@ def _output(path: Path | None, encoding: str = "utf-8") -> Iterator[TextIO]:
         ) from None
 
 
-def _write(st: Statement, as_json: bool, as_csv: bool, out: TextIO, tz: tzinfo) -> None:
-    from core.statements import write_statement_csv
+@dataclass(frozen=True)
+class _Form:
+    """How a statement is written: text, JSON, CSV in a dialect, or the HTML document."""
 
-    if as_csv:
-        write_statement_csv(st, out)
-    elif as_json:
-        out.write(st.model_dump_json(indent=2) + "\n")
-    else:
-        out.write(render_statement(st, tz) + "\n")
+    as_json: bool
+    as_csv: bool
+    as_html: bool
+    dialect: CsvDialect | None
+    letterhead: Letterhead | None
+
+    @property
+    def suffix(self) -> str:
+        return (
+            "csv" if self.as_csv else "json" if self.as_json else "html" if self.as_html else "txt"
+        )
+
+    def write(self, st: Statement, customer: Customer, out: TextIO, tz: tzinfo) -> None:
+        from core.documents import statement_html
+        from core.statements import write_statement_csv
+
+        if self.as_csv:
+            write_statement_csv(st, out, self.dialect)
+        elif self.as_json:
+            out.write(st.model_dump_json(indent=2) + "\n")
+        elif self.letterhead is not None:
+            out.write(statement_html(st, customer, self.letterhead, tz))
+        else:
+            out.write(render_statement(st, tz) + "\n")
 
 
 @click.command(help=_("A customer's statement for a month: sessions, included hours, VAT, total."))
@@ -252,7 +312,13 @@ def _write(st: Statement, as_json: bool, as_csv: bool, out: TextIO, tz: tzinfo) 
 )
 @click.option("--month", required=True, help=_("The month, YYYY-MM (Europe/Athens)."))
 @json_option
-@click.option("--csv", "as_csv", is_flag=True, help=_("CSV for a spreadsheet (UTF-8)."))
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help=_("CSV for a spreadsheet (UTF-8, with a byte-order mark)."),
+)
+@document_options
 @click.option(
     "--output", type=click.Path(path_type=Path), help=_("Write to this file instead of stdout.")
 )
@@ -265,23 +331,36 @@ def statement(
     month: str,
     as_json: bool,
     as_csv: bool,
+    dialect: str | None,
+    as_html: bool,
     output: Path | None,
 ) -> None:
     from core.statements import statement_options
 
-    statement_options(customer_id, every, as_json, as_csv, output)
+    statement_options(customer_id, every, as_json, as_csv, output, as_html=as_html, dialect=dialect)
     from core.intake import find_stored_customer
-    from core.statements import CSV_ENCODING
+    from core.rules import load_letterhead
+    from core.statements import CsvDialect
     from core.sync.statements import held_statement, statement_for
 
     the_month = Month.parse(month)
-    encoding = CSV_ENCODING if as_csv else "utf-8"
+    form = _Form(
+        as_json,
+        as_csv,
+        as_html,
+        CsvDialect(dialect) if dialect else None,
+        load_letterhead(env.paths.config_dir) if as_html else None,
+    )
     with env.desk(read_only=True) as (store, rules), env.client(store) as client:
 
         def best(wanted: str) -> Statement:
             """The server's statement (every technician's sessions), else this device's."""
             found, reason = statement_for(
-                client, lambda: held_statement(store, rules, wanted, the_month), wanted, the_month
+                client,
+                lambda: held_statement(store, rules, wanted, the_month),
+                wanted,
+                the_month,
+                issue=as_html,
             )
             if reason is not None:
                 click.echo(
@@ -293,13 +372,13 @@ def statement(
             return found
 
         if customer_id is not None:
-            st = best(find_stored_customer(store, customer_id).id)
-            with _output(output, encoding) as out:
-                _write(st, as_json, as_csv, out, rules.timezone)
+            customer = find_stored_customer(store, customer_id)
+            st = best(customer.id)
+            with _output(output) as out:
+                form.write(st, customer, out, rules.timezone)
             return
         assert output is not None  # checked above, with a sentence for the person
         output.mkdir(parents=True, exist_ok=True)
-        suffix = "csv" if as_csv else "json" if as_json else "txt"
         taken: set[str] = set()
         idle = 0
         for customer in store.customers():
@@ -307,12 +386,12 @@ def statement(
             if not st.lines and not st.totals.credit_bought:
                 idle += 1  # nothing to bill and nothing bought: no document to send
                 continue
-            name = statement_file(customer, the_month, suffix)
+            name = statement_file(customer, the_month, form.suffix)
             if name in taken:
-                name = f"{slug(customer.name)}-{customer.id}-{the_month}.{suffix}"
+                name = f"{slug(customer.name)}-{customer.id}-{the_month}.{form.suffix}"
             taken.add(name)
-            with _output(output / name, encoding) as out:
-                _write(st, as_json, as_csv, out, rules.timezone)
+            with _output(output / name) as out:
+                form.write(st, customer, out, rules.timezone)
         click.echo(
             ngettext(
                 "Wrote {n} statement to {folder}.", "Wrote {n} statements to {folder}.", len(taken)

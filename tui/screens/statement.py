@@ -14,7 +14,6 @@ from textual.widgets import DataTable, Footer, Static
 from core.i18n import _
 from core.periods import Month
 from core.statements import (
-    CSV_ENCODING,
     OVERLAP_MARK,
     Statement,
     credit_text,
@@ -22,7 +21,14 @@ from core.statements import (
     overlap_note,
     write_statement_csv,
 )
-from tui.format import PROVISIONAL_MARK, PROVISIONAL_NOTE, hours, partial_header
+from tui.format import (
+    CHANNEL_LABELS,
+    PROVISIONAL_MARK,
+    PROVISIONAL_NOTE,
+    figure,
+    hours,
+    partial_header,
+)
 from tui.screens.period import PeriodScreen
 
 __all__ = ["StatementLoader", "StatementScreen", "statement_summary"]
@@ -35,8 +41,11 @@ in a worker thread."""
 def statement_summary(st: Statement) -> tuple[str, str]:
     """What is left of the contract, and the money, as two blocks of text."""
     left = [
-        _("{channel}: {used:.2f} of {total:.2f} h used, {left:.2f} h left").format(
-            channel=a.channel.value, used=a.used_to_date, total=a.included_hours, left=a.left
+        _("{channel}: {used} of {total} h used, {left} h left").format(
+            channel=CHANNEL_LABELS[a.channel],
+            used=figure(a.used_to_date),
+            total=figure(a.included_hours),
+            left=figure(a.left),
         )
         for a in st.allowances
     ]
@@ -55,14 +64,14 @@ def statement_summary(st: Statement) -> tuple[str, str]:
         left.append(overlap_note())
     vat = (t.vat_rate * 100).normalize()
     money = [
-        _("Support time {v:>10}").format(v=t.time_charges),
-        _("Expenses     {v:>10}").format(v=t.expenses),
+        _("Support time {v:>10}").format(v=figure(t.time_charges)),
+        _("Expenses     {v:>10}").format(v=figure(t.expenses)),
         _("Credit used  {v:>10}").format(
-            v=-t.credit_applied if t.credit_applied else t.credit_applied
+            v=figure(-t.credit_applied if t.credit_applied else t.credit_applied)
         ),
-        _("Net due      {v:>10}").format(v=t.net_due),
-        _("VAT {rate:>2} %     {v:>10}").format(rate=vat, v=t.vat),
-        _("Total        {v:>10}").format(v=t.total),
+        _("Net due      {v:>10}").format(v=figure(t.net_due)),
+        _("VAT {rate:>2} %     {v:>10}").format(rate=vat, v=figure(t.vat)),
+        _("Total        {v:>10}").format(v=figure(t.total)),
     ]
     return "\n".join(left), "\n".join(money)
 
@@ -157,14 +166,14 @@ class StatementScreen(PeriodScreen[Statement]):
             table.add_row(
                 f"{ln.date:%d/%m}",
                 f"{ln.incident_ref}{mark}",
-                ln.channel.value + (" ☾" if ln.after_hours else ""),
-                str(ln.amount),
+                CHANNEL_LABELS[ln.channel] + (" ☾" if ln.after_hours else ""),
+                figure(ln.amount),
                 _("{minutes} min").format(minutes=minutes_text(ln.billable_minutes)),
                 hours(ln.effective_minutes),
                 hours(ln.in_hours_minutes),
                 hours(ln.after_hours_minutes),
-                f"{ln.included_hours_debited:.2f}",
-                str(ln.expenses),
+                figure(ln.included_hours_debited),
+                figure(ln.expenses),
                 ln.technician,
                 ln.incident_subject,
                 key=ln.session_id,
@@ -186,7 +195,7 @@ class StatementScreen(PeriodScreen[Statement]):
         folder = self.export_dir or Path.cwd()
         target = folder / f"statement-{self.statement.month}-{self.statement.customer_id}.csv"
         try:
-            with target.open("w", encoding=CSV_ENCODING, newline="") as out:
+            with target.open("w", encoding="utf-8", newline="") as out:
                 write_statement_csv(self.statement, out)
         except OSError as error:
             self.notify(

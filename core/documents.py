@@ -13,7 +13,7 @@ and says so at its head.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import tzinfo
 from decimal import Decimal
 from html import escape
@@ -168,6 +168,23 @@ def _tag(name: str, text: object, cls: str = "") -> str:
     return f"<{name}{attribute}>{_e(text)}</{name}>"
 
 
+def _tax_line(tax_id: str, tax_office: str) -> str:
+    """``ΑΦΜ … · ΔΟΥ …``, leaving out what is not known."""
+    return " · ".join(
+        filter(
+            None,
+            [
+                _("Tax no. (ΑΦΜ) {tax_id}").format(tax_id=tax_id) if tax_id else "",
+                _("Tax office (ΔΟΥ) {office}").format(office=tax_office) if tax_office else "",
+            ],
+        )
+    )
+
+
+def _paragraphs(lines: Iterable[str]) -> Iterator[str]:
+    return (_tag("p", line) for line in lines if line)
+
+
 def _letterhead(letterhead: Letterhead) -> Iterator[str]:
     yield '<header class="letterhead">'
     logo = letterhead.logo_uri()
@@ -175,33 +192,30 @@ def _letterhead(letterhead: Letterhead) -> Iterator[str]:
         yield f'<img src="{_e(logo)}" alt="{_e(letterhead.name)}">'
     yield '<div class="vendor">'
     if letterhead.name:
-        yield f"<h1>{_e(letterhead.name)}</h1>"
-    tax = [
-        _("Tax no. (ΑΦΜ) {tax_id}").format(tax_id=letterhead.tax_id) if letterhead.tax_id else "",
-        _("Tax office (ΔΟΥ) {office}").format(office=letterhead.tax_office)
-        if letterhead.tax_office
-        else "",
-    ]
-    reach = [
-        _("Tel. {phone}").format(phone=letterhead.phone) if letterhead.phone else "",
-        letterhead.email,
-    ]
-    for line in (
-        " · ".join(filter(None, tax)),
-        letterhead.address,
-        " · ".join(filter(None, reach)),
-    ):
-        if line:
-            yield f"<p>{_e(line)}</p>"
+        yield _tag("h1", letterhead.name)
+    phone = _("Tel. {phone}").format(phone=letterhead.phone) if letterhead.phone else ""
+    yield from _paragraphs(
+        [
+            _tax_line(letterhead.tax_id, letterhead.tax_office),
+            letterhead.address,
+            " · ".join(filter(None, [phone, letterhead.email])),
+        ]
+    )
     yield "</div></header>"
 
 
 def _customer_block(customer: Customer) -> Iterator[str]:
     yield '<div class="customer">' + _tag("p", _("Customer"), "note")
-    yield f'<p class="name">{_e(customer.name)}</p>'
-    for line in (customer.city, customer.contact):
-        if line:
-            yield f"<p>{_e(line)}</p>"
+    yield _tag("p", customer.name, "name")
+    # The address usually ends with the town; the town alone when there is no address.
+    yield from _paragraphs(
+        [
+            _tax_line(customer.tax_id, customer.tax_office),
+            customer.address or customer.city,
+            customer.contact,
+            customer.email,
+        ]
+    )
     yield _tag("p", _("Customer code {id}").format(id=customer.id), "note") + "</div>"
 
 

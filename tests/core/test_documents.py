@@ -106,7 +106,11 @@ def test_the_document_carries_letterhead_customer_number_lines_and_the_json_tota
     page, text = _page(statement_html(issued, CUSTOMER, LETTERHEAD, ATHENS))
     for shown in ("Πληροφορική Αιγαίου Α.Ε.", "094019245", "Αμαρουσίου", "support@aigaio-soft.gr"):
         assert shown in text
-    assert CUSTOMER.name in text and CUSTOMER.city in text
+    # The customer as the document names it: its ΑΦΜ, ΔΟΥ and address, from its record.
+    assert CUSTOMER.tax_id and CUSTOMER.tax_office and CUSTOMER.address
+    assert CUSTOMER.name in text and CUSTOMER.address in text
+    assert f"ΑΦΜ {CUSTOMER.tax_id} · ΔΟΥ {CUSTOMER.tax_office}" in text
+    assert text.count(CUSTOMER.tax_id) == 1
     assert "2026/0042" in text and "02/12/2026" in text
     assert "01/11/2026 – 30/11/2026" in text
     assert "πρόχειρο" not in text.lower()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -107,6 +108,16 @@ class Device:
         env = {**os.environ, "VARDIA_HOME": str(self.home)}
         return _json([sys.executable, "-m", "tui", *asked], env)
 
+    def document(self, customer_id: str) -> str:
+        """``vardia statement --html`` of the month: the document the server numbers."""
+        asked = ["statement", "--customer", customer_id, "--month", MONTH, "--html"]
+        env = {**os.environ, "VARDIA_HOME": str(self.home)}
+        done = subprocess.run(
+            [sys.executable, "-m", "tui", *asked], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
     def close(self) -> None:
         self.client.close()
         self.store.close()
@@ -197,3 +208,13 @@ def test_two_devices_offline_spend_each_entitlement_once_in_chronological_order(
             shown = device.statement(customer.id)
             assert (shown["lines"], shown["totals"]) == (office["lines"], office["totals"])
             assert not shown["partial"]
+
+    # Issued as a document from either device, a customer's month has one number, the server's.
+    numbers = [
+        re.findall(r"<dd>(\d{4}/\d{4})</dd>", device.document(customer.id))
+        for customer in CUSTOMERS
+        for device in devices
+    ]
+    assert all(len(found) == 1 for found in numbers)
+    firsts, seconds = numbers[::2], numbers[1::2]
+    assert firsts == seconds and len({n[0] for n in firsts}) == len(CUSTOMERS)

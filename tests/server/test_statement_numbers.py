@@ -26,6 +26,7 @@ from tests.server.sync_factories import OPENED, technician_client
 ATHENS = ZoneInfo("Europe/Athens")
 RULES = load_rules()
 NOVEMBER, DECEMBER = Month(2026, 11), Month(2026, 12)
+TAX_ID = "123456783"
 
 
 def test_numbers_follow_each_other_within_a_year_and_start_again_in_the_next(
@@ -117,9 +118,14 @@ def _office(server: LocalServer, *args: str) -> subprocess.CompletedProcess[str]
 def test_the_office_prints_the_numbered_document_with_its_letterhead(
     live_server: LocalServer, tmp_path: Path
 ) -> None:
-    import_customers(
-        live_server.engine, RULES, [Customer(id="C-1", name="Καφενείο Η Πλατεία")], OPENED
+    cafe = Customer(
+        id="C-1",
+        name="Καφενείο Η Πλατεία",
+        tax_id=TAX_ID,
+        tax_office="Α' Αθηνών",
+        address="Πατησίων 10, 104 34 Αθήνα",
     )
+    import_customers(live_server.engine, RULES, [cafe], OPENED)
     config = live_server.home / "config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "letterhead.toml").write_text(
@@ -132,6 +138,8 @@ def test_the_office_prints_the_numbered_document_with_its_letterhead(
     assert '<html lang="el">' in first.stdout
     assert "Πληροφορική Αιγαίου Α.Ε." in first.stdout and "094019245" in first.stdout
     assert f"{year}/0001" in first.stdout and "Καφενείο Η Πλατεία" in first.stdout
+    assert f"ΑΦΜ {TAX_ID} · ΔΟΥ Α&#x27; Αθηνών" in first.stdout
+    assert "Πατησίων 10, 104 34 Αθήνα" in first.stdout
     again = _office(live_server, "--lang", "en", *args)
     assert '<html lang="en">' in again.stdout and f"{year}/0001" in again.stdout
     (config / "letterhead.toml").write_text("name = [\n", encoding="utf-8")

@@ -19,11 +19,11 @@ from decimal import Decimal
 from html import escape
 
 from core.calendar import ATHENS
+from core.channels import CHANNEL_LABELS
 from core.i18n import _, date_text, hours, language, money, quantity
 from core.letterhead import Letterhead
 from core.models import Customer
 from core.periods import Month
-from core.plans import CHANNEL_LABELS
 from core.statements import OVERLAP_MARK, Statement, StatementLine
 
 __all__ = ["MARKS", "line_marks", "marks_used", "statement_html"]

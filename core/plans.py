@@ -27,11 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from core.calendar import SlaClock, month_day
 from core.errors import InputError
-from core.i18n import N_, Labels, _
+from core.i18n import _
 from core.models import Channel
 
 __all__ = [
-    "CHANNEL_LABELS",
     "Billing",
     "ChannelSpec",
     "ChannelTerms",
@@ -44,17 +43,6 @@ __all__ = [
     "Updates",
     "build_price_list",
 ]
-
-CHANNEL_LABELS = Labels(
-    {
-        Channel.PHONE: N_("phone"),
-        Channel.REMOTE: N_("remote"),
-        Channel.OFFICE: N_("at our office"),
-        Channel.ONSITE: N_("on site"),
-        Channel.WRITTEN: N_("written"),
-    }
-)
-"""A channel as a person reads it, in the app and on the documents a customer receives."""
 
 _HOUR = Decimal(3600)
 

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from core.calendar import ATHENS
+from core.channels import CHANNEL_LABELS
 from core.i18n import (
     N_,
     Labels,
@@ -33,7 +34,6 @@ from core.i18n import (
     quantity,
 )
 from core.models import Answer, Category, Customer, Eligibility, IncidentStatus, Session
-from core.plans import CHANNEL_LABELS
 from core.text import fold
 
 __all__ = [

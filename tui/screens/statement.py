@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.periods import Month
 from core.statements import (
     OVERLAP_MARK,
@@ -143,7 +143,11 @@ class StatementScreen(PeriodScreen[Statement]):
         """Fill the screen with a statement."""
         self.statement = st
         self.query_one("#statement-title", Static).update(
-            _("Statement {month} — {name} ({id}) · plan {plan} · {n} sessions").format(
+            ngettext(
+                "Statement {month} — {name} ({id}) · plan {plan} · {n} session",
+                "Statement {month} — {name} ({id}) · plan {plan} · {n} sessions",
+                st.totals.sessions,
+            ).format(
                 month=st.month,
                 name=st.customer_name,
                 id=st.customer_id,

@@ -44,6 +44,7 @@ __all__ = [
     "pause",
     "price_for",
     "record",
+    "restore",
     "resume",
     "segments_until",
     "start",
@@ -301,6 +302,17 @@ def discard(store: Store) -> Timer:
     """Throw the running or paused timer away: it records nothing and sends nothing."""
     timer = _current(store)
     store.discard_timer()
+    return timer
+
+
+def restore(store: Store, timer: Timer) -> Timer:
+    """Put back a timer discarded by mistake, as it was; refused while another one exists."""
+    running = store.timer()
+    if running is not None:
+        raise TimerError(
+            _("A timer is running now; stop or discard it before the old one comes back.")
+        )
+    store.put_timer(timer)
     return timer
 
 

@@ -24,9 +24,10 @@ from core.i18n import _
 from core.models import Channel, Incident, IncidentStatus, Session
 from core.periods import IsoWeek, Month
 from core.rules import Rules
+from core.sessions import short_id
 from core.statements import Statement
-from tui.desk import Desk, TimerState
-from tui.format import CHANNEL_LABELS, ledger_age, money
+from tui.desk import Desk, SessionForm, TimerState
+from tui.format import CHANNEL_LABELS, ledger_age, money, session_marks, short_at
 from tui.messages import (
     Changed,
     CustomerRequest,
@@ -36,6 +37,7 @@ from tui.messages import (
     ScreenShown,
     SyncRoundDone,
     TimerLoaded,
+    Undo,
     WorkFailed,
 )
 from tui.screens.base import DeskScreen, Reloads
@@ -47,8 +49,15 @@ from tui.screens.intake import IntakeScreen
 from tui.screens.queue import QueueScreen
 from tui.screens.refused import FixDialog, RefusedScreen
 from tui.screens.report import ReportScreen
+from tui.screens.session_editor import SessionEditor
 from tui.screens.statement import StatementScreen
+from tui.stopwatch import elapsed
 from tui.widgets.status import SyncView, TimerView
+
+NOTHING_TO_UNDO = _("Nothing to undo yet in this session of vardia.")
+CANNOT_UNDO = _(
+    "The last change cannot be undone here; undo reverts session changes and a discarded timer."
+)
 
 __all__ = ["VardiaApp", "make_app"]
 
@@ -76,6 +85,8 @@ class VardiaApp(App[None]):
         Binding("p", "timer_pause", _("Pause timer"), show=False, id="timer.pause"),
         Binding("r", "timer_resume", _("Resume timer"), show=False, id="timer.resume"),
         Binding("x", "timer_stop", _("Stop timer"), show=False, id="timer.stop"),
+        Binding("X", "timer_discard", _("Discard timer"), show=False, id="timer.discard"),
+        Binding("u", "undo", _("Undo"), show=False, id="app.undo"),
         Binding("S", "statement", _("Statement"), show=False, id="app.statement"),
         Binding("W", "report", _("Week report"), show=False, id="app.report"),
         Binding("R", "sync_now", _("Sync now"), show=False, id="sync.now"),
@@ -111,6 +122,8 @@ class VardiaApp(App[None]):
         self._keymap_overrides = keymap or {}
         self._tick_enabled = tick
         self.timer: TimerState | None = None
+        self.undo: Undo | str = NOTHING_TO_UNDO
+        """How ``u`` reverts the last change made in this app, or why it cannot."""
         self.sync_view = SyncView()
         self.last_session: Session | None = None
         self._sync_timer: Timer | None = None
@@ -157,6 +170,7 @@ class VardiaApp(App[None]):
                 for binding_id, label in (
                     ("timer.pause", _("pause")) if running else ("timer.resume", _("resume")),
                     ("timer.stop", _("stop")),
+                    ("timer.discard", _("discard")),
                 )
             ),
         )
@@ -197,8 +211,17 @@ class VardiaApp(App[None]):
 
     # ---- changing (one worker per change; the result comes back as a message) ---------
 
-    def change(self, summary: str, work_fn: Callable[[], object]) -> None:
-        """Save a change off the event loop; success and refusal come back as messages."""
+    def change(
+        self,
+        summary: str,
+        work_fn: Callable[[], object],
+        undo: Callable[[Any], Undo | str] | None = None,
+    ) -> None:
+        """Save a change off the event loop; success and refusal come back as messages.
+
+        ``undo`` makes, from what the change made, how ``u`` reverts it, or the sentence
+        saying why it cannot; without it the change cannot be undone.
+        """
 
         def run() -> None:
             try:
@@ -206,7 +229,8 @@ class VardiaApp(App[None]):
             except VardiaError as error:
                 self.post_message(WorkFailed(str(error)))
             else:
-                self.post_message(Changed(summary, result))
+                reverts = CANNOT_UNDO if undo is None else undo(result)
+                self.post_message(Changed(summary, result, reverts))
                 if self.desk.store.unfiled is not None:
                     # Saved, and it will be sent; the sentence says what the disk refused.
                     self.post_message(WorkFailed(self.desk.store.unfiled))
@@ -216,9 +240,10 @@ class VardiaApp(App[None]):
     @on(Changed)
     def _changed(self, message: Changed) -> None:
         result = message.result
+        self.undo = message.undo
         if isinstance(result, Session):
             self.last_session = result
-            self._show_session(result)
+            self._show_session(result, message.summary)
         else:
             self.notify(message.summary, timeout=3)
         if isinstance(result, Incident) and isinstance(self.screen, IntakeScreen):
@@ -267,7 +292,7 @@ class VardiaApp(App[None]):
             )
             self.post_message(WorkFailed(text))
 
-    def _show_session(self, session: Session) -> None:
+    def _show_session(self, session: Session, summary: str) -> None:
         quote = session.quote
         self.notify(
             _(
@@ -278,14 +303,14 @@ class VardiaApp(App[None]):
                 vat=money(quote.vat),
                 total=money(quote.total),
             ),
-            title=_("Priced session"),
+            title=summary,
             timeout=10,
         )
 
     # ---- actions ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"timer_pause", "timer_resume", "timer_stop"}:
+        if action in {"timer_pause", "timer_resume", "timer_stop", "timer_discard"}:
             return self.timer is not None
         return True
 
@@ -455,9 +480,110 @@ class VardiaApp(App[None]):
                 self.change(
                     _("Session saved."),
                     lambda: self.desk.stop_timer(request.note, request.expenses),
+                    lambda _session: _(
+                        "A stopped timer cannot be undone: its session is recorded and may "
+                        "have been sent. Edit or delete it on its incident ({key})."
+                    ).format(key=self._key_for("incident.edit_session")),
                 )
 
         self.push_screen(StopDialog(summary, expenses=expenses, bounds=self.rules.bounds), done)
+
+    def action_timer_discard(self) -> None:
+        if self.timer is None:
+            return
+        view = self._timer_view(self.clock.now())
+        shown = f"{view.ref} · {view.channel} · {elapsed(view.elapsed)}" if view else ""
+        choices: list[tuple[str, bool]] = [
+            (_("Keep the timer"), False),
+            (_("Discard it: its time is not recorded"), True),
+        ]
+
+        def decided(discard: bool | None) -> None:
+            if discard:
+                self.change(
+                    _("Timer discarded; {key} brings it back.").format(
+                        key=self._key_for("app.undo")
+                    ),
+                    self.desk.discard_timer,
+                    lambda timer: Undo(
+                        _("The discarded timer is back."),
+                        lambda: self.desk.restore_timer(timer),
+                    ),
+                )
+
+        question = _("Discard the timer ({timer})?").format(timer=shown)
+        self.push_screen(ChoiceDialog(question, choices), decided)
+
+    def action_undo(self) -> None:
+        """Revert the last change made in this app, where the rules allow it."""
+        undo = self.undo
+        if isinstance(undo, str):
+            self.notify(undo)
+            return
+        self.change(undo.summary, undo.work, lambda _result: NOTHING_TO_UNDO)
+
+    def _session_undo(self, session: Session) -> Undo:
+        """A session change is undone by an edit back, kept in its history."""
+        return Undo(
+            _("Undone: the session is as it was before (an edit kept in its history)."),
+            lambda: self.desk.revert_session(session.id, _("undo")),
+        )
+
+    @on(IncidentScreen.EditSession)
+    def _edit_session(self, message: IncidentScreen.EditSession) -> None:
+        found, ref = message.sessions, message.ref
+        if not found:
+            self.notify(
+                _("No session to edit yet; {key} adds work done without the timer.").format(
+                    key=self._key_for("incident.add_session")
+                )
+            )
+            return
+        if len(found) == 1:
+            self._open_session_editor(found[0], message.incident_id, ref)
+            return
+        choices = [
+            (
+                f"{short_id(s)}{session_marks(s)} · {short_at(s.started_at)} · "
+                f"{CHANNEL_LABELS[s.channel]} · {s.technician}",
+                s,
+            )
+            for s in found
+        ]
+
+        def chosen(session: Session | None) -> None:
+            if session is not None:
+                self._open_session_editor(session, message.incident_id, ref)
+
+        self.push_screen(ChoiceDialog(_("Which session?"), choices), chosen)
+
+    @on(IncidentScreen.AddSession)
+    def _add_session(self, message: IncidentScreen.AddSession) -> None:
+        self._open_session_editor(None, message.incident_id, message.ref)
+
+    def _open_session_editor(self, session: Session | None, incident_id: str, ref: str) -> None:
+        def saved(form: SessionForm | None) -> None:
+            if form is None:
+                return
+            if session is None:
+                self.change(
+                    _("Session added."),
+                    lambda: self.desk.add_session(incident_id, form),
+                    self._session_undo,
+                )
+            else:
+                self.change(
+                    _("Session deleted (kept in its history).")
+                    if not form.segments
+                    else _("Session changed."),
+                    lambda: self.desk.edit_session(session.id, form),
+                    self._session_undo,
+                )
+
+        editor = SessionEditor(
+            session, zone=self.rules.timezone, now=self.clock.now, bounds=self.rules.bounds, ref=ref
+        )
+        self.push_screen(editor, saved)
 
     def action_statement(self) -> None:
         screen = self.screen

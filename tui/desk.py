@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
-from core import incidents, intake
+from core import incidents, intake, sessions
 from core import timer as timer_rules
 from core.clock import Clock
 from core.errors import InputError, NoPremiumLeftError, VardiaError
@@ -30,6 +30,7 @@ from core.models import (
     IncidentStatus,
     Note,
     Prerequisites,
+    Segment,
     Session,
     Timer,
 )
@@ -83,6 +84,15 @@ class Assessment:
     assessed_at: datetime
     ledger_as_of: datetime | None
     """When the server computed the ledger the preview stands on; None: never synced."""
+
+
+@dataclass(frozen=True)
+class SessionForm:
+    """What the session editor was given: the segments (none: delete), the channel and why."""
+
+    segments: tuple[Segment, ...]
+    channel: Channel
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -291,6 +301,44 @@ class Desk:
 
     def resume_timer(self) -> Timer:
         return self.locked(timer_rules.resume, self.store)
+
+    def discard_timer(self) -> Timer:
+        return self.locked(timer_rules.discard, self.store)
+
+    def restore_timer(self, timer: Timer) -> Timer:
+        return self.locked(timer_rules.restore, self.store, timer)
+
+    def add_session(self, incident_id: str, form: SessionForm) -> Session:
+        return self.locked(
+            sessions.add_session,
+            self.store,
+            self.rules,
+            incident_id,
+            form.channel,
+            form.segments,
+            reason=form.reason,
+        )
+
+    def edit_session(self, session_id: str, form: SessionForm) -> Session:
+        """Change a session as the editor says; no time at all deletes it (kept in history)."""
+        if not form.segments:
+            return self.locked(
+                sessions.delete_session, self.store, self.rules, session_id, reason=form.reason
+            )
+        return self.locked(
+            timer_rules.edit_session,
+            self.store,
+            self.rules,
+            session_id,
+            segments=form.segments,
+            channel=form.channel,
+            reason=form.reason,
+        )
+
+    def revert_session(self, session_id: str, reason: str) -> Session:
+        return self.locked(
+            sessions.revert_last_edit, self.store, self.rules, session_id, reason=reason
+        )
 
     def stop_timer(self, note: str, expenses: Expenses) -> Session:
         return self.locked(timer_rules.stop, self.store, self.rules, note=note, expenses=expenses)

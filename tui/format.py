@@ -257,6 +257,22 @@ TEXT_WIDTH = 80
 _LAST_ROOM = 8
 
 
+ADDED_MARK = "+"
+EDITED_MARK = "✎"
+DELETED_MARK = "✖"
+
+
+def session_marks(session: Session) -> str:
+    """``+`` added by hand, ``✎`` edited, ``✖`` deleted (an edit to no time), or nothing."""
+    from core.sessions import is_deleted  # the store's module, loaded only where sessions show
+
+    if is_deleted(session):
+        return DELETED_MARK
+    if len(session.edits) == 1 and not session.edits[0].old_segments:
+        return ADDED_MARK
+    return EDITED_MARK if session.edits else ""
+
+
 def fit(text: str, width: int) -> str:
     """``text`` on one line of at most ``width`` characters, cut with ``…``."""
     line = " ".join(text.split())

@@ -6,7 +6,8 @@ those that several screens make share a base here, so one handler of the app ser
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -25,6 +26,7 @@ __all__ = [
     "ScreenShown",
     "SyncRoundDone",
     "TimerLoaded",
+    "Undo",
     "WorkFailed",
 ]
 
@@ -79,10 +81,19 @@ class PendingCounted(Message):
 class Changed(Message):
     """A local change was saved (``result`` is what it made); screens reload, a sync is due."""
 
-    def __init__(self, summary: str, result: object = None) -> None:
+    def __init__(self, summary: str, result: object = None, undo: Undo | str = "") -> None:
         super().__init__()
         self.summary = summary
         self.result = result
+        self.undo = undo
+
+
+@dataclass(frozen=True)
+class Undo:
+    """How to revert the last change: ``summary`` says it was, ``work`` does it."""
+
+    summary: str
+    work: Callable[[], object]
 
 
 class WorkFailed(Message):

@@ -56,6 +56,26 @@ SCREENS = {
     "timer_stop": ("down", "enter", "t", "enter", "x"),
     "statement": ("S",),
     "report": ("W",),
+    "session_add": ("down", "down", "enter", "w"),
+    "session_history": (
+        "down",
+        "down",
+        "enter",
+        "w",
+        *"9:00/9:40",
+        "tab",
+        "tab",
+        *"forgot",
+        "ctrl+s",
+        "e",
+        "ctrl+u",
+        *"9:00/9:20",
+        "tab",
+        "tab",
+        *"shorter",
+        "ctrl+s",
+        "e",
+    ),
 }
 
 

@@ -19,7 +19,17 @@ pytestmark = pytest.mark.skipif(
     language() != "el", reason="Greek snapshots run in a Greek process (VARDIA_LANG=el)"
 )
 
-GREEK = ["queue", "intake", "intake_blocked", "timer", "incident", "customer", "statement"]
+GREEK = [
+    "queue",
+    "intake",
+    "intake_blocked",
+    "timer",
+    "incident",
+    "customer",
+    "statement",
+    "session_add",
+    "session_history",
+]
 
 
 @pytest.mark.parametrize("screen", GREEK)

@@ -20,6 +20,7 @@ from tui.format import (
     cents,
     figure,
     numeric_at,
+    session_marks,
     short_at,
     table,
 )
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS"]
 
-ADDED_MARK = "+"
-EDITED_MARK = "✎"
-DELETED_MARK = "✖"
 
 segment_option = click.option(
     "--segment",
@@ -227,16 +225,9 @@ def session_delete(env: Env, session_id: str, reason: str, as_json: bool) -> Non
 
 def _marks(found: Session, overlapped: frozenset[str]) -> str:
     from core.ledger import is_provisional
-    from core.sessions import is_deleted
 
-    if is_deleted(found):
-        changed = DELETED_MARK
-    elif found.edits and not found.edits[0].old_segments and len(found.edits) == 1:
-        changed = ADDED_MARK
-    else:
-        changed = EDITED_MARK if found.edits else ""
     return (
-        changed
+        session_marks(found)
         + (OVERLAP_MARK if found.id in overlapped else "")
         + (PROVISIONAL_MARK if is_provisional(found) else "")
     )

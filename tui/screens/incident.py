@@ -31,6 +31,7 @@ from tui.format import (
     eligibility_lines,
     money,
     price_notes,
+    session_marks,
     short_at,
 )
 from tui.messages import CustomerRequest, IncidentRequest
@@ -67,7 +68,10 @@ def _session_text(session: Session) -> str:
     """A session as the incident lists it, priced as it is owed (``price_notes`` say why)."""
     quote = billed_quote(session)
     span = sum((s.end - s.start for s in session.segments), timedelta())
-    head = _("{when} · {channel} · {tech} · worked {worked} · {minutes} min billed{after}").format(
+    marks = session_marks(session)
+    head = (f"{marks} " if marks else "") + _(
+        "{when} · {channel} · {tech} · worked {worked} · {minutes} min billed{after}"
+    ).format(
         when=short_at(session.started_at),
         channel=session.channel.value,
         tech=session.technician,
@@ -98,6 +102,8 @@ class IncidentScreen(DeskScreen):
         Binding("n", "note", _("Note"), id="incident.note"),
         Binding("m", "assign", _("Assign to me"), show=False, id="incident.assign"),
         Binding("c", "customer", _("Customer"), show=False, id="incident.customer"),
+        Binding("e", "edit_session", _("Edit session"), id="incident.edit_session"),
+        Binding("w", "add_session", _("Add work"), id="incident.add_session"),
     ]
 
     class Acknowledge(IncidentRequest):
@@ -115,6 +121,21 @@ class IncidentScreen(DeskScreen):
         def __init__(self, incident_id: str, current: IncidentStatus) -> None:
             super().__init__(incident_id)
             self.current = current
+
+    class EditSession(IncidentRequest):
+        """Open one of the incident's sessions in the session editor."""
+
+        def __init__(self, incident_id: str, ref: str, sessions: list[Session]) -> None:
+            super().__init__(incident_id)
+            self.ref = ref
+            self.sessions = sessions
+
+    class AddSession(IncidentRequest):
+        """Record work on the incident done without the timer."""
+
+        def __init__(self, incident_id: str, ref: str) -> None:
+            super().__init__(incident_id)
+            self.ref = ref
 
     class OpenCustomer(CustomerRequest):
         """Open the page of the incident's customer."""
@@ -254,6 +275,15 @@ class IncidentScreen(DeskScreen):
 
     def action_assign(self) -> None:
         self.post_message(self.AssignToMe(self.incident_id))
+
+    def action_edit_session(self) -> None:
+        if self.detail is not None:
+            ref = self.detail.incident.ref
+            self.post_message(self.EditSession(self.incident_id, ref, self.detail.sessions))
+
+    def action_add_session(self) -> None:
+        if self.detail is not None:
+            self.post_message(self.AddSession(self.incident_id, self.detail.incident.ref))
 
     def action_customer(self) -> None:
         if self.detail is not None:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "FrozenClock", "SystemClock"]
+__all__ = ["Clock", "FrozenClock", "SystemClock", "worked"]
+
+
+def worked(
+    spans: Iterable[tuple[datetime, datetime]], running_since: datetime | None, now: datetime
+) -> timedelta:
+    """Real time in closed spans plus the one running since ``running_since`` (until ``now``):
+    what a timer reads, from its models (``core.timer``) or its file (``core.store.glance``)."""
+    running = () if running_since is None else ((running_since, max(now, running_since)),)
+    return sum((end - start for start, end in (*spans, *running)), timedelta())
 
 
 class Clock(Protocol):

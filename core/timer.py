@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from core.clock import worked
 from core.errors import InputError, RuleError, TimerError
 from core.i18n import _
 from core.ids import new_id
@@ -70,7 +71,7 @@ def segments_until(timer: Timer, now: datetime) -> tuple[Segment, ...]:
 
 def elapsed(timer: Timer, now: datetime) -> timedelta:
     """Real time worked so far, across pauses."""
-    return sum((s.end - s.start for s in segments_until(timer, now)), timedelta())
+    return worked(((s.start, s.end) for s in timer.segments), timer.running_since, now)
 
 
 def _current(store: Store) -> Timer:

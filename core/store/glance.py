@@ -9,10 +9,11 @@ storage (tails included), and writes nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core.clock import worked
 from core.store.index import bucket_of, id_key
 from core.store.layout import META, TABLE, TIMER
 from core.store.storage import AtomicStorage
@@ -52,18 +53,12 @@ def running_timer(data_dir: Path) -> tuple[Doc, Doc | None] | None:
 def timer_view(timer: Doc, incident: Doc, now: datetime) -> Doc:
     """What ``vardia timer`` says of a timer (its JSON form): stored docs in, JSON out."""
     running_since = timer.get("running_since")
-    spans = [(s["start"], s["end"]) for s in timer.get("segments", ())]
-    if running_since is not None:
-        spans.append((running_since, None))
-    worked = sum(
-        (
-            max(now, datetime.fromisoformat(start)) - datetime.fromisoformat(start)
-            if end is None
-            else datetime.fromisoformat(end) - datetime.fromisoformat(start)
-            for start, end in spans
-        ),
-        timedelta(),
-    )
+    spans = [
+        (datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"]))
+        for s in timer.get("segments", ())
+    ]
+    since = None if running_since is None else datetime.fromisoformat(running_since)
+    elapsed = worked(spans, since, now)
     return {
         "incident_id": incident["id"],
         "ref": incident["ref"],
@@ -71,6 +66,6 @@ def timer_view(timer: Doc, incident: Doc, now: datetime) -> Doc:
         "channel": timer["channel"],
         "running": running_since is not None,
         "running_since": running_since,
-        "elapsed_seconds": int(worked.total_seconds()),
+        "elapsed_seconds": int(elapsed.total_seconds()),
         "segments": list(timer.get("segments", ())),
     }

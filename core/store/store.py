@@ -402,12 +402,14 @@ class Store:
             (e for e in entries.values() if e.get("effects") and e["seq"] > self._synced_seq),
             key=lambda e: e["seq"],
         )
+        files: set[str] = set()
         for entry in kept:
             effects = [Effect(*effect) for effect in entry["effects"]]
             self._apply(effects, entry["seq"])
-            for rel in {effect.file for effect in effects}:
-                self._storage(rel).sync(on_disk=True)
+            files |= {effect.file for effect in effects}
             self._synced_seq = entry["seq"]
+        for rel in sorted(files):
+            self._storage(rel).sync(on_disk=True)
 
     def _checkpoint(self, seq: int) -> None:
         """Fsync the record files written since the last checkpoint: entries up to ``seq``

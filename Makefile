@@ -45,7 +45,7 @@ screenshots: $(STAMP) ## Regenerate the SVG screenshots in screenshots/
 catalog: $(STAMP) ## Gather the marked strings and merge them into the Greek catalog (then translate the new ones)
 	@mkdir -p build
 	$(BIN)/pybabel extract --no-location --sort-output --no-default-keywords \
-		-k _ -k N_ -k ngettext:1,2 -o build/vardia.pot core tui server
+		-k _ -k N_ -k N_plural:1,2 -k ngettext:1,2 -o build/vardia.pot core tui server
 	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching --width=100 -i build/vardia.pot -o $(CATALOG) -l el
 
 lock: $(STAMP) ## Pin every dependency of the dev and server extras, with hashes, in requirements/dev.txt

@@ -8,7 +8,7 @@ whose key bindings and help texts are translated as those modules load.
 
 ``_`` and ``ngettext`` translate when called; :func:`N_` only marks a string for the catalog
 (``core/locale/el/LC_MESSAGES/vardia.po``, compiled to a ``.mo`` by the build), for text
-translated later with ``_``.
+translated later with ``_``, and :func:`N_plural` a message with its plural, for ``ngettext``.
 
 Amounts, numbers and dates follow the language too (``1.234,56 €``, ``23/11/2026``, babel's
 CLDR data for Greek): they are here, in ``core``, because the documents the server writes
@@ -29,6 +29,7 @@ __all__ = [
     "LANGUAGES",
     "N_",
     "Labels",
+    "N_plural",
     "_",
     "cents",
     "date_text",
@@ -119,6 +120,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks ``message`` for the catalog without translating it yet."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message and its plural for the catalog without translating them yet."""
+    return singular, plural
 
 
 class Labels(Mapping[_K, str]):

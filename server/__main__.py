@@ -89,6 +89,7 @@ def _engine(ctx: click.Context) -> Engine:
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIRECTORY",
     envvar="VARDIA_SERVER_HOME",
     default=lambda: platformdirs.user_data_dir("vardia-server", appauthor=False),
     help=_("Where the server keeps its configuration (and its SQLite database by default)."),
@@ -150,11 +151,13 @@ _LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"], case_sensitive
 @click.option(
     "--certfile",
     type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
     help=_("Serve HTTPS with this certificate (PEM, the chain after it)."),
 )
 @click.option(
     "--keyfile",
     type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
     help=_("The certificate's private key (PEM), if not in the certificate file."),
 )
 @click.option(
@@ -401,6 +404,7 @@ def _rules(ctx: click.Context) -> Rules:
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIRECTORY",
     help=_("The folder --all writes to."),
 )
 @click.pass_context

@@ -1,5 +1,5 @@
 """Greek has every marked string: found as ``make catalog`` finds them (babel's
-extractor, keywords ``_``, ``N_`` and ``ngettext``), translated in
+extractor, keywords ``_``, ``N_``, ``N_plural`` and ``ngettext``), translated in
 ``core/locale/el/LC_MESSAGES/vardia.po`` with the same placeholders and plural forms.
 """
 
@@ -20,7 +20,7 @@ from core.i18n import DOMAIN, LOCALE_DIR
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("core", "tui", "server")
 PO = LOCALE_DIR / "el" / "LC_MESSAGES" / f"{DOMAIN}.po"
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "N_plural": (1, 2), "ngettext": (1, 2)}
 FIELD = re.compile(r"\{[^{}]*\}")
 
 

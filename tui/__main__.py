@@ -7,7 +7,8 @@ server stack. Each command module keeps its heavy imports inside its commands, s
 
 ``main`` applies ``--lang`` before any command module loads, since their help texts are
 translated as they load; this module's own texts are marked with ``N_`` and translated
-when the help is shown.
+when the help is shown. Click's own words ("Usage:", "Missing option") speak the same
+language (``core.click_words``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, NamedTuple
 
 import click
 
+from core.click_words import speak_through_vardia
 from core.errors import EXIT_USAGE
 from core.i18n import LANGUAGES, N_, _, use_lang_option
 
@@ -140,7 +142,13 @@ class LateHelpOption(click.Option):
     expose_value=False,
     help=N_("The language: el (Greek) or en (English); by default the locale's."),
 )
-@click.version_option(package_name="vardia", prog_name="vardia", message="%(prog)s %(version)s")
+@click.version_option(
+    package_name="vardia",
+    prog_name="vardia",
+    message="%(prog)s %(version)s",
+    cls=LateHelpOption,
+    help=N_("Show the version and exit."),
+)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     # The environment is read here, once; every command receives it with @pass_env.
@@ -154,6 +162,7 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
+    speak_through_vardia()
     use_lang_option(sys.argv[1:])
     cli()
 

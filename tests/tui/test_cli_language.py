@@ -84,3 +84,36 @@ def test_a_greek_mistake_is_one_greek_sentence(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Δεν υπάρχει πακέτο 'gold'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_clicks_own_words_speak_greek_too(tmp_path: Path) -> None:
+    shown = _run(tmp_path, "--lang", "el", "--help").stdout
+    assert shown.startswith("Χρήση: ")
+    assert "Επιλογές:" in shown and "Εμφάνιση αυτής της βοήθειας και έξοδος." in shown
+    assert "Εμφάνιση της έκδοσης και έξοδος." in shown
+    assert "Usage" not in shown and "Show this" not in shown and "Options" not in shown
+    missing = _run(tmp_path, "--lang", "el", "statement", "--customer", "C-001")
+    assert missing.returncode == 2
+    assert "Λείπει η επιλογή '--month'" in missing.stderr and "Missing" not in missing.stderr
+    unknown = _run(tmp_path, "--lang", "el", "queue", "--nope")
+    assert "Δεν υπάρχει επιλογή '--nope'" in unknown.stderr
+    required = _run(tmp_path, "--lang", "el", "statement", "--help").stdout
+    assert "[υποχρεωτικό]" in required and "--output PATH" in required
+
+
+def test_the_servers_click_words_speak_greek(tmp_path: Path) -> None:
+    home = ["--home", str(tmp_path / "server")]
+    missing = _run(tmp_path, "--lang", "el", *home, "credit", "add", entry="server.entry")
+    assert missing.returncode == 2
+    assert "Χρήση: vardia-server credit add [OPTIONS] CUSTOMER AMOUNT" in missing.stderr
+    assert "Για βοήθεια: 'vardia-server credit add --help'." in missing.stderr
+    assert "Σφάλμα: Λείπει το όρισμα 'CUSTOMER'." in missing.stderr
+    shown = _run(tmp_path, "--lang", "el", "--help", entry="server.entry").stdout
+    assert "--home DIRECTORY" in shown and "Εμφάνιση αυτής της βοήθειας" in shown
+
+
+def test_clicks_words_stay_english_in_english(tmp_path: Path) -> None:
+    shown = _run(tmp_path, "--help").stdout
+    assert shown.startswith("Usage: ") and "Show this message and exit." in shown
+    missing = _run(tmp_path, "statement", "--customer", "C-001")
+    assert "Missing option '--month'" in missing.stderr

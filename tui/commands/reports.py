@@ -320,7 +320,10 @@ class _Form:
 )
 @document_options
 @click.option(
-    "--output", type=click.Path(path_type=Path), help=_("Write to this file instead of stdout.")
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help=_("Write to this file instead of stdout."),
 )
 @reports_errors
 @pass_env

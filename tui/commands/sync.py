@@ -89,6 +89,7 @@ def _refuse_token_option(_ctx: click.Context, _param: click.Parameter, value: st
 @click.option(
     "--ca-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
     help=_("Your vendor's own certificate authority (PEM), to verify its server; remembered."),
 )
 @click.option(

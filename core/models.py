@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from core.channels import Channel
 from core.contact import Email, Phone, TaxId
+from core.i18n import _
 
 __all__ = [
     "OPEN_STATUSES",
@@ -121,7 +122,7 @@ class Segment(Record):
     @model_validator(mode="after")
     def _end_after_start(self) -> Segment:
         if self.end < self.start:
-            raise ValueError("a segment's end is before its start")
+            raise ValueError(_("a segment's end is before its start"))
         return self
 
 

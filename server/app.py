@@ -14,6 +14,7 @@ import server
 from core.bounds import Bounds
 from core.clock import Clock, SystemClock
 from core.errors import InputError, NotFoundError
+from core.i18n import _
 from core.models import Incident
 from core.periods import Month
 from core.rules import load_bounds, load_rules, plans_document
@@ -40,12 +41,14 @@ __all__ = ["Limits", "create_app"]
 
 
 def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
-    scheme, _, token = (authorization or "").partition(" ")
+    scheme, _space, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, "A bearer token is required.", {"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, _("A bearer token is required."), {"WWW-Authenticate": "Bearer"})
     found = authenticate(request.app.state.engine, token.strip())
     if found is None:
-        raise HTTPException(401, "The token is unknown or revoked.", {"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, _("The token is unknown or revoked."), {"WWW-Authenticate": "Bearer"}
+        )
     return found
 
 
@@ -54,7 +57,7 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 
 def _admin(who: CallerDep) -> Caller:
     if not who.is_admin:
-        raise HTTPException(403, "This needs an admin token.")
+        raise HTTPException(403, _("This needs an admin token."))
     return who
 
 
@@ -90,7 +93,10 @@ def create_app(
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
         where = ".".join(str(part) for part in first["loc"])
-        return error_response(422, f"Invalid request at {where}: {first['msg']}.")
+        return error_response(
+            422,
+            _("Invalid request at {where}: {problem}.").format(where=where, problem=first["msg"]),
+        )
 
     @app.exception_handler(InputError)
     async def _bad_input(_request: Request, error: InputError) -> JSONResponse:

@@ -29,6 +29,7 @@ import anyio.to_thread
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.i18n import _
 from core.sync.protocol import MAX_BODY_BYTES
 
 __all__ = ["ACCESS_LOG", "Guard", "LRUBuckets", "Limits", "client_key", "error_response"]
@@ -142,7 +143,7 @@ def _refusal(status: int, detail: str, headers: dict[str, str] | None = None) ->
 
 
 def _bearer(raw: bytes) -> str | None:
-    scheme, _, token = raw.decode("latin-1").partition(" ")
+    scheme, _space, token = raw.decode("latin-1").partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
 
@@ -201,7 +202,9 @@ class Guard:
     ) -> None:
         # h11 bounds a head that arrives in pieces; one that arrives whole is measured here.
         if sum(len(k) + len(v) + 4 for k, v in scope["headers"]) > self._limits.max_header_bytes:
-            detail = f"The request's headers exceed {self._limits.max_header_bytes} bytes."
+            detail = _("The request's headers exceed {limit} bytes.").format(
+                limit=self._limits.max_header_bytes
+            )
             await _refusal(431, detail)(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -215,7 +218,7 @@ class Guard:
             wait = self._strangers.take(client_key(scope))
         if wait:
             retry = str(max(1, math.ceil(wait)))
-            await _refusal(429, "Too many requests; retry later.", {"Retry-After": retry})(
+            await _refusal(429, _("Too many requests; retry later."), {"Retry-After": retry})(
                 scope, receive, send
             )
             return
@@ -227,12 +230,14 @@ class Guard:
             seen["who"] = name
         elif _has_body(headers) and scope["path"] not in PUBLIC_PATHS:
             # A body is read only from a valid token; a stranger's is refused unread.
-            detail = "The token is unknown or revoked." if raw else "A bearer token is required."
+            detail = (
+                _("The token is unknown or revoked.") if raw else _("A bearer token is required.")
+            )
             await _refusal(401, detail, {"WWW-Authenticate": "Bearer"})(scope, receive, send)
             return
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
             # As in a body below: PostgreSQL text cannot hold NUL.
-            await _refusal(422, "NUL characters are not accepted.")(scope, receive, send)
+            await _refusal(422, _("NUL characters are not accepted."))(scope, receive, send)
             return
         length = headers.get(b"content-length")
         limit = self._limits.max_body_bytes
@@ -243,7 +248,7 @@ class Guard:
             async with asyncio.timeout(self._limits.body_timeout):
                 body = await self._read_body(receive, limit)
         except TimeoutError:
-            detail = "The request body took too long to arrive; send it again."
+            detail = _("The request body took too long to arrive; send it again.")
             await _refusal(408, detail)(scope, receive, send)
             return
         if body is None:
@@ -253,7 +258,7 @@ class Guard:
             return
         if b"\x00" in body or _NUL_ESCAPE.search(body):
             # PostgreSQL text cannot hold NUL; refuse it before any write.
-            await error_response(422, "NUL characters are not accepted.")(scope, receive, send)
+            await error_response(422, _("NUL characters are not accepted."))(scope, receive, send)
             return
         await self._app(scope, _replay(body, receive), send)
 
@@ -272,7 +277,9 @@ class Guard:
 
     def _too_large(self) -> str:
         limit = self._limits.max_body_bytes
-        return f"The request body is larger than {limit} bytes; send smaller batches."
+        return _("The request body is larger than {limit} bytes; send smaller batches.").format(
+            limit=limit
+        )
 
 
 def _has_body(headers: dict[bytes, bytes]) -> bool:

@@ -166,7 +166,7 @@ def _apply(
 def _incident(batch: Batch, incident_id: str) -> Incident:
     data = batch.record(INCIDENT, incident_id)
     if data is None:
-        raise _Rejected(f"there is no incident {incident_id!r} on the server")
+        raise _Rejected(_("there is no incident {id!r} on the server").format(id=incident_id))
     return Incident.model_validate_json(data)
 
 
@@ -175,7 +175,7 @@ def _open_incident(batch: Batch, touched: Touched, incident: Incident) -> None:
     if existing is not None:
         if Incident.model_validate_json(existing) == incident:
             return
-        raise _Rejected(f"an incident with id {incident.id!r} already exists")
+        raise _Rejected(_("an incident with id {id!r} already exists").format(id=incident.id))
     batch.put_record(INCIDENT, incident.id, incident.model_dump_json())
     if claims_premium(incident):
         record_claim(batch.conn, incident)
@@ -226,12 +226,14 @@ def _validated(incident_json: dict[str, Any]) -> Incident:
         return Incident.model_validate(incident_json)
     except ValidationError as error:
         where, problem = first_problem(error)
-        raise _Rejected(f"invalid incident value at {where}: {problem}") from None
+        raise _Rejected(
+            _("invalid incident value at {where}: {problem}").format(where=where, problem=problem)
+        ) from None
 
 
 def _add_note(batch: Batch, caller: Caller, note: NotePayload, now: datetime) -> None:
     if note.author != caller.name:
-        raise _Rejected("a note can only be added by its author")
+        raise _Rejected(_("a note can only be added by its author"))
     current = _incident(batch, note.incident_id)
     if any(existing.id == note.id for existing in current.notes):
         return
@@ -251,9 +253,9 @@ def _save_session(
     now: datetime,
 ) -> None:
     if session.technician != caller.name:
-        raise _Rejected("a session can only be recorded or edited by its own technician")
+        raise _Rejected(_("a session can only be recorded or edited by its own technician"))
     if _incident(batch, session.incident_id).customer_id != session.customer_id:
-        raise _Rejected("a session's customer must be its incident's")
+        raise _Rejected(_("a session's customer must be its incident's"))
     # A device's copy of the server's price is not the device's to send: the server's stands.
     session = session.model_copy(update={"server_price": None})
     row = batch.session(session.id)
@@ -273,14 +275,16 @@ def _save_session(
         if row is not None:
             if Session.model_validate_json(row[1]) == session:
                 return
-            raise _Rejected(f"session {session.id!r} is already recorded; edit it instead")
+            raise _Rejected(
+                _("session {id!r} is already recorded; edit it instead").format(id=session.id)
+            )
         batch.put_session(session.id, values)
         touched.add(session.customer_id, first_second(session), session_id=session.id)
         return
     if row is None:
-        raise _Rejected(f"there is no session {session.id!r} on the server to edit")
+        raise _Rejected(_("there is no session {id!r} on the server to edit").format(id=session.id))
     if row[0] != caller.name:
-        raise _Rejected("a technician cannot alter another technician's session")
+        raise _Rejected(_("a technician cannot alter another technician's session"))
     before = Session.model_validate_json(row[1])
     batch.put_session(session.id, values)
     # The edit may move the session: the ledger is re-walked from the earlier of both places.

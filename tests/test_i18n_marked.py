@@ -24,7 +24,11 @@ USER_ERRORS = {
     name
     for name, value in vars(core.errors).items()
     if isinstance(value, type) and issubclass(value, core.errors.VardiaError)
-} | {"ClickException", "UsageError", "BadParameter"}
+} | {"ClickException", "UsageError", "BadParameter", "_Rejected"}
+RESPONSES = {"HTTPException", "error_response", "_refusal"}
+"""The server's answers: their second argument (or ``detail``) is the sentence a device shows."""
+REASONS = ("server/", "core/sync/")
+"""Where a ValueError's message is a reason the server sends back, for a person to read."""
 
 PROGRAM = re.compile(r"vardia(-server)?")
 """The program's name, the same in every language: ``f"vardia: {message}"`` needs no mark."""
@@ -33,6 +37,8 @@ ALLOWED = {
     # The OpenAPI title and description: read by integrators, in English, like the wire.
     ("server/app.py", "vardia sync server"),
     ("server/app.py", "Push local changes, pull the desk's customers, incidents and price list."),
+    # A programmer's mistake in building the client, never a person's.
+    ("core/sync/client.py", "the sync timeout must be a finite number of seconds: "),
 }
 """(file, literal) pairs meant to stay as they are in every language; keep it short."""
 
@@ -58,23 +64,32 @@ def _name(node: ast.AST) -> str:
     return ""
 
 
-def _texts(call: ast.Call) -> Iterator[ast.AST]:
+def _texts(call: ast.Call, rel: str) -> Iterator[ast.AST]:
     """The arguments of ``call`` that a person will read."""
     name = _name(call.func)
     if name == "Binding":
         yield from call.args[2:3]
-    elif name in TEXT_WIDGETS | TEXT_METHODS | USER_ERRORS:
+    elif name in RESPONSES:
+        yield from call.args[1:2]
+    elif name in TEXT_WIDGETS | TEXT_METHODS | USER_ERRORS or (
+        name == "ValueError" and rel.startswith(REASONS)
+    ):
         yield from call.args[:1]
     for keyword in call.keywords:
-        if keyword.arg in TEXT_KEYWORDS:
+        if keyword.arg in TEXT_KEYWORDS or (keyword.arg == "detail" and name in RESPONSES):
             yield keyword.value
 
 
 def _unmarked(rel: str, source: str) -> Iterator[str]:
     for node in ast.walk(ast.parse(source, rel)):
         candidates: list[ast.AST] = []
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id in ("detail", "reason")
+            for target in node.targets
+        ):
+            candidates.append(node.value)  # a response's detail, a refusal's reason
         if isinstance(node, ast.Call):
-            candidates.extend(_texts(node))
+            candidates.extend(_texts(node, rel))
             # "... {x} ...".format(x=…) without _(): a template a person reads.
             if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
                 candidates.append(node.func.value)
@@ -116,3 +131,11 @@ def test_the_scan_finds_what_it_looks_for() -> None:
     )
     found = list(_unmarked("tui/sample.py", code))
     assert len(found) == 5, found
+    server = (
+        'raise HTTPException(403, "This needs an admin token.")\n'
+        'raise _Rejected(f"there is no session {sid!r}")\n'
+        'detail = "The body took too long."\n'
+        'raise ValueError("a reason sent back")\n'
+        'raise HTTPException(403, _("This needs an admin token."))\n'
+    )
+    assert len(list(_unmarked("server/sample.py", server))) == 4

@@ -183,7 +183,11 @@ def parse_payload(op: Operation) -> Payload:
                 parsed = IncidentUpdate.model_validate(op.payload)
                 unknown = sorted(set(parsed.changes) - UPDATABLE_FIELDS)
                 if unknown:
-                    raise ValueError(f"these incident fields cannot be changed: {unknown}")
+                    raise ValueError(
+                        _("these incident fields cannot be changed: {fields}").format(
+                            fields=", ".join(unknown)
+                        )
+                    )
                 return parsed
             case OperationKind.INCIDENT_NOTE:
                 parsed = NotePayload.model_validate(op.payload)
@@ -191,16 +195,22 @@ def parse_payload(op: Operation) -> Payload:
                 # its incident. Either identifies what the operation touches.
                 if op.entity_id not in (parsed.id, parsed.incident_id):
                     raise ValueError(
-                        "the operation's entity_id is neither the note nor its incident"
+                        _("the operation's entity_id is neither the note nor its incident")
                     )
                 return parsed
             case OperationKind.SESSION_RECORD | OperationKind.SESSION_EDIT:
                 parsed = Session.model_validate(op.payload)
     except ValidationError as error:
         where, problem = first_problem(error, "payload")
-        raise ValueError(f"invalid {op.kind} payload at {where}: {problem}") from None
+        raise ValueError(
+            _("invalid {kind} payload at {where}: {problem}").format(
+                kind=op.kind, where=where, problem=problem
+            )
+        ) from None
     if parsed.id != op.entity_id:
-        raise ValueError(f"the payload's id is not the operation's entity_id {op.entity_id!r}")
+        raise ValueError(
+            _("the payload's id is not the operation's entity_id {id!r}").format(id=op.entity_id)
+        )
     return parsed
 
 
@@ -235,7 +245,11 @@ def _incident_value(field: str, value: Any) -> Any:
     try:
         return _field_type(field).validate_python(value)
     except ValidationError as error:
-        raise ValueError(f"invalid incident value at {field}: {error.errors()[0]['msg']}") from None
+        raise ValueError(
+            _("invalid incident value at {where}: {problem}").format(
+                where=field, problem=error.errors()[0]["msg"]
+            )
+        ) from None
 
 
 @cache

@@ -11,7 +11,9 @@ How the spec was read where it leaves room:
   is on time) and *warned* from its warning instant on; the warning only applies to
   the response, since plans set no warning for resolution.
 - ``queue_order`` orders what it is given; the caller passes the open incidents.
-  Ties are broken by opening instant, then id, so the order is stable.
+  Ties are broken by opening instant, then id, so the order is stable. Only an
+  incident's rank moves with time, and only at its ``changes``: a queue kept between
+  those instants needs no sort (``tui.live_queue``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,21 @@ from enum import StrEnum
 from core.models import Incident
 from core.rules import Rules
 
-__all__ = ["SlaState", "SlaTargets", "due_at", "progress", "queue_order", "state", "targets"]
+__all__ = [
+    "QueueKey",
+    "SlaState",
+    "SlaTargets",
+    "changes",
+    "due_at",
+    "progress",
+    "queue_key",
+    "queue_order",
+    "state",
+    "targets",
+]
+
+QueueKey = tuple[int, float, float, str]
+"""Where an incident sorts in the queue: rank, due time, opening, id (unique by the id)."""
 
 
 class SlaState(StrEnum):
@@ -90,14 +106,30 @@ def state(incident: Incident, now: datetime) -> SlaState:
     return SlaState.ON_TIME
 
 
-def queue_order(incidents: Iterable[Incident], now: datetime) -> list[Incident]:
+def changes(incident: Incident) -> list[tuple[datetime, bool]]:
+    """The instants at which ``state`` may change, each with whether it changes only after it.
+
+    Warned from the warning instant on (while there is no first response), breached
+    strictly after the due time.
+    """
+    found = []
+    if incident.first_response_at is None:
+        found.append((incident.warn_at, False))
+    due = due_at(incident)
+    if due is not None:
+        found.append((due, True))
+    return found
+
+
+def queue_key(incident: Incident, now: datetime) -> QueueKey:
     """Breached, warned, then the rest, each by due time; those with none last, oldest first."""
+    due = due_at(incident)
+    opened = incident.opened_at.timestamp()
+    if due is None:
+        return (len(_RANK), 0.0, opened, incident.id)
+    return (_RANK[state(incident, now)], due.timestamp(), opened, incident.id)
 
-    def key(incident: Incident) -> tuple[int, float, float, str]:
-        due = due_at(incident)
-        opened = incident.opened_at.timestamp()
-        if due is None:
-            return (len(_RANK), 0.0, opened, incident.id)
-        return (_RANK[state(incident, now)], due.timestamp(), opened, incident.id)
 
-    return sorted(incidents, key=key)
+def queue_order(incidents: Iterable[Incident], now: datetime) -> list[Incident]:
+    """The incidents in queue order (``queue_key``)."""
+    return sorted(incidents, key=lambda incident: queue_key(incident, now))

@@ -379,14 +379,18 @@ class Store:
         return list(effects.values())
 
     def _chunks(self) -> list[str]:
-        """The outbox's chunk files, oldest first; the newest holds the journal's last seq."""
-        if self._outbox is not None:
-            return list(self._outbox.chunks)
-        return self._files(OUTBOX) or [_chunk_name(1)]
+        """The outbox's chunk files, oldest first; the newest holds the journal's last seq.
+
+        A read-only store lists them each time: the writer may add one meanwhile.
+        """
+        if self.read_only:
+            return self._files(OUTBOX) or [_chunk_name(1)]
+        return list(self._index().chunks)
 
     def _index(self) -> _OutboxIndex:
+        """Listed from the folder once; this process, the outbox's one writer, keeps it."""
         if self._outbox is None:
-            self._outbox = _OutboxIndex(self._chunks())
+            self._outbox = _OutboxIndex(self._files(OUTBOX) or [_chunk_name(1)])
         return self._outbox
 
     def _replay(self) -> None:

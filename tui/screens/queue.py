@@ -18,9 +18,11 @@ from core.i18n import _
 from core.models import Customer, Incident
 from core.text import fold
 from tui.desk import Desk
+from tui.live_queue import LiveQueue, Ordered, RowFilter
 from tui.messages import CustomerRequest, IncidentRequest
 from tui.screens.base import DeskScreen
 from tui.widgets.queue_table import QueueRow, QueueTable
+from tui.widgets.status import show
 
 __all__ = ["QueueScreen", "Scope"]
 
@@ -77,9 +79,10 @@ class QueueScreen(DeskScreen):
         self.search = ""
         self._incidents: Sequence[Incident] = ()
         self._customers: dict[str, Customer] = {}
-        self._ordered: list[QueueRow] = []
+        self._live: LiveQueue | None = None
+        self._view: Ordered | None = None
+        self._keep: RowFilter | None = None
         self._now: datetime | None = None
-        self._resort_at: datetime | None = None
         self._loaded = False
 
     def compose_body(self) -> ComposeResult:
@@ -121,65 +124,82 @@ class QueueScreen(DeskScreen):
             self._order(now)
 
     def _order(self, now: datetime) -> None:
-        ordered = sla.queue_order(self._incidents, now)
         customers = self._customers
-        self._ordered = [
-            QueueRow(
-                incident,
-                customers[incident.customer_id].name
-                if incident.customer_id in customers
-                else incident.customer_id,
-                sla.due_at(incident),
-            )
-            for incident in ordered
-        ]
-        self._resort_at = min(
+        self._live = LiveQueue(
             (
-                instant
+                QueueRow(
+                    incident,
+                    customers[incident.customer_id].name
+                    if incident.customer_id in customers
+                    else incident.customer_id,
+                    sla.due_at(incident),
+                )
                 for incident in self._incidents
-                for instant in (incident.warn_at, incident.deadline, incident.resolve_by)
-                if instant is not None and instant > now
             ),
-            default=None,
+            now,
         )
         self._apply(now)
 
-    def _apply(self, now: datetime) -> None:
-        rows = self._ordered
+    def _filter(self) -> RowFilter | None:
+        """What the filters keep, or None when they keep every row."""
+        checks: list[RowFilter] = []
+        technician = self.technician
         if self.scope is Scope.MINE:
-            rows = [r for r in rows if r.incident.assignee == self.technician]
+            checks.append(lambda row, _now: row.incident.assignee == technician)
         elif self.scope is Scope.UNASSIGNED:
-            rows = [r for r in rows if r.incident.assignee is None]
-        if self.plan is not None:
-            rows = [r for r in rows if r.incident.plan == self.plan]
+            checks.append(lambda row, _now: row.incident.assignee is None)
+        if (plan := self.plan) is not None:
+            checks.append(lambda row, _now: row.incident.plan == plan)
         if self.breached_only:
-            rows = [r for r in rows if _state(r.incident, now) == "breached"]
-        needle = fold(self.search.strip())
-        if needle:
-            rows = [
-                r
-                for r in rows
-                if needle in fold(r.customer_name)
-                or needle in fold(r.incident.ref)
-                or needle in fold(r.incident.subject)
-            ]
+            checks.append(lambda row, now: _state(row.incident, now) == "breached")
+        if needle := fold(self.search.strip()):
+            checks.append(
+                lambda row, _now: (
+                    needle in fold(row.customer_name)
+                    or needle in fold(row.incident.ref)
+                    or needle in fold(row.incident.subject)
+                )
+            )
+        if not checks:
+            return None
+        return lambda row, now: all(check(row, now) for check in checks)
+
+    def _apply(self, now: datetime) -> None:
+        """Filter the ordered rows again (the filters changed, or the rows did)."""
+        if self._live is None:
+            return
+        self._keep = self._filter()
+        self._view = self._live.all if self._keep is None else self._live.where(self._keep, now)
+        self._show(now)
+
+    def _show(self, now: datetime) -> None:
+        live, view = self._live, self._view
+        if live is None or view is None:
+            return
+
+        def find(incident_id: str) -> int | None:
+            key = live.key_of(incident_id)
+            return None if key is None else view.find(key)
+
         self._now = now
-        self.table.set_rows(rows, now)
-        self.query_one("#queue-header", Static).update(self.table.header_text())
-        self.query_one("#queue-count", Static).update(
-            _("{shown} of {total} open").format(shown=len(rows), total=len(self._ordered))
+        self.table.set_rows(view.rows, now, find)
+        show(self.query_one("#queue-header", Static), self.table.header_text())
+        show(
+            self.query_one("#queue-count", Static),
+            _("{shown} of {total} open").format(shown=len(view), total=len(live.all)),
         )
         empty = self.query_one("#queue-empty", Static)
         if self._loaded:
-            empty.update(
+            show(
+                empty,
                 _("No incident matches — Esc clears the filters.")
-                if self._ordered
-                else _("No open incident — n opens one.")
+                if len(live.all)
+                else _("No open incident — n opens one."),
             )
-        empty.display = self._loaded is False or not rows
+        empty.display = self._loaded is False or not len(view)
         # The table stays displayed (and focused) when empty: hiding it would drop the focus,
         # and its keys with it, until the person pressed Tab.
-        self.table.set_class(not rows, "-empty")
+        self.table.set_class(not len(view), "-empty")
         self._show_filters()
 
     def _show_filters(self) -> None:
@@ -201,8 +221,10 @@ class QueueScreen(DeskScreen):
         )
 
     def tick(self, now: datetime) -> None:
-        if self._resort_at is not None and now >= self._resort_at:
-            self._order(now)
+        if self._live is not None and self._live.crossed(now):
+            views = [] if self._keep is None or self._view is None else [(self._view, self._keep)]
+            self._live.advance(now, views)
+            self._show(now)
         else:
             self._now = now
             self.table.tick(now)

@@ -127,6 +127,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._columns: list[_Column] = _columns(80)
         self._drawn: dict[int, tuple[int, str, str, bool] | None] = {}
         """What each line on screen was last drawn from (``_line``), by its y."""
+        self._selected: str | None = None
+        """The incident under the cursor, kept apart from the rows, which may change in place."""
 
     @property
     def rows(self) -> Sequence[QueueRow]:
@@ -138,19 +140,21 @@ class QueueTable(ScrollView, can_focus=True):
             return self._rows[self.cursor]
         return None
 
-    def set_rows(self, rows: Sequence[QueueRow], now: datetime) -> None:
-        """Show ``rows``, keeping the cursor on the same incident if it is still listed."""
-        selected = self.selected
+    def set_rows(
+        self, rows: Sequence[QueueRow], now: datetime, find: Callable[[str], int | None]
+    ) -> None:
+        """Show ``rows``, keeping the cursor on its incident if it is still listed.
+
+        ``find`` gives an incident's index in ``rows``: the queue finds it by bisection,
+        and ``rows`` may be the same list as before, changed in place.
+        """
         self._rows = rows
         self._now = now
         self.virtual_size = Size(self.size.width, len(rows))
         index = self.cursor
-        if selected is not None:
-            wanted = selected.incident.id
-            index = next(
-                (i for i, row in enumerate(rows) if row.incident.id == wanted),
-                min(self.cursor, len(rows) - 1),
-            )
+        if self._selected is not None:
+            found = find(self._selected)
+            index = min(self.cursor, len(rows) - 1) if found is None else found
         self.cursor = max(0, min(index, len(rows) - 1))
         self.refresh()
 
@@ -201,7 +205,8 @@ class QueueTable(ScrollView, can_focus=True):
         self.refresh_line(new)
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
         row = self.selected
-        self.post_message(self.Highlighted(row.incident.id if row else None))
+        self._selected = row.incident.id if row else None
+        self.post_message(self.Highlighted(self._selected))
 
     def refresh_line(self, index: int) -> None:
         y = index - self.scroll_offset.y

@@ -6,7 +6,6 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -18,7 +17,7 @@ import pytest
 from core.demo import generate
 from core.documents import statement_html
 from core.errors import ConfigError
-from core.i18n import language, money, use
+from core.i18n import money
 from core.letterhead import Letterhead
 from core.models import Customer
 from core.periods import Month
@@ -66,14 +65,6 @@ def _busiest() -> tuple[Customer, Statement]:
 
 
 CUSTOMER, STATEMENT = _busiest()
-
-
-@pytest.fixture
-def greek() -> Iterator[None]:
-    spoken = language()
-    use("el")
-    yield
-    use(spoken)
 
 
 class _Page(HTMLParser):

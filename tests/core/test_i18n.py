@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from core.i18n import N_, Labels, _, language, language_from, ngettext, requested_language, use
-
-
-@pytest.fixture
-def greek() -> Iterator[None]:
-    before = language()
-    use("el")
-    yield
-    use(before)
+from core.i18n import N_, Labels, _, language_from, ngettext, requested_language, use
 
 
 @pytest.mark.parametrize(

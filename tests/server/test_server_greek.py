@@ -3,27 +3,15 @@ details of its HTTP answers, come through the catalog in the server's language."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
-from core.i18n import language, use
 from core.rules import load_bounds, load_rules
 from core.sync.protocol import OperationKind, PushRequest
 from server.auth import Caller, Role
 from server.db import make_engine, migrate
 from server.push import push
 from tests.server.sync_factories import incident, op, open_op, record_op, session
-
-
-@pytest.fixture
-def greek() -> Iterator[None]:
-    before = language()
-    use("el")
-    yield
-    use(before)
 
 
 def test_a_greek_server_gives_its_reasons_in_greek(tmp_path: Path, greek: None) -> None:

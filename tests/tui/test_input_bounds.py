@@ -94,7 +94,17 @@ async def test_an_overlong_subject_is_refused_beside_it(open_app: AppFactory) ->
         assert isinstance(screen, IntakeScreen)
         await pilot.press(*"delta", "enter")
         await _settle(app, pilot)
-        screen.query_one("#intake-subject", Input).value = "x" * 201
+        subject = screen.query_one("#intake-subject", Input)
+        subject.value = "x" * 200
+        await pilot.pause()
+        assert _said(screen, "#intake-subject-error") == ""
+        # Said as it is typed (a pasted page), not only at the save; the field stays one line.
+        subject.value = "x" * 600
+        await pilot.pause()
+        said = _said(screen, "#intake-subject-error")
+        assert "subject is 600 characters long" in said and "at most 200" in said
+        assert subject.region.height == 1
+        subject.value = "x" * 201
         await pilot.press("ctrl+s")
         await _settle(app, pilot)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 from core.clock import FrozenClock
 from core.models import Category, Channel, Customer
 from core.store import Store
 from tests.tui.data import AppFactory
 from tui.app import VardiaApp
+from tui.screens.dialogs import ChoiceDialog
 from tui.screens.incident import IncidentScreen
 from tui.screens.intake import IntakeScreen
 from tui.screens.queue import QueueScreen
@@ -22,6 +23,16 @@ async def _settle(app: VardiaApp, pilot) -> None:  # type: ignore[no-untyped-def
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def _intake(app: VardiaApp, pilot) -> IntakeScreen:  # type: ignore[no-untyped-def]
+    """Open the intake from the queue, once the app has loaded."""
+    await _settle(app, pilot)
+    await pilot.press("n")
+    await _settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, IntakeScreen)
+    return screen
 
 
 def _text(screen: IntakeScreen, selector: str) -> str:
@@ -55,11 +66,7 @@ async def test_open_an_incident_through_intake(open_app: AppFactory) -> None:
 async def test_blocked_customer_needs_an_override_reason(open_app: AppFactory) -> None:
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
-        await pilot.press("n")
-        await _settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, IntakeScreen)
+        screen = await _intake(app, pilot)
         await pilot.press(*"c0001", "enter")
         await _settle(app, pilot)
         assert "BLOCKED" in _text(screen, "#intake-eligibility-text")
@@ -77,17 +84,67 @@ async def test_blocked_customer_needs_an_override_reason(open_app: AppFactory) -
         assert opened.eligibility.override_reason == "Director promised payment Friday"
 
 
-async def test_escape_leaves_intake_without_saving(open_app: AppFactory) -> None:
+async def test_escape_leaves_an_empty_form_at_once(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _intake(app, pilot)
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_escape_on_a_filled_form_asks_first(open_app: AppFactory) -> None:
+    """Esc twice used to throw a filled form away; now it asks, and keeping is the default."""
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(app, pilot)
         pending = app.desk.pending_count()
         await pilot.press("n")
         await _settle(app, pilot)
+        intake = app.screen
+        assert isinstance(intake, IntakeScreen)
         await pilot.press(*"delta", "enter", *"Something", "escape")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, ChoiceDialog)
+        assert "Leave this form" in str(app.screen.query_one(".dialog-title", Label).render())
+        # A second Esc (or Enter on the first choice) keeps the form as it was typed.
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert app.screen is intake
+        assert intake.query_one("#intake-subject", Input).value == "Something"
+        await pilot.press("escape", "enter")
+        await _settle(app, pilot)
+        assert app.screen is intake
+        await pilot.press("escape", "down", "enter")
         await _settle(app, pilot)
         assert isinstance(app.screen, QueueScreen)
         assert app.desk.pending_count() == pending
+
+
+async def test_picking_a_customer_moves_focus_and_the_cue_to_subject(
+    open_app: AppFactory,
+) -> None:
+    """The Tab typed after a pick no longer skips Subject: focus is there, and its label says so."""
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _intake(app, pilot)
+
+        def cued() -> list[str]:
+            return [
+                str(label.render())
+                for label in screen.query(".field-label").results(Label)
+                if label.styles.text_style.reverse
+            ]
+
+        assert cued() == ["Customer"]
+        await pilot.press(*"delta", "enter")
+        await _settle(app, pilot)
+        assert app.focused is screen.query_one("#intake-subject", Input)
+        assert cued() == ["Subject"]
+        await pilot.press(*"Printer offline", "tab", *"since Monday")
+        assert screen.query_one("#intake-subject", Input).value == "Printer offline"
+        assert screen.query_one("#intake-description", Input).value == "since Monday"
+        assert cued() == ["Description"]
 
 
 async def test_missing_fields_are_named_next_to_them(open_app: AppFactory) -> None:
@@ -109,11 +166,7 @@ async def test_a_failed_save_focuses_the_first_bad_field_and_says_why(
 ) -> None:
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
-        await pilot.press("n")
-        await _settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, IntakeScreen)
+        screen = await _intake(app, pilot)
         await pilot.press(*"c0001", "enter")
         await _settle(app, pilot)
         await pilot.press(*"Cannot print", "ctrl+s")
@@ -129,11 +182,7 @@ async def test_a_failed_save_focuses_the_first_bad_field_and_says_why(
 async def test_an_error_goes_when_its_field_is_right(open_app: AppFactory) -> None:
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
-        await pilot.press("n")
-        await _settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, IntakeScreen)
+        screen = await _intake(app, pilot)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.focused is screen.query_one("#intake-customer", Input)
@@ -188,11 +237,7 @@ async def test_the_customer_suggestions_find_a_phone_number_and_greeklish(
         store.import_records(customers=[caller])
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
-        await pilot.press("n")
-        await _settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, IntakeScreen)
+        screen = await _intake(app, pilot)
         suggestions = screen.query_one("#intake-matches", OptionList)
         for typed in ("stath", "STATHOP", "arch", "3530829", "210-353", "+306941234567"):
             screen.query_one("#intake-customer", Input).value = typed

@@ -104,3 +104,15 @@ def refused_app(
 @pytest.mark.parametrize("screen", list(REFUSED))
 def test_refused_screen(snap_compare, refused_app: AppFactory, screen: str) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(refused_app(), terminal_size=(80, 24), run_before=_then(*REFUSED[screen]))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_intake_without_colour(  # type: ignore[no-untyped-def]
+    snap_compare, open_app: AppFactory, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under NO_COLOR the field being typed into still shows: its label in reverse video,
+    here on Subject, where a picked customer sends the focus."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = open_app()
+    assert app.no_color
+    assert snap_compare(app, terminal_size=size, run_before=_then("n", *"delta", "enter"))

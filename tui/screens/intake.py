@@ -23,6 +23,7 @@ from core.text import fold
 from tui.desk import Assessment, Desk, IntakeForm
 from tui.format import CHANNEL_LABELS, eligibility_lines, ledger_age, money, short_at
 from tui.screens.base import DeskScreen
+from tui.screens.dialogs import ChoiceDialog
 
 __all__ = ["CATEGORY_LABELS", "IntakeScreen", "eligibility_text"]
 
@@ -45,6 +46,8 @@ _ANSWERS = [(_("unknown"), Answer.UNKNOWN), (_("yes"), Answer.YES), (_("no"), An
 _MATCHES = 6
 _FIELDS = ("customer", "subject", "description", "override", "premium")
 """The fields that can stop a save, in form order; each has an ``#intake-<field>-error``."""
+_TYPED = ("customer", "subject", "description", "scope-reason", "override")
+"""The fields a person types into: any of them filled makes leaving ask first."""
 
 
 def eligibility_text(assessment: Assessment) -> str:
@@ -74,7 +77,7 @@ class IntakeScreen(DeskScreen):
     """A new incident: customer, subject, description, category, channel, prerequisites."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", _("Leave without saving"), id="intake.cancel"),
+        Binding("escape", "leave", _("Leave without saving"), id="intake.cancel"),
         Binding("ctrl+s", "save", _("Open the incident"), id="intake.save", priority=True),
     ]
 
@@ -197,7 +200,7 @@ class IntakeScreen(DeskScreen):
                 )
                 yield Static("", classes="field-error", id="intake-override-error")
                 yield Static(
-                    _("Tab next field · Ctrl+S open the incident · Esc leave without saving"),
+                    _("Tab next field · Ctrl+S open · Esc leave"),
                     classes="muted",
                 )
             with Vertical(id="intake-eligibility"):
@@ -332,13 +335,9 @@ class IntakeScreen(DeskScreen):
 
     # ---- saving -----------------------------------------------------------------------
 
-    def _problems(self) -> dict[str, str]:
-        """What stops the save, by field (in form order); empty when the form can be saved."""
+    def _out_of_bounds(self) -> dict[str, str]:
+        """The typed texts the bounds refuse (too long), by field: said as soon as typed."""
         found: dict[str, str] = {}
-        if self.customer is None:
-            found["customer"] = _("Choose a customer from the list.")
-        if not self.query_one("#intake-subject", Input).value.strip():
-            found["subject"] = _("Say in a few words what the problem is.")
         texts: tuple[tuple[str, TextKind, str], ...] = (
             ("subject", "subject", _("subject")),
             ("description", "description", _("description")),
@@ -349,7 +348,18 @@ class IntakeScreen(DeskScreen):
                 text = self.query_one(f"#intake-{field}", Input).value.strip()
                 self.desk.rules.bounds.check_text(text, kind, what)
             except InputError as error:
-                found.setdefault(field, str(error))
+                found[field] = str(error)
+        return found
+
+    def _problems(self) -> dict[str, str]:
+        """What stops the save, by field (in form order); empty when the form can be saved."""
+        found: dict[str, str] = {}
+        if self.customer is None:
+            found["customer"] = _("Choose a customer from the list.")
+        if not self.query_one("#intake-subject", Input).value.strip():
+            found["subject"] = _("Say in a few words what the problem is.")
+        for field, problem in self._out_of_bounds().items():
+            found.setdefault(field, problem)
         assessment = self.assessment
         if assessment is not None:
             override = self.query_one("#intake-override", Input).value.strip()
@@ -369,11 +379,36 @@ class IntakeScreen(DeskScreen):
     @on(Input.Changed)
     @on(Select.Changed)
     def _recheck(self) -> None:
-        """A field's error goes as soon as the field is right; new errors wait for the save."""
+        """A field's error goes as soon as the field is right; a text too long is said as it is
+        typed (a pasted page is refused there, not at the save); other errors wait for the save."""
         problems = self._problems()
+        too_long = self._out_of_bounds()
         for field in _FIELDS:
-            if field not in problems:
+            if field in too_long:
+                self._error(f"#intake-{field}-error", too_long[field])
+            elif field not in problems:
                 self._error(f"#intake-{field}-error", "")
+
+    # ---- leaving ----------------------------------------------------------------------
+
+    def filled(self) -> bool:
+        """Whether anything was typed that leaving would throw away."""
+        return any(self.query_one(f"#intake-{field}", Input).value.strip() for field in _TYPED)
+
+    def action_leave(self) -> None:
+        """Leave at once when nothing was typed; otherwise ask first, keeping the form."""
+        if not self.filled():
+            self.dismiss()
+            return
+        choices = [(_("Keep editing"), False), (_("Leave: what I typed is not saved"), True)]
+
+        def decided(leave: bool | None) -> None:
+            if leave:
+                self.dismiss()
+
+        self.app.push_screen(
+            ChoiceDialog(_("Leave this form without opening the incident?"), choices), decided
+        )
 
     def action_save(self) -> None:
         problems = self._problems()

@@ -196,7 +196,7 @@ class Desk:
             return IncidentDetail(
                 incident,
                 self._customer_or_none(incident.customer_id),
-                self.store.sessions(incident_id=incident.id),
+                self.store.sessions(customer_id=incident.customer_id, incident_id=incident.id),
                 frozenset(r.entity_id for r in list_rejections(self.store)),
             )
 

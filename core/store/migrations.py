@@ -6,13 +6,16 @@ no longer rewrites all of history nor every pending operation. Schema 3 keeps in
 customer record the server's ledger as last pulled, without this device's unpushed work
 (which schema 2 debited into it): previews add that work back from the outbox
 (``core.ledger.standing``). Schema 4 adds the incident index (``core.store.index``), so that
-an incident is found without reading every month of history. Each step is idempotent and
+an incident is found without reading every month of history. Schema 6 keeps a month of
+sessions in 64 files by customer (``layout.sessions_file``), so that a customer's statement
+reads its share of each month, not the whole month. Each step is idempotent and
 ``meta.json`` is bumped last, so a crash during a migration just runs it again.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable
@@ -27,11 +30,13 @@ from core.ledger import standing
 from core.models import Customer
 from core.rules import Rules, load_rules
 from core.store import index
+from core.store.layout import OUTBOX, SESSIONS, TABLE, sessions_file
 from core.store.storage import (
     COPIES_DIR,
     SCHEMA_VERSION,
     TAIL_SUFFIX,
     TEMP_MARKER,
+    AtomicStorage,
     atomic_write,
     fsync_dir,
     month_of,
@@ -125,6 +130,64 @@ def rebuild_index(data_dir: Path) -> None:
     shutil.rmtree(building, ignore_errors=True)
 
 
+def _v5_to_v6(data_dir: Path) -> None:
+    """Split each month of sessions into its customers' files, and say so in the journal.
+
+    The new files take the month's header (the journal entries it has applied), and the
+    journal's effects on a month file are refiled to the customer's file of the month, so
+    a replay after the migration finishes in the new files what it would have in the old.
+    The month files go last: a crash before then runs the step again on the same data.
+    """
+    months = sorted(p for p in (data_dir / SESSIONS).glob("*.json") if not p.name.startswith("."))
+    refiled: dict[str, dict[str, str]] = {}
+    for path in months:
+        storage = AtomicStorage(path, read_only=True, upgrading=True)
+        records = (storage.read() or {}).get(TABLE, {})
+        where = {key: sessions_file(path.stem, doc["customer_id"]) for key, doc in records.items()}
+        for rel in sorted(set(where.values())):
+            docs = {key: records[key] for key, file in where.items() if file == rel}
+            atomic_write(data_dir / rel, _envelope({TABLE: docs}, storage.header))
+        refiled[f"{SESSIONS}/{path.name}"] = where
+    for chunk in sorted((data_dir / OUTBOX).glob("*.json")):
+        if not chunk.name.startswith("."):
+            _refile_effects(AtomicStorage(chunk, upgrading=True), refiled)
+    for path in months:
+        for stale in (path, path.with_name(path.name + TAIL_SUFFIX), path.with_suffix(".json.bak")):
+            stale.unlink(missing_ok=True)
+    if months:
+        fsync_dir(data_dir / SESSIONS)
+
+
+def _refile_effects(chunk: AtomicStorage, refiled: dict[str, dict[str, str]]) -> None:
+    """Point a journal chunk's effects on a month of sessions at the customer's file.
+
+    A session written is filed by its customer; one removed goes with the file that held
+    it, and one the month did not hold has nothing to remove, so its effect is dropped.
+    """
+    tables = chunk.read() or {}
+    changed = False
+    for entry in tables.get(TABLE, {}).values():
+        if not entry.get("effects"):
+            continue
+        kept = []
+        for file, key, doc in entry["effects"]:
+            month = _MONTH_FILE.fullmatch(file)
+            if month is not None:
+                changed = True
+                if doc is not None:
+                    file = sessions_file(month[1], doc["customer_id"])
+                elif (file := refiled.get(file, {}).get(key)) is None:
+                    continue
+            kept.append([file, key, doc])
+        entry["effects"] = kept
+    if changed:
+        chunk.write(tables)
+
+
+_MONTH_FILE = re.compile(rf"{SESSIONS}/(\d{{4}}-\d{{2}})\.json")
+"""A month of sessions as schema 5 kept it, in one file."""
+
+
 def _restamp(data_dir: Path) -> None:
     """Every file the steps left in an older schema says the current one.
 
@@ -149,6 +212,7 @@ STEPS: dict[int, Callable[[Path, datetime], None]] = {
     # Schema 5 adds tails (storage.py): nothing to convert, but a vardia that does not
     # read tails must not open a store that may have them, hence the new number.
     4: lambda _data_dir, _now: None,
+    5: lambda data_dir, _now: _v5_to_v6(data_dir),
 }
 
 

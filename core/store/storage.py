@@ -22,6 +22,8 @@ the big one is paid once every so many saves.
 **Deferred fsync.** ``batch(durable=False)`` writes atomically (a kill leaves the old or
 the new file) but leaves the fsyncs to ``sync()``; the store does this for record files
 whose changes its journal already holds durably, and syncs them before it forgets them.
+Such a file's ``.bak`` is made when it is synced, not at each write: the backup is the file
+as of the last checkpoint, and the journal holds every change since.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ __all__ = [
     "remove_stale_temp_files",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TAIL_SUFFIX = ".tail"
 TAIL_FROM_BYTES = 64 * 1024
 """A file at least this big takes small changes in its tail instead of being rewritten."""
@@ -118,16 +120,20 @@ def _atomic_write(path: Path, data: bytes, *, keep_backup: bool, durable: bool) 
         os.close(fd)
     try:
         if keep_backup and path.exists():
-            # A hard link costs no copy: the old inode lives on as the backup.
-            bak_tmp = directory / f".{path.name}.bak{TEMP_MARKER}{secrets.token_hex(4)}"
-            os.link(path, bak_tmp)
-            os.replace(bak_tmp, path.with_name(path.name + ".bak"))
+            _keep_as_backup(path)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     if durable:
         fsync_dir(directory)
+
+
+def _keep_as_backup(path: Path) -> None:
+    """``path`` as it is becomes ``<file>.bak``: a hard link costs no copy."""
+    bak_tmp = path.with_name(f".{path.name}.bak{TEMP_MARKER}{secrets.token_hex(4)}")
+    os.link(path, bak_tmp)
+    os.replace(bak_tmp, path.with_name(path.name + ".bak"))
 
 
 def remove_stale_temp_files(root: Path) -> list[Path]:
@@ -194,8 +200,11 @@ class AtomicStorage(Storage):
     the change is small and the file big (see the module docstring), else the whole file.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, upgrading: bool = False) -> None:
+        """``upgrading`` reads a file of an older schema too (``migrations``); it is written
+        in the current one."""
         self.path = path
+        self.upgrading = upgrading
         self.tail_path = path.with_name(path.name + TAIL_SUFFIX)
         self.read_only = read_only
         self.header: dict[str, Any] = {}
@@ -209,6 +218,8 @@ class AtomicStorage(Storage):
         self._file_bytes = 0
         self._tail: dict[str, dict[str, Any | None]] = {}
         """Per table, the records changed since the file was written (None: removed)."""
+        self._tail_on_disk = False
+        """Whether a tail file may be beside the file, stale or not."""
         self._changes: dict[str, dict[str, Any | None]] | None = {}
         """The changes not yet on disk; None when a write did not say what it changed."""
         self._noted = False
@@ -218,7 +229,8 @@ class AtomicStorage(Storage):
     def read(self) -> Tables | None:
         if not self._loaded:
             envelope = read_envelope(self.path)
-            if envelope is not None and envelope["schema"] != SCHEMA_VERSION:
+            # read_envelope refuses a newer schema: an other one is older.
+            if envelope is not None and envelope["schema"] != SCHEMA_VERSION and not self.upgrading:
                 raise StoreError(
                     _(
                         "The data file {path} is in an older format (schema {found}); start "
@@ -240,6 +252,7 @@ class AtomicStorage(Storage):
     def _lay_tail(self) -> None:
         """Apply the file's tail, when there is one for this generation of the file."""
         tail = read_envelope(self.tail_path)
+        self._tail_on_disk = tail is not None
         if tail is None or tail.get("base") != self._generation:
             return
         removed = tail.get("removed", {})
@@ -285,7 +298,7 @@ class AtomicStorage(Storage):
             tail = self._grown_tail()
             if tail is not None:
                 self._write(self.tail_path, self._tail_envelope(tail), keep_backup=False)
-                self._tail = tail
+                self._tail, self._tail_on_disk = tail, True
             else:
                 self._write_whole()
         except BaseException:
@@ -331,11 +344,16 @@ class AtomicStorage(Storage):
                 "tables": self._tables or {},
             }
         )
-        self._write(self.path, data, keep_backup=True)
+        # A file the journal backs is written without fsync, and its backup waits for the
+        # fsync too (``sync``): the backup is then the file as of the last checkpoint, and
+        # the journal holds every change since.
+        self._write(self.path, data, keep_backup=self._durable)
         self._generation, self._file_bytes, self._tail = generation, len(data), {}
-        # Stale from now on (it names the previous generation); removed to keep things tidy.
-        with writing(self.tail_path):
-            self.tail_path.unlink(missing_ok=True)
+        if self._tail_on_disk:
+            # Stale from now on (it names the previous generation); removed to keep tidy.
+            with writing(self.tail_path):
+                self.tail_path.unlink(missing_ok=True)
+            self._tail_on_disk = False
         self.unsynced.discard(self.tail_path)
 
     def _write(self, path: Path, data: bytes, *, keep_backup: bool) -> None:
@@ -361,6 +379,9 @@ class AtomicStorage(Storage):
         for path in sorted(self.unsynced):
             if path.exists():
                 fsync_file(path)
+                if path == self.path:
+                    with writing(path):
+                        _keep_as_backup(path)
         if self.unsynced and self.path.parent.is_dir():
             fsync_dir(self.path.parent)
         self.unsynced.clear()

@@ -8,7 +8,8 @@ Layout of the data directory (every file written by ``AtomicStorage``)::
     customers.json                   customers and their contracts
     open.json                        open incidents — the queue reads only this file
     history/incidents-YYYY-MM.json   resolved and closed incidents, by month opened
-    sessions/YYYY-MM.json            sessions, by month (Europe/Athens) their work began
+    sessions/YYYY-MM/XX.json         sessions, by month (Europe/Athens) their work began,
+                                     in 64 files by customer (``layout.sessions_file``)
     timer.json                       the running timer of each technician
     docs/NAME.json                   small documents (sync cursor, conflicts)
     index/XX.json                    the incident index: id or reference → file (index.py)
@@ -37,9 +38,10 @@ timer file, the journal (pending changes only), one month of sessions and the cu
 list: none grows with years of history, so their cost stays flat. Reads follow the same
 rule: an incident is found through the index (``core.store.index``), whose entries are
 effects of the same journaled change as the incident, so they are replayed with it; a
-statement reads the months it covers. A read-only store serves one command, so a month or
-history file it reads is filtered and dropped, never kept: its memory is that of the
-largest file read, not of every file.
+customer's sessions (a statement, an incident's work) are read from the customer's file of
+each month they cover, a sixty-fourth of the month. A read-only store serves one command,
+so a month or history file it reads is filtered and dropped, never kept: its memory is that
+of the largest file read, not of every file.
 """
 
 from __future__ import annotations
@@ -62,7 +64,18 @@ from core.ids import device_ref_prefix, new_device_id, new_id, short_ref
 from core.models import OPEN_STATUSES, Customer, Incident, Session, Timer
 from core.settings import Paths
 from core.store.index import INDEX, bucket_of, entries_of, id_key, ref_key
-from core.store.layout import CUSTOMERS, META, OPEN, OUTBOX, OUTBOX_CHUNK, TABLE, TIMER
+from core.store.layout import (
+    CUSTOMERS,
+    META,
+    OPEN,
+    OUTBOX,
+    OUTBOX_CHUNK,
+    SESSIONS,
+    TABLE,
+    TIMER,
+    session_shard,
+    sessions_file,
+)
 from core.store.lock import DirectoryLock
 from core.store.migrations import migrate, rebuild_index
 from core.store.storage import (
@@ -109,7 +122,7 @@ def incident_file(incident: Incident) -> str:
 
 
 def session_file(session: Session) -> str:
-    return f"sessions/{month_of(session.started_at)}.json"
+    return sessions_file(month_of(session.started_at), session.customer_id)
 
 
 def _chunk_name(first_seq: int) -> str:
@@ -719,16 +732,36 @@ class Store:
         technician: str | None = None,
         incident_id: str | None = None,
     ) -> list[Session]:
-        """Sessions, oldest first, filtered by customer, month (YYYY-MM), technician, incident."""
-        files = [f"sessions/{month}.json"] if month else self._files("sessions")
+        """Sessions, oldest first, filtered by customer, month (YYYY-MM), technician, incident.
+
+        Given a customer, only that customer's file of each month is read.
+        """
         wanted = {"customer_id": customer_id, "technician": technician, "incident_id": incident_id}
         filters = {k: v for k, v in wanted.items() if v is not None}
         found: list[Session] = []
-        for rel in files:
+        for rel in self._session_files(month, customer_id):
             for doc in self._peek(rel).values():
                 if all(doc.get(k) == v for k, v in filters.items()):
                     found.append(self._valid(rel, Session, doc))
         return sorted(found, key=lambda s: s.started_at)
+
+    def _session_files(self, month: str | None, customer_id: str | None) -> list[str]:
+        """The session files of a month (every month when None), of one customer's share
+        when ``customer_id`` is given; oldest month first."""
+        months = [month] if month else self._month_folders()
+        name = session_shard(customer_id) if customer_id else "*.json"
+        return [
+            f"{SESSIONS}/{m}/{path.name}"
+            for m in months
+            for path in sorted((self.data_dir / SESSIONS / m).glob(name))
+            if not path.name.startswith(".")
+        ]
+
+    def _month_folders(self) -> list[str]:
+        directory = self.data_dir / SESSIONS
+        if not directory.is_dir():
+            return []
+        return sorted(p.name for p in directory.iterdir() if p.is_dir() and p.name[:1].isdigit())
 
     def session(self, session_id: str) -> Session:
         """A session by its id, searched from the newest month back."""
@@ -738,7 +771,7 @@ class Store:
         return found
 
     def _find_session(self, session_id: str) -> Session | None:
-        for rel in reversed(self._files("sessions")):
+        for rel in reversed(self._session_files(None, None)):
             doc = self._table(rel).doc(session_id)
             if doc is not None:
                 return self._valid(rel, Session, doc)

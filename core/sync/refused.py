@@ -455,7 +455,8 @@ def _unchanged(incident: Incident, op: Operation) -> Incident:
 
 def _check_unused(store: Store, incident: Incident) -> None:
     timer = store.timer()
-    if store.sessions(incident_id=incident.id) or (timer and timer.incident_id == incident.id):
+    worked = store.sessions(customer_id=incident.customer_id, incident_id=incident.id)
+    if worked or (timer and timer.incident_id == incident.id):
         raise RuleError(
             _(
                 "Sessions or the timer on {ref} are still on this device; discard them first, "

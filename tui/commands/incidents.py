@@ -202,7 +202,7 @@ def incident_show(env: Env, ref: str, as_json: bool) -> None:
     with env.desk(read_only=True) as (store, rules):
         found = store.incident(ref)
         name = _customer_name(store, found.customer_id)
-        sessions = store.sessions(incident_id=found.id)
+        sessions = store.sessions(customer_id=found.customer_id, incident_id=found.id)
     emit(
         {**found.model_dump(mode="json"), "sessions": [session_json(s) for s in sessions]},
         as_json,

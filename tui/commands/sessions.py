@@ -281,7 +281,8 @@ def session_list(env: Env, incident: str | None, as_json: bool) -> None:
         if incident is None:
             found = store.sessions(technician=store.technician)
         else:
-            found = store.sessions(incident_id=store.incident(incident).id)
+            on = store.incident(incident)
+            found = store.sessions(customer_id=on.customer_id, incident_id=on.id)
         if as_json:
             emit([{**session_json(s), "short_id": short_id(s)} for s in found], True)
             return

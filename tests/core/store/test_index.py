@@ -18,6 +18,7 @@ from core.rules import load_rules
 from core.statements import load_statement
 from core.store import Store
 from core.store.index import bucket_of, id_key
+from core.store.layout import sessions_file
 from core.store.storage import atomic_write
 from core.sync.protocol import OperationKind
 from tests.core.store.store_records import T0, contracted, customer, incident, session
@@ -130,10 +131,9 @@ def test_a_statement_reads_its_months_and_the_files_of_its_incidents(
     assert len(statement.lines) == 1
     read = reader.files_read
     assert all(count == 1 for count in read.values())
+    # The customer's file of each month of the contract year up to March, no other.
     assert {f for f in read if f.startswith("sessions/")} == {
-        "sessions/2026-01.json",
-        "sessions/2026-02.json",
-        "sessions/2026-03.json",
+        sessions_file(f"2026-{m:02d}", cust.id) for m in (1, 2, 3)
     }
     history = {f for f in read if f.startswith("history/")}
     if pack is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from core.clock import FrozenClock
 from core.errors import StoreError
 from core.store import COPIES_DIR, Store
+from core.store.layout import session_shard
 from core.store.migrations import STEPS
 from core.store.storage import SCHEMA_VERSION, TEMP_MARKER
 from tests.core.store.store_records import T0
@@ -137,9 +140,9 @@ def test_the_third_schema_gets_an_index_that_finds_every_incident(
     assert not list(data_dir.glob(f".index{TEMP_MARKER}*"))
 
 
-def test_the_fourth_schema_opens_as_the_fifth_with_everything_in_it(tmp_path: Path) -> None:
+def test_the_fourth_schema_opens_in_the_current_one_with_everything_in_it(tmp_path: Path) -> None:
     """Schema 5 adds tails; a store written by the version before opens with all its work,
-    and its files say 5, so a vardia that does not read tails refuses them."""
+    and its files say the current schema, so a vardia that does not read tails refuses them."""
     data_dir = tmp_path / "data"
     shutil.copytree(FIXTURE_V3.with_name("v4"), data_dir)
     with Store.open(data_dir, clock=FrozenClock(T0)) as store:
@@ -150,4 +153,72 @@ def test_the_fourth_schema_opens_as_the_fifth_with_everything_in_it(tmp_path: Pa
         }
         assert store.pending_count() == 2
         assert [s.id for s in store.sessions(incident_id="i-oct")] == ["s-oct"]
-    assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION} == {5}
+    assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION}
+
+
+FIXTURE_V5 = Path(__file__).parent / "fixtures" / "v5"
+"""Made by the vardia before sessions were kept by customer: customers c-alpha and c-beta,
+sessions s-oct-a, s-oct-b (October), s-nov-a (November) and two November sessions saved by
+the timer (journal entries 1, alpha's, and 2, beta's, still pending), which its month file
+holds in its tail."""
+TIMED = {1: "01a237c3-bcf4-7d4a-a059-0e3dce326811", 2: "01a237c3-bd4b-79e8-84da-d231ac265b78"}
+
+
+def _edit_envelope(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    envelope = orjson.loads(path.read_bytes())
+    change(envelope)
+    path.write_bytes(orjson.dumps(envelope))
+
+
+def _killed_before_filing_the_last_session(data_dir: Path) -> None:
+    """As if vardia died after journaling entry 2 and before filing its session."""
+
+    def unfiled(tail: dict[str, Any]) -> None:
+        del tail["tables"]["records"][TIMED[2]]
+        tail["header"]["applied_seq"] = 1
+
+    def not_synced(tail: dict[str, Any]) -> None:
+        tail["header"]["synced_seq"] = 1
+
+    _edit_envelope(data_dir / "sessions" / "2026-11.json.tail", unfiled)
+    _edit_envelope(data_dir / "outbox" / "000000000001.json.tail", not_synced)
+
+
+@pytest.mark.parametrize("crash", ["none", "before-filing", "mid-migration"])
+def test_the_fifth_schema_keeps_each_customers_sessions_in_its_own_file(
+    tmp_path: Path, crash: str
+) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(FIXTURE_V5, data_dir)
+    if crash == "before-filing":
+        _killed_before_filing_the_last_session(data_dir)
+    if crash == "mid-migration":
+        # The step ran but vardia died before meta.json said so: the next open redoes it.
+        STEPS[5](data_dir, T0)
+
+    with Store.open(data_dir, clock=FrozenClock(T0)) as store:
+        by_customer = {
+            who: [s.id for s in store.sessions(customer_id=who)] for who in ("c-alpha", "c-beta")
+        }
+        assert by_customer == {
+            "c-alpha": ["s-oct-a", "s-nov-a", TIMED[1]],
+            "c-beta": ["s-oct-b", TIMED[2]],
+        }
+        assert store.pending_count() == 2
+        assert [s.id for s in store.sessions(month="2026-11")] == ["s-nov-a", TIMED[1], TIMED[2]]
+
+    files = {
+        str(p.relative_to(data_dir / "sessions"))
+        for p in (data_dir / "sessions").rglob("*")
+        if p.suffix != ".bak"
+    }
+    alpha, beta = session_shard("c-alpha"), session_shard("c-beta")
+    assert files == {
+        "2026-10",
+        "2026-11",
+        *(f"{month}/{shard}" for month in ("2026-10", "2026-11") for shard in (alpha, beta)),
+    }
+    assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION}
+    with Store.open(data_dir, read_only=True) as reader:
+        assert [s.id for s in reader.sessions(customer_id="c-beta", month="2026-11")] == [TIMED[2]]
+        assert set(reader.files_read) == {"meta.json", f"sessions/2026-11/{beta}"}

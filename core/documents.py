@@ -24,6 +24,7 @@ from core.i18n import _, date_text, hours, language, money, quantity
 from core.letterhead import Letterhead
 from core.models import Customer
 from core.periods import Month
+from core.plans import PriceList
 from core.statements import OVERLAP_MARK, Statement, StatementLine
 
 __all__ = ["MARKS", "line_marks", "marks_used", "statement_html"]
@@ -110,7 +111,11 @@ footer { margin-top: 6mm; color: #555; font-size: 8pt; }
 
 
 def statement_html(
-    statement: Statement, customer: Customer, letterhead: Letterhead, tz: tzinfo = ATHENS
+    statement: Statement,
+    customer: Customer,
+    letterhead: Letterhead,
+    plans: PriceList,
+    tz: tzinfo = ATHENS,
 ) -> str:
     """The statement as a self-contained HTML document, for a browser to show and print."""
     document = statement.document
@@ -129,7 +134,7 @@ def statement_html(
         _tag("h2", _("Statement of account")),
         '<div class="parties">',
         *_customer_block(customer),
-        *_document_block(statement, tz),
+        *_document_block(statement, plans, tz),
         "</div>",
     ]
     if document is None:
@@ -144,7 +149,7 @@ def statement_html(
         )
         parts.append(f'<p class="partial">{_e(partial)}</p>')
     parts += [*_lines(statement, tz), '<div class="summary"><div class="left">']
-    parts += [*_allowances(statement), "</div>", *_totals(statement), "</div>"]
+    parts += [*_allowances(statement, plans), "</div>", *_totals(statement), "</div>"]
     legend = marks_used(statement)
     if legend:
         parts.append('<section class="legend">' + _tag("h3", _("Marks")) + "<dl>")
@@ -219,7 +224,7 @@ def _customer_block(customer: Customer) -> Iterator[str]:
     yield _tag("p", _("Customer code {id}").format(id=customer.id), "note") + "</div>"
 
 
-def _document_block(statement: Statement, tz: tzinfo) -> Iterator[str]:
+def _document_block(statement: Statement, plans: PriceList, tz: tzinfo) -> Iterator[str]:
     month = Month.parse(statement.month)
     document = statement.document
     rows = [
@@ -232,7 +237,7 @@ def _document_block(statement: Statement, tz: tzinfo) -> Iterator[str]:
             _("Period"),
             f"{date_text(month.first_day)} – {date_text(month.last_day)}",
         ),
-        (_("Plan"), statement.plan or _("none")),
+        (_("Plan"), plans.label(statement.plan) if statement.plan else _("none")),
     ]
     yield '<dl class="document">'
     for label, value in rows:
@@ -321,7 +326,7 @@ def _hours_text(value: Decimal) -> str:
     return _("{n} h").format(n=quantity(value))
 
 
-def _allowances(statement: Statement) -> Iterator[str]:
+def _allowances(statement: Statement, plans: PriceList) -> Iterator[str]:
     if statement.allowances:
         yield _tag("h3", _("Included hours, this contract year"))
         yield '<table class="plain"><thead><tr>'
@@ -338,7 +343,7 @@ def _allowances(statement: Statement) -> Iterator[str]:
         yield "</tbody></table>"
     if statement.premium is not None:
         p = statement.premium
-        yield _tag("h3", _("Premium incidents ({pack})").format(pack=p.pack))
+        yield _tag("h3", _("Premium incidents ({pack})").format(pack=plans.label(p.pack)))
         yield "<p>" + _e(
             _(
                 "{used} of {total} used this contract year ({month} this month), {left} left."

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from core.calendar import SlaClock, month_day
 from core.errors import InputError
-from core.i18n import _
+from core.i18n import N_, _
 from core.models import Channel
 
 __all__ = [
@@ -45,6 +45,12 @@ __all__ = [
 ]
 
 _HOUR = Decimal(3600)
+
+TRANSLATED_NAMES = (N_("Maintenance"),)
+"""The default plans' names the catalog translates when they are shown (:attr:`Plan.label`).
+Free, Basic, Business and Premium are the vendor's product names, the same in every
+language; a name set in the configuration is shown as written unless the catalog has it.
+Stored records and JSON name a plan by its id."""
 
 
 class FieldError(ValueError):
@@ -206,6 +212,11 @@ class Plan(_Config):
             )
         return terms
 
+    @property
+    def label(self) -> str:
+        """The plan's name as the language says it: ``Maintenance`` is ``Συντήρηση`` in Greek."""
+        return _(self.name)
+
     def contract_year(self, on: date) -> int:
         """The year in which the contract year holding ``on`` began."""
         start = month_day(self.contract_year_starts)
@@ -229,6 +240,12 @@ class PriceList(Mapping[str, Plan]):
 
     def __repr__(self) -> str:
         return f"PriceList({sorted(self._plans)})"
+
+    def label(self, plan_id: str) -> str:
+        """The name a person reads for a plan id, in the language; the id of a plan the price
+        list does not have (a record older than the configuration) as it is."""
+        found = self._plans.get(plan_id)
+        return found.label if found is not None else plan_id
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with that id; InputError naming the known plans when there is none."""

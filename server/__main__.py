@@ -477,7 +477,9 @@ class _StatementForm:
             write_statement_csv(statement, out, self.dialect)
             return out.getvalue()
         if self.letterhead is not None:
-            return statement_html(statement, customer, self.letterhead, self.rules.timezone)
+            return statement_html(
+                statement, customer, self.letterhead, self.rules.plans, self.rules.timezone
+            )
         return statement_text(statement)
 
 

@@ -597,7 +597,9 @@ class VardiaApp(App[None]):
         def load(wanted: str, of: Month) -> Statement:
             return self.desk.statement(wanted, of, client)
 
-        self.push_screen(StatementScreen(load, customer_id, month))
+        self.push_screen(
+            StatementScreen(load, customer_id, month, plan_label=self.rules.plans.label)
+        )
 
     def action_report(self) -> None:
         week = IsoWeek.of(self.rules.calendar.local_date(self.clock.now()))

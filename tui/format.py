@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.calendar import ATHENS
 from core.channels import CHANNEL_LABELS
@@ -35,6 +36,9 @@ from core.i18n import (
 )
 from core.models import Answer, Category, Customer, Eligibility, IncidentStatus, Session
 from core.text import fold
+
+if TYPE_CHECKING:
+    from core.plans import PriceList
 
 __all__ = [
     "ANSWER_LABELS",
@@ -143,7 +147,7 @@ def duration(minutes: Decimal | int) -> str:
     return " ".join(words)
 
 
-def eligibility_lines(found: Eligibility) -> list[str]:
+def eligibility_lines(found: Eligibility, plans: PriceList) -> list[str]:
     """What intake found about a customer's right to support, one line per finding.
 
     The intake panel shows it for an incident about to open, the incident screen for one
@@ -151,7 +155,7 @@ def eligibility_lines(found: Eligibility) -> list[str]:
     """
     lines = [
         _("✓ contract in force") if found.contract_in_force else _("✖ contract expired or none"),
-        _("served as {plan}").format(plan=found.served_as),
+        _("served as {plan}").format(plan=plans.label(found.served_as)),
     ]
     if found.blocked:
         lines.append(_("✖ BLOCKED: {amount} overdue").format(amount=money(found.overdue_amount)))

@@ -94,7 +94,7 @@ def test_the_document_carries_letterhead_customer_number_lines_and_the_json_tota
     greek: None,
 ) -> None:
     issued = STATEMENT.model_copy(update={"document": ISSUED})
-    page, text = _page(statement_html(issued, CUSTOMER, LETTERHEAD, ATHENS))
+    page, text = _page(statement_html(issued, CUSTOMER, LETTERHEAD, RULES.plans, ATHENS))
     for shown in ("Πληροφορική Αιγαίου Α.Ε.", "094019245", "Αμαρουσίου", "support@aigaio-soft.gr"):
         assert shown in text
     # The customer as the document names it: its ΑΦΜ, ΔΟΥ and address, from its record.
@@ -119,7 +119,7 @@ def test_the_document_carries_letterhead_customer_number_lines_and_the_json_tota
 def test_the_document_stands_alone_and_prints_on_a4() -> None:
     logo = Path(__file__).parent / "logo.svg"
     with_logo = LETTERHEAD.model_copy(update={"logo": logo})
-    html = statement_html(STATEMENT, CUSTOMER, with_logo, ATHENS)
+    html = statement_html(STATEMENT, CUSTOMER, with_logo, RULES.plans, ATHENS)
     page, _text = _page(html)
     assert re.search(r"@page\s*\{\s*size:\s*A4", html)
     # Nothing to fetch: the logo is inside the page, and no script, font or sheet is linked.
@@ -135,7 +135,7 @@ def _b64(path: Path) -> str:
 
 
 def test_a_draft_says_it_has_no_number_and_each_mark_used_is_explained() -> None:
-    _parsed, text = _page(statement_html(STATEMENT, CUSTOMER, LETTERHEAD, ATHENS))
+    _parsed, text = _page(statement_html(STATEMENT, CUSTOMER, LETTERHEAD, RULES.plans, ATHENS))
     assert STATEMENT.document is None
     assert "Provisional draft, without a number" in text
     lines = STATEMENT.lines
@@ -161,7 +161,7 @@ def test_every_text_from_a_record_or_the_configuration_is_escaped() -> None:
         }
     )
     letterhead = LETTERHEAD.model_copy(update={"name": "A&B <Α.Ε.>"})
-    html = statement_html(shaped, hostile, letterhead, ATHENS)
+    html = statement_html(shaped, hostile, letterhead, RULES.plans, ATHENS)
     page, text = _page(html)
     assert page.tags["script"] == 0 and page.sources == []
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Σία" in html

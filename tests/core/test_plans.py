@@ -83,6 +83,30 @@ def test_the_contract_year_is_the_calendar_year() -> None:
     )
 
 
+PLAN_LABELS = {
+    "free": "Free",
+    "basic": "Basic",
+    "business": "Business",
+    "maintenance": "Συντήρηση",
+    "premium-2": "Premium 2",
+    "premium-25": "Premium 25",
+}
+
+
+def test_plans_are_named_in_the_language_and_product_names_stay(greek: None) -> None:
+    assert {plan: RULES.plans.label(plan) for plan in PLAN_LABELS} == PLAN_LABELS
+    # A record may name a plan the configuration has since dropped: it shows as written.
+    assert RULES.plans.label("gold-2019") == "gold-2019"
+
+
+def test_english_shows_the_plans_names_not_their_ids() -> None:
+    assert [RULES.plans.label(p) for p in ("maintenance", "premium-4", "free")] == [
+        "Maintenance",
+        "Premium 4",
+        "Free",
+    ]
+
+
 def test_an_unknown_plan_names_the_known_ones() -> None:
     with pytest.raises(InputError, match="no plan 'gold'; use one of: free, basic"):
         RULES.plans.plan("gold")

@@ -72,6 +72,15 @@ def test_a_greek_quote_reads_greek_numbers_and_its_json_numbers_stay_plain(
     assert in_greek["total"] == english["total"] and "," not in in_greek["total"]
 
 
+def test_a_greek_quote_names_the_plan_in_greek_and_its_json_by_id(tmp_path: Path) -> None:
+    maintenance = ["quote", "--plan", "maintenance", "--channel", "phone", "--segment", SPAN]
+    shown = _run(tmp_path, "--lang", "el", *maintenance).stdout
+    assert shown.startswith("Συντήρηση, "), shown
+    assert "maintenance" not in shown
+    found = orjson.loads(_run(tmp_path, "--lang", "el", *maintenance, "--json").stdout)
+    assert found["plan"] == "maintenance"
+
+
 def test_the_server_speaks_greek_too(tmp_path: Path) -> None:
     shown = _run(tmp_path, "--lang", "el", "--help", entry="server.entry").stdout
     assert "ο διακομιστής συγχρονισμού" in shown

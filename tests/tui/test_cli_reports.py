@@ -279,7 +279,7 @@ def test_a_long_greek_subject_is_cut_with_an_ellipsis_never_wrapped(home: Path) 
             )
         }
     )
-    lines = render_statement(long, TZ).splitlines()
+    lines = render_statement(long, RULES.plans, TZ).splitlines()
     assert max(len(line) for line in lines) <= 80
     cut = [line for line in lines if line.startswith("       Η μισθοδοσία")]
     assert len(cut) == len(built.lines) and all(line.endswith("…") for line in cut)

@@ -84,7 +84,7 @@ def test_quote_table_shows_why(run) -> None:  # type: ignore[no-untyped-def]
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "free, phone: 30 min in hours, 0 min after hours, 30 min billed"
+    assert lines[0] == "Free, phone: 30 min in hours, 0 min after hours, 30 min billed"
     assert "phone in hours, 30 min" in lines[2] and lines[2].endswith("25.00")
     # Net, VAT, total, the (net) credit, the VAT the credit spares, due: they add up.
     figures = [line.split()[-1] for line in lines[-6:]]

@@ -15,6 +15,7 @@ from tui.format import STATUS_LABELS, customer_details, figure, quantity, short_
 
 if TYPE_CHECKING:
     from core.models import Customer
+    from core.plans import PriceList
     from core.rules import Rules
 
 __all__ = ["COMMANDS"]
@@ -37,10 +38,10 @@ def _customer_view(rules: Rules, c: Customer, now: datetime) -> dict[str, Any]:
 CUSTOMER_HEADERS = [N_("id"), N_("name"), N_("plan"), N_("city"), N_("flags")]
 
 
-def _customer_row(c: Customer, in_force: bool) -> list[str]:
-    plan = c.contract.plan if c.contract else _("no contract")
+def _customer_row(c: Customer, in_force: bool, plans: PriceList) -> list[str]:
+    plan = plans.label(c.contract.plan) if c.contract else _("no contract")
     if c.contract and c.contract.premium_pack:
-        plan += f"+{c.contract.premium_pack}"
+        plan += f"+{plans.label(c.contract.premium_pack)}"
     flags = " ".join(
         flag
         for flag, on in (
@@ -72,7 +73,7 @@ def customer_list(env: Env, as_json: bool) -> None:
         lambda: (
             _customer_table(
                 [
-                    _customer_row(c, v["contract_in_force"])
+                    _customer_row(c, v["contract_in_force"], rules.plans)
                     for c, v in zip(customers, found, strict=True)
                 ]
             )
@@ -97,11 +98,14 @@ def customer_show(env: Env, customer: str, as_json: bool) -> None:
     in_force = bool(view["contract_in_force"])
 
     def render() -> str:
-        lines = [_customer_table([_customer_row(found, in_force)]), *customer_details(found)]
+        lines = [
+            _customer_table([_customer_row(found, in_force, rules.plans)]),
+            *customer_details(found),
+        ]
         if found.contract:
             lines.append(
                 _("contract {plan} valid {start} to {end}{expired}").format(
-                    plan=found.contract.plan,
+                    plan=rules.plans.label(found.contract.plan),
                     start=found.contract.valid_from,
                     end=found.contract.valid_until,
                     expired="" if in_force else _(" — not in force (expired), served as free"),

@@ -47,7 +47,7 @@ def _render_incident(
         _("customer   {name}").format(name=customer),
         _("status     {status}   plan {plan}   via {via}   category {category}").format(
             status=found.status.value,
-            plan=found.plan,
+            plan=rules.plans.label(found.plan),
             via=found.requested_via.value,
             category=found.category.value,
         ),

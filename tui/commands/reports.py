@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 
     from core.letterhead import Letterhead
     from core.models import Customer
+    from core.plans import PriceList
     from core.reports import WeekReport
+    from core.rules import Rules
     from core.statements import CsvDialect, Statement
 
 __all__ = [
@@ -92,7 +94,7 @@ def _grid(headers: list[tuple[str, bool]], rows: list[list[str]], width: int) ->
     return [line(titles), *(line(row) for row in rows)]
 
 
-def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
+def render_statement(st: Statement, plans: PriceList, tz: tzinfo = ATHENS) -> str:
     """The statement as a person reads it in a terminal, within 80 columns.
 
     Each session is a line of figures, and its subject a line under it cut with ``…``;
@@ -105,7 +107,10 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
     t = st.totals
     out = [
         _("Statement {month} — {name} ({id}), plan {plan}").format(
-            month=st.month, name=st.customer_name, id=st.customer_id, plan=st.plan or _("none")
+            month=st.month,
+            name=st.customer_name,
+            id=st.customer_id,
+            plan=plans.label(st.plan) if st.plan else _("none"),
         )
     ]
     if st.document is not None:
@@ -174,7 +179,7 @@ def render_statement(st: Statement, tz: tzinfo = ATHENS) -> str:
         p = st.premium
         out.append(
             _("Premium incidents ({pack}): {used} of {total} used, {left} left").format(
-                pack=p.pack, used=p.used_to_date, total=p.incidents, left=p.left
+                pack=plans.label(p.pack), used=p.used_to_date, total=p.incidents, left=p.left
             )
         )
     sums = [
@@ -287,7 +292,7 @@ class _Form:
             "csv" if self.as_csv else "json" if self.as_json else "html" if self.as_html else "txt"
         )
 
-    def write(self, st: Statement, customer: Customer, out: TextIO, tz: tzinfo) -> None:
+    def write(self, st: Statement, customer: Customer, out: TextIO, rules: Rules) -> None:
         from core.documents import statement_html
         from core.statements import write_statement_csv
 
@@ -296,9 +301,9 @@ class _Form:
         elif self.as_json:
             out.write(st.model_dump_json(indent=2) + "\n")
         elif self.letterhead is not None:
-            out.write(statement_html(st, customer, self.letterhead, tz))
+            out.write(statement_html(st, customer, self.letterhead, rules.plans, rules.timezone))
         else:
-            out.write(render_statement(st, tz) + "\n")
+            out.write(render_statement(st, rules.plans, rules.timezone) + "\n")
 
 
 @click.command(help=_("A customer's statement for a month: sessions, included hours, VAT, total."))
@@ -378,7 +383,7 @@ def statement(
             customer = find_stored_customer(store, customer_id)
             st = best(customer.id)
             with _output(output) as out:
-                form.write(st, customer, out, rules.timezone)
+                form.write(st, customer, out, rules)
             return
         assert output is not None  # checked above, with a sentence for the person
         output.mkdir(parents=True, exist_ok=True)
@@ -394,7 +399,7 @@ def statement(
                 name = f"{slug(customer.name)}-{customer.id}-{the_month}.{form.suffix}"
             taken.add(name)
             with _output(output / name) as out:
-                form.write(st, customer, out, rules.timezone)
+                form.write(st, customer, out, rules)
         click.echo(
             ngettext(
                 "Wrote {n} statement to {folder}.", "Wrote {n} statements to {folder}.", len(taken)

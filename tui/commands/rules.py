@@ -13,6 +13,7 @@ from core.clock import SystemClock
 from core.i18n import _
 from core.models import Expenses, Quote
 from core.money import entered_amount, typed_number
+from core.plans import PriceList
 from core.pricing import price_session
 from core.rules import Rules
 from core.sla import SlaTargets, targets
@@ -52,13 +53,13 @@ def quote_json(quote: Quote) -> dict[str, Any]:
     }
 
 
-def _quote_text(quote: Quote, vat_rate: Decimal) -> str:
+def _quote_text(quote: Quote, vat_rate: Decimal, plans: PriceList) -> str:
     rows = [
         _(
             "{plan}, {channel}: {inside} min in hours, {after} min after hours,"
             " {billable} min billed"
         ).format(
-            plan=quote.plan,
+            plan=plans.label(quote.plan),
             channel=quote.channel.value,
             inside=number(quote.in_hours_minutes),
             after=number(quote.after_hours_minutes),
@@ -156,7 +157,11 @@ def quote(
         out_of_town=out_of_town,
     )
     bounds.check_expenses(expenses, priced.channel)
-    emit(quote_json(priced), as_json, lambda: _quote_text(priced, rules.billing.vat_rate))
+    emit(
+        quote_json(priced),
+        as_json,
+        lambda: _quote_text(priced, rules.billing.vat_rate, rules.plans),
+    )
 
 
 def sla_json(plan: str, opened: datetime, found: SlaTargets, rules: Rules) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from core.i18n import _
 from core.intake import contract_in_force_at
 from core.models import Customer, Incident
+from core.plans import PriceList
 from tui.desk import Desk
 from tui.format import STATUS_LABELS, customer_details, date_text, money, short_at
 from tui.messages import IncidentRequest
@@ -23,17 +24,19 @@ from tui.screens.base import DeskScreen
 __all__ = ["CustomerScreen", "customer_summary"]
 
 
-def customer_summary(customer: Customer, included_hours: list[str], *, in_force: bool) -> str:
+def customer_summary(
+    customer: Customer, included_hours: list[str], plans: PriceList, *, in_force: bool
+) -> str:
     """The contract, entitlements and money of a customer, as lines of text."""
     lines = [customer.name, *customer_details(customer)]
     contract = customer.contract
     if contract is None:
         lines.append(_("! No contract: served as free"))
     else:
-        pack = f" + {contract.premium_pack}" if contract.premium_pack else ""
+        pack = f" + {plans.label(contract.premium_pack)}" if contract.premium_pack else ""
         lines.append(
             _("Plan {plan}{pack} · {start} → {end}{lease}{expired}").format(
-                plan=contract.plan,
+                plan=plans.label(contract.plan),
                 pack=pack,
                 start=date_text(contract.valid_from),
                 end=date_text(contract.valid_until),
@@ -115,7 +118,7 @@ class CustomerScreen(DeskScreen):
         customer, incidents = desk.customer_detail(self.customer_id)
         included = desk.included_hours(customer)
         in_force = contract_in_force_at(desk.rules, customer, desk.clock.now())
-        summary = customer_summary(customer, included, in_force=in_force)
+        summary = customer_summary(customer, included, desk.rules.plans, in_force=in_force)
         self.post_message(self.Loaded(summary, incidents))
 
     @on(Loaded)
@@ -129,7 +132,7 @@ class CustomerScreen(DeskScreen):
                 incident.ref,
                 short_at(incident.opened_at),
                 STATUS_LABELS[incident.status],
-                incident.plan,
+                self.desk.rules.plans.label(incident.plan),
                 incident.subject,
                 key=incident.id,
             )

@@ -17,6 +17,7 @@ from core import sla
 from core.i18n import _
 from core.ledger import billed_quote, is_provisional
 from core.models import Incident, IncidentStatus, Session
+from core.plans import PriceList
 from core.rules import Rules
 from core.statements import minutes_text
 from tui.desk import Desk, IncidentDetail
@@ -196,7 +197,7 @@ class IncidentScreen(DeskScreen):
             (_("Customer"), customer.name if customer else incident.customer_id),
             (_("Status"), STATUS_LABELS[incident.status]),
             (_("Assignee"), incident.assignee or _("nobody")),
-            (_("Plan"), incident.plan),
+            (_("Plan"), self.desk.rules.plans.label(incident.plan)),
             (_("Category"), CATEGORY_NAMES[incident.category]),
             (_("Requested via"), CHANNEL_LABELS[incident.requested_via]),
             (
@@ -214,7 +215,9 @@ class IncidentScreen(DeskScreen):
         if incident.description:
             text += "\n\n" + incident.description
         self.query_one("#incident-fields", Static).update(Content(text))
-        self.query_one("#incident-eligibility", Static).update(Content(self._eligibility(incident)))
+        self.query_one("#incident-eligibility", Static).update(
+            Content(self._eligibility(incident, self.desk.rules.plans))
+        )
         self._show_sessions(detail.sessions, detail.refused)
         notes = "\n".join(
             f"{REFUSED if note.id in detail.refused else ''}"
@@ -242,9 +245,9 @@ class IncidentScreen(DeskScreen):
             container.mount_all(blocks)
 
     @staticmethod
-    def _eligibility(incident: Incident) -> str:
+    def _eligibility(incident: Incident, plans: PriceList) -> str:
         found = incident.eligibility
-        flags = eligibility_lines(found)
+        flags = eligibility_lines(found, plans)
         if found.override_reason:
             flags.append(_("override: {reason}").format(reason=found.override_reason))
         if found.scope_override_reason:

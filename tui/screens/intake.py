@@ -19,6 +19,7 @@ from core.errors import InputError
 from core.i18n import _
 from core.intake import matches_customer
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
+from core.plans import PriceList
 from core.text import fold
 from tui.desk import Assessment, Desk, IntakeForm
 from tui.format import CHANNEL_LABELS, eligibility_lines, ledger_age, money, short_at
@@ -50,10 +51,10 @@ _TYPED = ("customer", "subject", "description", "scope-reason", "override")
 """The fields a person types into: any of them filled makes leaving ask first."""
 
 
-def eligibility_text(assessment: Assessment) -> str:
+def eligibility_text(assessment: Assessment, plans: PriceList) -> str:
     """The eligibility panel: what the customer is entitled to if the incident opened now."""
     found = assessment.eligibility
-    lines = eligibility_lines(found)
+    lines = eligibility_lines(found, plans)
     if found.blocked:
         lines.append(_("Continuing needs an override reason."))
     if assessment.premium_exhausted:
@@ -311,7 +312,7 @@ class IntakeScreen(DeskScreen):
             return
         self.assessment = assessment
         self.query_one("#intake-eligibility-text", Static).update(
-            Content(eligibility_text(assessment))
+            Content(eligibility_text(assessment, self.desk.rules.plans))
         )
         self.set_class(assessment.eligibility.blocked, "-blocked")
         self.set_class(assessment.premium_exhausted, "-no-premium")

@@ -91,7 +91,7 @@ class QueueScreen(DeskScreen):
             yield Static("", id="queue-count")
         yield Input(placeholder=_("Search customer, ref or subject…"), id="queue-search")
         yield Static("", id="queue-header")
-        yield QueueTable(state_of=_state, id="queue-table")
+        yield QueueTable(state_of=_state, plan_label=self.desk.rules.plans.label, id="queue-table")
         yield Static(_("Loading the queue…"), id="queue-empty")
 
     @property
@@ -213,7 +213,7 @@ class QueueScreen(DeskScreen):
         if self.breached_only:
             parts.append(_("breached only"))
         if self.plan:
-            parts.append(_("plan {plan}").format(plan=self.plan))
+            parts.append(_("plan {plan}").format(plan=self.desk.rules.plans.label(self.plan)))
         if self.search:
             parts.append(_("“{text}”").format(text=self.search))
         self.query_one("#queue-filters", Static).update(
@@ -274,7 +274,8 @@ class QueueScreen(DeskScreen):
         from tui.screens.dialogs import ChoiceDialog
 
         plans = sorted({incident.plan for incident in self._incidents})
-        choices = [(_("All plans"), "")] + [(plan, plan) for plan in plans]
+        label = self.desk.rules.plans.label
+        choices = [(_("All plans"), "")] + [(label(plan), plan) for plan in plans]
 
         def chosen(plan: str | None) -> None:
             if plan is not None:

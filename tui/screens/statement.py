@@ -38,7 +38,7 @@ StatementLoader = Callable[[str, Month], Statement]
 in a worker thread."""
 
 
-def statement_summary(st: Statement) -> tuple[str, str]:
+def statement_summary(st: Statement, plan_label: Callable[[str], str] = str) -> tuple[str, str]:
     """What is left of the contract, and the money, as two blocks of text."""
     left = [
         _("{channel}: {used} of {total} h used, {left} h left").format(
@@ -53,7 +53,7 @@ def statement_summary(st: Statement) -> tuple[str, str]:
         p = st.premium
         left.append(
             _("{pack}: {used} of {total} incidents used, {left} left").format(
-                pack=p.pack, used=p.used_to_date, total=p.incidents, left=p.left
+                pack=plan_label(p.pack), used=p.used_to_date, total=p.incidents, left=p.left
             )
         )
     t = st.totals
@@ -96,8 +96,10 @@ class StatementScreen(PeriodScreen[Statement]):
         month: Month,
         *,
         export_dir: Path | None = None,
+        plan_label: Callable[[str], str] = str,
     ) -> None:
         super().__init__()
+        self.plan_label = plan_label
         self.loader = loader
         self.customer_id = customer_id
         self.month = month
@@ -151,7 +153,7 @@ class StatementScreen(PeriodScreen[Statement]):
                 month=st.month,
                 name=st.customer_name,
                 id=st.customer_id,
-                plan=st.plan or _("none"),
+                plan=self.plan_label(st.plan) if st.plan else _("none"),
                 n=st.totals.sessions,
             )
         )
@@ -182,7 +184,7 @@ class StatementScreen(PeriodScreen[Statement]):
                 ln.incident_subject,
                 key=ln.session_id,
             )
-        left, money = statement_summary(st)
+        left, money = statement_summary(st, self.plan_label)
         self.query_one("#statement-left", Static).update(left)
         self.query_one("#statement-money", Static).update(money)
 

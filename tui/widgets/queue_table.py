@@ -116,12 +116,14 @@ class QueueTable(ScrollView, can_focus=True):
         self,
         *,
         state_of: Callable[[Incident, datetime], str],
+        plan_label: Callable[[str], str] = str,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._state_of = state_of
+        self._plan_label = plan_label
         self._rows: Sequence[QueueRow] = ()
         self._now = datetime.now(UTC)
         self._columns: list[_Column] = _columns(80)
@@ -232,7 +234,7 @@ class QueueTable(ScrollView, can_focus=True):
             "due": due,
             "ref": incident.ref,
             "customer": row.customer_name,
-            "plan": incident.plan,
+            "plan": self._plan_label(incident.plan),
             "subject": incident.subject,
             "status": STATUS_LABELS.get(incident.status, incident.status.value),
             "assignee": incident.assignee or _("—"),

@@ -8,7 +8,9 @@ import pytest
 from textual.widgets import Input
 
 from core import sla
+from core.models import IncidentStatus
 from tests.tui.data import AppFactory
+from tui.format import STATUS_LABELS
 from tui.screens.queue import QueueScreen
 from tui.widgets.queue_table import QueueTable
 
@@ -139,3 +141,28 @@ async def test_a_load_landing_while_the_app_shuts_down_is_ignored(open_app: AppF
         await screen.table.remove()
         screen.set_data(incidents, customers, app.clock.now())
         assert not screen.query(QueueTable)
+
+
+async def test_greek_statuses_plans_and_titles_fit_their_columns_at_80(
+    open_app: AppFactory, greek: None
+) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        await pilot.press("a")  # acknowledge the first incident: παρελήφθη
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        header = screen.table.header_text()
+        assert header.split()[-2:] == ["κατάσταση", "ανάθεση"] and "…" not in header
+        lines = [screen.table.render_line(y).text for y in range(len(screen.table.rows))]
+        assert all(len(line.rstrip()) <= 80 for line in [header, *lines])
+
+        def column(title: str, width: int) -> set[str]:
+            start = header.index(title)
+            return {line[start : start + width].strip() for line in lines}
+
+        statuses = column("κατάσταση", len("κατάσταση"))
+        assert "παρελήφθη" in statuses
+        assert statuses <= {STATUS_LABELS[status] for status in IncidentStatus}
+        plans = column("πακέτο", len("Συντήρηση"))
+        assert plans == {"Free", "Basic", "Business", "Συντήρηση"}

@@ -91,7 +91,7 @@ class QueueScreen(DeskScreen):
             yield Static("", id="queue-count")
         yield Input(placeholder=_("Search customer, ref or subject…"), id="queue-search")
         yield Static("", id="queue-header")
-        yield QueueTable(state_of=_state, plan_label=self.desk.rules.plans.label, id="queue-table")
+        yield QueueTable(state_of=_state, plans=self.desk.rules.plans, id="queue-table")
         yield Static(_("Loading the queue…"), id="queue-empty")
 
     @property

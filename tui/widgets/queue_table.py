@@ -7,7 +7,7 @@ Line API, as toolong does): an idle queue sends the terminal a few cells a secon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from core.i18n import _
 from core.models import Incident
+from core.plans import PriceList
 from tui.format import SLA_MARKS, STATUS_LABELS, countdown
 
 __all__ = ["QueueRow", "QueueTable"]
@@ -47,18 +48,27 @@ class _Column:
     flex: bool = False
 
 
-def _columns(width: int) -> list[_Column]:
-    """Fixed columns shrink on narrow terminals; the subject takes what is left."""
+def _widest(title: str, words: Iterable[str]) -> int:
+    return max([len(title), *(len(word) for word in words)])
+
+
+def _columns(width: int, plan_names: Sequence[str] = ()) -> list[_Column]:
+    """No title and no status is cut: each column is at least as wide as its title, the status
+    column as the language's longest word for a status (``παρελήφθη``), the plan's as its
+    longest name up to 9 columns on a narrow terminal (``Συντήρηση``) and 11 on a wide one;
+    the customer shrinks on a narrow terminal, and the subject takes what is left."""
     wide = width >= 110
+    status = _widest(_("status"), STATUS_LABELS.values())
+    plan = min(_widest(_("plan"), plan_names), 11 if wide else 9)
     fixed = [
         _Column("mark", "", 1),
         _Column("due", _("due"), 8),
         _Column("ref", _("ref"), 10 if wide else 9),
         _Column("customer", _("customer"), 24 if wide else 14),
-        _Column("plan", _("plan"), 11 if wide else 8),
+        _Column("plan", _("plan"), plan),
         _Column("subject", _("subject"), 0, flex=True),
-        _Column("status", _("status"), 8 if wide else 7),
-        _Column("assignee", _("assignee"), 10 if wide else 7),
+        _Column("status", _("status"), status),
+        _Column("assignee", _("assignee"), max(len(_("assignee")), 10 if wide else 7)),
     ]
     used = sum(column.width for column in fixed) + len(fixed) - 1
     subject = max(8, width - used)
@@ -116,17 +126,21 @@ class QueueTable(ScrollView, can_focus=True):
         self,
         *,
         state_of: Callable[[Incident, datetime], str],
-        plan_label: Callable[[str], str] = str,
+        plans: PriceList | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._state_of = state_of
-        self._plan_label = plan_label
+        self._plan_label = plans.label if plans is not None else str
+        self._plan_names = (
+            [plan.label for plan in plans.values() if plan.addon_to is None] if plans else []
+        )
+        """The names an incident's plan may have (a premium pack is an add-on, never one)."""
         self._rows: Sequence[QueueRow] = ()
         self._now = datetime.now(UTC)
-        self._columns: list[_Column] = _columns(80)
+        self._columns: list[_Column] = _columns(80, self._plan_names)
         self._drawn: dict[int, tuple[int, str, str, bool] | None] = {}
         """What each line on screen was last drawn from (``_line``), by its y."""
         self._selected: str | None = None
@@ -216,7 +230,7 @@ class QueueTable(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     def on_resize(self, event: events.Resize) -> None:
-        self._columns = _columns(self.size.width)
+        self._columns = _columns(self.size.width, self._plan_names)
         self.virtual_size = Size(self.size.width, len(self._rows))
 
     def header_text(self) -> str:

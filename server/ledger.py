@@ -17,16 +17,21 @@ that for every such ledger when the server starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Connection,
+    DateTime,
     Engine,
+    Integer,
+    String,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -34,6 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from core.i18n import _
 from core.ledger import (
@@ -62,7 +68,7 @@ from server.db import (
     sessions,
     utc,
 )
-from server.records import CUSTOMER, INCIDENT, load_record, load_records
+from server.records import CUSTOMER, INCIDENT, chunks, load_record, load_records
 
 __all__ = [
     "Repriced",
@@ -153,21 +159,16 @@ def settle(
     conn: Connection, rules: Rules, touched: Touched, version: int, now: datetime
 ) -> list[Settled]:
     """Settle every customer ``touched`` names, in id order (so locks are taken in one order)."""
-    done = []
-    for customer_id in sorted(touched.starts):
-        settled = settle_customer(
-            conn,
-            rules,
-            customer_id,
-            version,
-            now,
-            start=touched.starts[customer_id],
-            dirty=touched.sessions.get(customer_id, set()),
-            dirty_incidents=touched.incidents.get(customer_id, set()),
-        )
-        if settled is not None:
-            done.append(settled)
-    return done
+    return _settle(
+        conn,
+        rules,
+        sorted(touched.starts),
+        version,
+        now,
+        starts=touched.starts,
+        dirty=touched.sessions,
+        dirty_incidents=touched.incidents,
+    )
 
 
 def settle_customer(
@@ -186,48 +187,229 @@ def settle_customer(
     A ledger never priced is priced from scratch whatever ``start`` says; with ``start``
     None, a ledger already priced is left as it is (and None returned).
     """
-    priced_at, exists = _lock(conn, customer_id)
+    done = _settle(
+        conn,
+        rules,
+        [customer_id],
+        version,
+        now,
+        starts={} if start is None else {customer_id: start},
+        dirty={customer_id: set(dirty)},
+        dirty_incidents={customer_id: set(dirty_incidents)},
+    )
+    return done[0] if done else None
+
+
+def _settle(
+    conn: Connection,
+    rules: Rules,
+    customer_ids: list[str],
+    version: int,
+    now: datetime,
+    *,
+    starts: Mapping[str, datetime],
+    dirty: Mapping[str, Collection[str]],
+    dirty_incidents: Mapping[str, Collection[str]],
+) -> list[Settled]:
+    """Settle these customers (sorted by id) in one transaction.
+
+    What is the same for every customer (the locks, the customer records, the ledger rows,
+    the standing after the walks) is read and written for all of them at once; only the
+    walk is the customer's own. No customer's walk reads what another's writes.
+    """
     now = utc(now)
-    start = utc(start) if start is not None else None
-    everything = priced_at is None
-    if everything:
-        start = _earliest(conn, customer_id)
-    elif start is None:
-        return None
-    customer = _customer(conn, customer_id)
-    terms = CustomerTerms.of(rules, customer_id, customer)
-    dirty = set(dirty)
-    result = None
-    if start is not None:
-        start, dirty = _widen(conn, customer_id, start, dirty, dirty_incidents)
-        result = _walk(conn, rules, terms, customer_id, start, dirty, everything, now)
-    priced, changed = (0, 0) if result is None else _store(conn, result, version)
-    values = {"version": version, "priced_at": now if everything else priced_at}
-    if exists:
-        conn.execute(update(ledgers).where(ledgers.c.customer_id == customer_id).values(values))
-    else:
-        conn.execute(insert(ledgers).values(customer_id=customer_id, **values))
-    ledger_changed = _rewrite_customer(conn, rules, terms, customer, version, now)
-    unpriced = 0 if result is None else len(result[0].unpriced)
-    return Settled(customer_id, priced, changed, unpriced, ledger_changed)
+    locked = _lock(conn, customer_ids)
+    customers = _customers(conn, customer_ids)
+    done: list[Settled] = []
+    ledger_rows: list[dict[str, object]] = []
+    new_ledgers: list[dict[str, object]] = []
+    walked: dict[str, tuple[int, int, int]] = {}
+    terms_of: dict[str, CustomerTerms] = {}
+    for customer_id in customer_ids:
+        exists = customer_id in locked
+        priced_at = locked.get(customer_id)
+        everything = priced_at is None
+        start = starts.get(customer_id)
+        if everything:
+            start = _earliest(conn, customer_id)
+        elif start is None:
+            continue
+        start = utc(start) if start is not None else None
+        customer = customers.get(customer_id)
+        terms = terms_of[customer_id] = CustomerTerms.of(rules, customer_id, customer)
+        result = None
+        if start is not None:
+            start, wider = _widen(
+                conn,
+                customer_id,
+                start,
+                set(dirty.get(customer_id, ())),
+                dirty_incidents.get(customer_id, ()),
+            )
+            result = _walk(conn, rules, terms, customer_id, start, wider, everything, now)
+        priced, changed = (0, 0) if result is None else _store(conn, result, version)
+        unpriced = 0 if result is None else len(result[0].unpriced)
+        walked[customer_id] = (priced, changed, unpriced)
+        values = {"version": version, "priced_at": now if everything else priced_at}
+        if exists:
+            ledger_rows.append({"ledger_of": customer_id, **values})
+        else:
+            new_ledgers.append({"customer_id": customer_id, **values})
+    if ledger_rows:
+        conn.execute(_UPDATE_LEDGER, ledger_rows)
+    if new_ledgers:
+        conn.execute(insert(ledgers), new_ledgers)
+    rewritten = _rewrite_customers(
+        conn, rules, [(terms_of[i], customers.get(i)) for i in walked], version, now
+    )
+    for customer_id, (priced, changed, unpriced) in walked.items():
+        done.append(Settled(customer_id, priced, changed, unpriced, customer_id in rewritten))
+    return done
+
+
+# ------------------------------------------------------------------------ statements
+# Built once: a push settles a score of customers per batch with these, and building a
+# statement costs more than SQLite takes to run it. Values come in as bound parameters.
+
+_s, _c, _p, _l = sessions.c, premium_claims.c, credit_purchases.c, ledgers.c
+_IDS: BindParameter[str] = bindparam("ids", expanding=True, type_=String)
+_CUSTOMER: BindParameter[str] = bindparam("customer", type_=String)
+_START: BindParameter[datetime] = bindparam("start", type_=DateTime(timezone=True))
+_YEAR: BindParameter[int] = bindparam("year", type_=Integer)
+
+_LOCK = (
+    select(_l.customer_id, _l.priced_at)
+    .where(_l.customer_id.in_(_IDS))
+    .order_by(_l.customer_id)
+    .with_for_update()
+)
+_UPDATE_LEDGER = update(ledgers).where(_l.customer_id == bindparam("ledger_of"))
+
+_EARLIEST = select(
+    select(func.min(_s.started_at)).where(_s.customer_id == _CUSTOMER).scalar_subquery(),
+    select(func.min(_c.opened_at)).where(_c.customer_id == _CUSTOMER).scalar_subquery(),
+    select(func.min(_p.at)).where(_p.customer_id == _CUSTOMER).scalar_subquery(),
+)
+
+_OF_INCIDENTS = select(_s.id, _s.started_at).where(_s.incident_id.in_(_IDS))
+_EARLIER_FOR_CLAIMS = (
+    select(func.min(_s.started_at))
+    .select_from(sessions.join(premium_claims, _s.incident_id == _c.incident_id))
+    .where(_c.customer_id == _CUSTOMER, _c.opened_at >= _START)
+    .where(_s.started_at < _START)
+)
+
+
+def _when(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((condition, value))
+
+
+_DRAWS_HOURS = and_(_s.contract_year == _YEAR, _s.hours_e4 > 0)
+_DRAWS_CREDIT = _s.credit_cents > 0
+# What the sessions before the walk's start drew, per channel: hours of the start's contract
+# year, and credit of any year, in one pass over the customer's sessions.
+_SESSIONS_BEFORE = (
+    select(
+        _s.channel,
+        func.sum(_when(_DRAWS_HOURS, _s.hours_e4)).label("hours"),
+        func.count(_when(_DRAWS_HOURS, _s.id)).label("hours_n"),
+        func.max(_when(_DRAWS_HOURS, _s.started_at)).label("hours_last"),
+        func.sum(_when(_DRAWS_CREDIT, _s.credit_cents)).label("credit"),
+        func.count(_when(_DRAWS_CREDIT, _s.id)).label("credit_n"),
+        func.max(_when(_DRAWS_CREDIT, _s.started_at)).label("credit_last"),
+    )
+    .where(_s.customer_id == _CUSTOMER, _s.started_at < _START)
+    .where(or_(_DRAWS_HOURS, _DRAWS_CREDIT))
+    .group_by(_s.channel)
+)
+_GRANTED_BEFORE = and_(
+    _c.customer_id == _CUSTOMER, _c.granted, _c.contract_year == _YEAR, _c.opened_at < _START
+)
+_CLAIMS_AND_CREDIT_BEFORE = select(
+    select(func.count()).where(_GRANTED_BEFORE).scalar_subquery(),
+    select(func.max(_c.opened_at)).where(_GRANTED_BEFORE).scalar_subquery(),
+    select(func.sum(_p.amount_cents))
+    .where(_p.customer_id == _CUSTOMER, _p.at < _START)
+    .scalar_subquery(),
+)
+
+_WALKED = select(
+    _s.id,
+    _s.started_at,
+    _s.incident_id,
+    _s.data,
+    _s.plan,
+    _s.channel,
+    _s.inputs,
+    _s.hours_e4,
+    _s.credit_cents,
+    _s.price,
+).where(_s.customer_id == _CUSTOMER, _s.started_at >= _START)
+_WALK_ALL = _WALKED
+_WALK_WANTED = _WALKED.where(or_(_s.stateful, _s.id.in_(bindparam("dirty", expanding=True))))
+_CLAIMS_FROM = select(_c.incident_id, _c.opened_at).where(
+    _c.customer_id == _CUSTOMER, _c.opened_at >= _START
+)
+_GRANTS_BEFORE = select(premium_claims).where(
+    _c.customer_id == _CUSTOMER,
+    _c.opened_at < _START,
+    _c.contract_year.is_not(None),
+    _c.incident_id.in_(
+        select(_s.incident_id).where(_s.customer_id == _CUSTOMER, _s.started_at >= _START)
+    ),
+)
+_PURCHASES_FROM = select(_p.id, _p.at, _p.amount_cents).where(
+    _p.customer_id == _CUSTOMER, _p.at >= _START
+)
+_UPDATE_CLAIM = update(premium_claims).where(_c.incident_id == bindparam("claim_of"))
+_UPDATE_SESSION = update(sessions).where(_s.id == bindparam("session_of"))
+
+# The standing of several customers at once: the year each one's ``now`` falls in is picked
+# from the rows (a customer's contract year is its own).
+_HOURS_AND_CREDIT = (
+    select(
+        _s.customer_id,
+        _s.contract_year,
+        _s.channel,
+        func.sum(_when(_s.hours_e4 > 0, _s.hours_e4)).label("hours"),
+        func.sum(_s.credit_cents).label("credit"),
+    )
+    .where(_s.customer_id.in_(_IDS))
+    .where(or_(_s.hours_e4 > 0, _s.credit_cents != 0))
+    .group_by(_s.customer_id, _s.contract_year, _s.channel)
+)
+_GRANTED = (
+    select(_c.customer_id, _c.contract_year, func.count().label("n"))
+    .where(_c.customer_id.in_(_IDS), _c.granted)
+    .group_by(_c.customer_id, _c.contract_year)
+)
+_BOUGHT = (
+    select(_p.customer_id, func.sum(_p.amount_cents).label("cents"))
+    .where(_p.customer_id.in_(_IDS), _p.at <= bindparam("now", type_=DateTime(timezone=True)))
+    .group_by(_p.customer_id)
+)
+_UPDATE_CUSTOMER = update(records).where(
+    records.c.kind == CUSTOMER, records.c.id == bindparam("customer_of")
+)
 
 
 # ---------------------------------------------------------------------------- the lock
 
 
-def _lock(conn: Connection, customer_id: str) -> tuple[datetime | None, bool]:
-    """Lock the customer's ledger row; its ``priced_at``, and whether the row exists."""
-    row = conn.execute(
-        select(ledgers.c.priced_at).where(ledgers.c.customer_id == customer_id).with_for_update()
-    ).first()
-    if row is None:
-        return None, False
-    return (aware(row.priced_at) if row.priced_at is not None else None), True
+def _lock(conn: Connection, customer_ids: list[str]) -> dict[str, datetime | None]:
+    """Lock the customers' ledger rows, in id order; each existing row's ``priced_at``."""
+    locked: dict[str, datetime | None] = {}
+    for chunk in chunks(customer_ids):
+        for row in conn.execute(_LOCK, {"ids": chunk}):
+            locked[row.customer_id] = aware(row.priced_at) if row.priced_at is not None else None
+    return locked
 
 
-def _customer(conn: Connection, customer_id: str) -> Customer | None:
-    data = load_record(conn, CUSTOMER, customer_id)
-    return None if data is None else Customer.model_validate_json(data)
+def _customers(conn: Connection, customer_ids: list[str]) -> dict[str, Customer | None]:
+    return {
+        customer_id: None if data is None else Customer.model_validate_json(data)
+        for customer_id, data in load_records(conn, CUSTOMER, customer_ids).items()
+    }
 
 
 # ----------------------------------------------------------------------- the suffix
@@ -235,21 +417,7 @@ def _customer(conn: Connection, customer_id: str) -> Customer | None:
 
 def _earliest(conn: Connection, customer_id: str) -> datetime | None:
     """The first instant of anything in the customer's ledger (None: it holds nothing)."""
-    firsts = [
-        conn.execute(
-            select(func.min(sessions.c.started_at)).where(sessions.c.customer_id == customer_id)
-        ).scalar(),
-        conn.execute(
-            select(func.min(premium_claims.c.opened_at)).where(
-                premium_claims.c.customer_id == customer_id
-            )
-        ).scalar(),
-        conn.execute(
-            select(func.min(credit_purchases.c.at)).where(
-                credit_purchases.c.customer_id == customer_id
-            )
-        ).scalar(),
-    ]
+    firsts = conn.execute(_EARLIEST, {"customer": customer_id}).one()
     found = [aware(moment) for moment in firsts if moment is not None]
     return min(found) if found else None
 
@@ -267,20 +435,14 @@ def _widen(
     after ``start`` may be granted differently, so its sessions (which may begin before
     the incident was opened) move the start back, until no such session is earlier.
     """
-    s = sessions.c
     if dirty_incidents:
-        for row in conn.execute(
-            select(s.id, s.started_at).where(s.incident_id.in_(sorted(dirty_incidents)))
-        ):
-            dirty.add(row.id)
-            start = min(start, aware(row.started_at))
-    claims = premium_claims.c
+        for chunk in chunks(sorted(dirty_incidents)):
+            for row in conn.execute(_OF_INCIDENTS, {"ids": chunk}):
+                dirty.add(row.id)
+                start = min(start, aware(row.started_at))
     while True:
         earlier = conn.execute(
-            select(func.min(s.started_at))
-            .select_from(sessions.join(premium_claims, s.incident_id == claims.incident_id))
-            .where(claims.customer_id == customer_id, claims.opened_at >= start)
-            .where(s.started_at < start)
+            _EARLIER_FOR_CLAIMS, {"customer": customer_id, "start": start}
         ).scalar()
         if earlier is None:
             return start, dirty
@@ -292,38 +454,22 @@ def _state_before(
 ) -> LedgerState:
     """What the entries before ``start`` left: sums of the debits the tables keep."""
     year = terms.year_of(rules, start)
-    s = sessions.c
-    before = and_(s.customer_id == customer_id, s.started_at < start)
-    hours = {
-        Channel(row.channel): Drawn(_hours(row.amount), int(row.n), aware(row.last))
-        for row in conn.execute(
-            select(
-                s.channel,
-                func.sum(s.hours_e4).label("amount"),
-                func.count().label("n"),
-                func.max(s.started_at).label("last"),
+    params = {"customer": customer_id, "start": start, "year": year}
+    hours: dict[Channel, Drawn] = {}
+    spent, spent_n, spent_last = 0, 0, None
+    for row in conn.execute(_SESSIONS_BEFORE, params):
+        if row.hours_n:
+            hours[Channel(row.channel)] = Drawn(
+                _hours(row.hours), int(row.hours_n), aware(row.hours_last)
             )
-            .where(before, s.contract_year == year, s.hours_e4 > 0)
-            .group_by(s.channel)
-        )
-    }
-    spent = conn.execute(
-        select(func.sum(s.credit_cents), func.count(), func.max(s.started_at)).where(
-            before, s.credit_cents > 0
-        )
-    ).one()
-    credit = Drawn(euros(spent[0]), int(spent[1]), aware(spent[2]) if spent[2] else None)
-    p = credit_purchases.c
-    bought = conn.execute(
-        select(func.sum(p.amount_cents)).where(p.customer_id == customer_id, p.at < start)
-    ).scalar()
-    c = premium_claims.c
-    granted = conn.execute(
-        select(func.count(), func.max(c.opened_at)).where(
-            c.customer_id == customer_id, c.granted, c.contract_year == year, c.opened_at < start
-        )
-    ).one()
-    premium = Drawn(Decimal(granted[0]), int(granted[0]), aware(granted[1]) if granted[1] else None)
+        if row.credit_n:
+            spent += int(row.credit)
+            spent_n += int(row.credit_n)
+            last = aware(row.credit_last)
+            spent_last = last if spent_last is None else max(spent_last, last)
+    credit = Drawn(euros(spent), spent_n, spent_last)
+    granted, last_granted, bought = conn.execute(_CLAIMS_AND_CREDIT_BEFORE, params).one()
+    premium = Drawn(Decimal(granted), int(granted), aware(last_granted) if last_granted else None)
     return LedgerState(year, hours, premium, euros(bought) - credit.amount, credit)
 
 
@@ -337,22 +483,8 @@ def _walk(
     everything: bool,
     now: datetime,
 ) -> tuple[Walk, Loaded]:
-    s = sessions.c
-    wanted = s.stateful if not dirty else or_(s.stateful, s.id.in_(sorted(dirty)))
-    query = select(
-        s.id,
-        s.started_at,
-        s.incident_id,
-        s.data,
-        s.plan,
-        s.channel,
-        s.inputs,
-        s.hours_e4,
-        s.credit_cents,
-        s.price,
-    ).where(s.customer_id == customer_id, s.started_at >= start)
-    if not everything:
-        query = query.where(wanted)
+    params = {"customer": customer_id, "start": start}
+    query = _WALK_ALL if everything else _WALK_WANTED
     incidents: dict[str, Incident | None] = {}
     loaded: Loaded = {}
 
@@ -370,7 +502,7 @@ def _walk(
 
         return load
 
-    rows = list(conn.execute(query))
+    rows = list(conn.execute(query, params if everything else {**params, "dirty": sorted(dirty)}))
     # The sessions the walk must price load their incidents: read together, not one by one.
     fresh = {row.incident_id for row in rows if everything or row.id in dirty}
     for incident_id, data in load_records(conn, INCIDENT, fresh).items():
@@ -391,14 +523,9 @@ def _walk(
                 row.id, aware(row.started_at), row.incident_id, stored, loader(row.data, row.price)
             )
         )
-    c = premium_claims.c
     claims = [
         ClaimEntry(row.incident_id, aware(row.opened_at))
-        for row in conn.execute(
-            select(c.incident_id, c.opened_at).where(
-                c.customer_id == customer_id, c.opened_at >= start
-            )
-        )
+        for row in conn.execute(_CLAIMS_FROM, params)
     ]
     grants = {
         row.incident_id: ClaimResult(
@@ -410,23 +537,11 @@ def _walk(
             granted_before=row.granted_before,
             last_granted_at=aware(row.last_granted_at) if row.last_granted_at else None,
         )
-        for row in conn.execute(
-            select(premium_claims).where(
-                c.customer_id == customer_id,
-                c.opened_at < start,
-                c.contract_year.is_not(None),
-                c.incident_id.in_(
-                    select(s.incident_id).where(s.customer_id == customer_id, s.started_at >= start)
-                ),
-            )
-        )
+        for row in conn.execute(_GRANTS_BEFORE, params)
     }
-    p = credit_purchases.c
     purchases = [
         Purchase(row.id, aware(row.at), euros(row.amount_cents))
-        for row in conn.execute(
-            select(p.id, p.at, p.amount_cents).where(p.customer_id == customer_id, p.at >= start)
-        )
+        for row in conn.execute(_PURCHASES_FROM, params)
     ]
     result = walk(
         rules,
@@ -447,7 +562,7 @@ def _store(conn: Connection, result: tuple[Walk, Loaded], version: int) -> tuple
     # One statement per shape of row, with a row of parameters per claim or session.
     if walked.claims:
         conn.execute(
-            update(premium_claims).where(premium_claims.c.incident_id == bindparam("claim_of")),
+            _UPDATE_CLAIM,
             [
                 {
                     "claim_of": claim.incident_id,
@@ -481,7 +596,7 @@ def _store(conn: Connection, result: tuple[Walk, Loaded], version: int) -> tuple
             changed += 1
     for rows in (repriced, kept_prices):
         if rows:
-            conn.execute(update(sessions).where(sessions.c.id == bindparam("session_of")), rows)
+            conn.execute(_UPDATE_SESSION, rows)
     return len(walked.priced), changed
 
 
@@ -504,57 +619,75 @@ def standing_now(
     conn: Connection, rules: Rules, terms: CustomerTerms, customer_id: str, now: datetime
 ) -> tuple[Entitlements, Decimal]:
     """The customer's entitlements of the contract year holding ``now``, and its credit left."""
-    year = terms.year_of(rules, now)
-    s = sessions.c
-    used = {
-        Channel(row.channel): _hours(row.amount)
-        for row in conn.execute(
-            select(s.channel, func.sum(s.hours_e4).label("amount"))
-            .where(s.customer_id == customer_id, s.contract_year == year, s.hours_e4 > 0)
-            .group_by(s.channel)
+    return _standings(conn, rules, [terms], now)[customer_id]
+
+
+def _standings(
+    conn: Connection, rules: Rules, terms: Sequence[CustomerTerms], now: datetime
+) -> dict[str, tuple[Entitlements, Decimal]]:
+    """``standing_now`` of several customers, read in three queries for all of them."""
+    now = utc(now)
+    years = {t.customer_id: t.year_of(rules, now) for t in terms}
+    used: dict[str, dict[Channel, Decimal]] = {i: {} for i in years}
+    spent: dict[str, int] = dict.fromkeys(years, 0)
+    premium: dict[str, int] = dict.fromkeys(years, 0)
+    bought: dict[str, int] = dict.fromkeys(years, 0)
+    for chunk in chunks(sorted(years)):
+        rows = conn.execute(_HOURS_AND_CREDIT, {"ids": chunk}).all()
+        # By channel, as one query per customer grouped them.
+        for row in sorted(rows, key=lambda r: r.channel or ""):
+            spent[row.customer_id] += int(row.credit or 0)
+            if row.hours and row.contract_year == years[row.customer_id]:
+                used[row.customer_id][Channel(row.channel)] = _hours(row.hours)
+        for granted in conn.execute(_GRANTED, {"ids": chunk}):
+            if granted.contract_year == years[granted.customer_id]:
+                premium[granted.customer_id] = int(granted.n)
+        for paid in conn.execute(_BOUGHT, {"ids": chunk, "now": now}):
+            bought[paid.customer_id] = int(paid.cents or 0)
+    return {
+        customer_id: (
+            Entitlements(
+                year=year,
+                included_used_hours=used[customer_id],
+                premium_incidents_used=premium[customer_id],
+            ),
+            euros(bought[customer_id]) - euros(spent[customer_id]),
         )
+        for customer_id, year in years.items()
     }
-    c = premium_claims.c
-    premium = conn.execute(
-        select(func.count()).where(c.customer_id == customer_id, c.granted, c.contract_year == year)
-    ).scalar_one()
-    p = credit_purchases.c
-    bought = conn.execute(
-        select(func.sum(p.amount_cents)).where(p.customer_id == customer_id, p.at <= now)
-    ).scalar()
-    spent = conn.execute(
-        select(func.sum(s.credit_cents)).where(s.customer_id == customer_id)
-    ).scalar()
-    entitlements = Entitlements(
-        year=year, included_used_hours=used, premium_incidents_used=int(premium)
-    )
-    return entitlements, euros(bought) - euros(spent)
 
 
-def _rewrite_customer(
+def _rewrite_customers(
     conn: Connection,
     rules: Rules,
-    terms: CustomerTerms,
-    customer: Customer | None,
+    customers: Sequence[tuple[CustomerTerms, Customer | None]],
     version: int,
     now: datetime,
-) -> bool:
-    """Give the customer record the ledger's standing, with a new version if it changed."""
-    if customer is None:
-        return False
-    entitlements, credit = standing_now(conn, rules, terms, customer.id, now)
-    unchanged = customer.entitlements == entitlements and customer.prepaid_credit == credit
-    if unchanged and customer.ledger_as_of is not None:
-        return False
-    updated = customer.model_copy(
-        update={"entitlements": entitlements, "prepaid_credit": credit, "ledger_as_of": now}
-    )
-    conn.execute(
-        update(records)
-        .where(records.c.kind == CUSTOMER, records.c.id == customer.id)
-        .values(data=updated.model_dump_json(), version=version)
-    )
-    return True
+) -> set[str]:
+    """Give each customer record the ledger's standing, with a new version if it changed.
+
+    Returns the ids of the records rewritten.
+    """
+    known = [(terms, customer) for terms, customer in customers if customer is not None]
+    if not known:
+        return set()
+    standings = _standings(conn, rules, [terms for terms, _customer in known], now)
+    rows: list[dict[str, str | int]] = []
+    for _terms, customer in known:
+        assert customer is not None
+        entitlements, credit = standings[customer.id]
+        unchanged = customer.entitlements == entitlements and customer.prepaid_credit == credit
+        if unchanged and customer.ledger_as_of is not None:
+            continue
+        updated = customer.model_copy(
+            update={"entitlements": entitlements, "prepaid_credit": credit, "ledger_as_of": now}
+        )
+        rows.append(
+            {"customer_of": customer.id, "data": updated.model_dump_json(), "version": version}
+        )
+    if rows:
+        conn.execute(_UPDATE_CUSTOMER, rows)
+    return {str(row["customer_of"]) for row in rows}
 
 
 # ---------------------------------------------------------------- after the upgrade

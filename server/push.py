@@ -12,9 +12,10 @@ session's price is the server's own, never the quote the device sent.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from core.bounds import Bounds
@@ -164,19 +165,19 @@ def _apply(
 
 
 def _incident(batch: Batch, incident_id: str) -> Incident:
-    data = batch.record(INCIDENT, incident_id)
-    if data is None:
+    found = batch.read(INCIDENT, incident_id, Incident.model_validate_json)
+    if found is None:
         raise _Rejected(_("there is no incident {id!r} on the server").format(id=incident_id))
-    return Incident.model_validate_json(data)
+    return found
 
 
 def _open_incident(batch: Batch, touched: Touched, incident: Incident) -> None:
-    existing = batch.record(INCIDENT, incident.id)
+    existing = batch.read(INCIDENT, incident.id, Incident.model_validate_json)
     if existing is not None:
-        if Incident.model_validate_json(existing) == incident:
+        if existing == incident:
             return
         raise _Rejected(_("an incident with id {id!r} already exists").format(id=incident.id))
-    batch.put_record(INCIDENT, incident.id, incident.model_dump_json())
+    batch.put_record(INCIDENT, incident.id, incident.model_dump_json(), incident)
     if claims_premium(incident):
         record_claim(batch.conn, incident)
         touched.add(incident.customer_id, incident.opened_at)
@@ -208,7 +209,7 @@ def _update_incident(
     if merged != as_json:
         merged["updated_at"] = now.isoformat()
         updated = _validated(merged)
-        batch.put_record(INCIDENT, incident_id, updated.model_dump_json())
+        batch.put_record(INCIDENT, incident_id, updated.model_dump_json(), updated)
         if updated.eligibility != current.eligibility:
             # What intake found prices the incident's sessions: they are re-priced.
             record_claim(batch.conn, updated)
@@ -217,8 +218,27 @@ def _update_incident(
 
 
 def _typed(incident_json: dict[str, Any], field: str, value: Any) -> Any:
-    """A wire value as the Incident field's type, so "Z" and "+00:00" compare equal."""
+    """A wire value as the Incident field's type, so "Z" and "+00:00" compare equal.
+
+    The field's own type reads it; a value it refuses goes through the whole incident,
+    whose error says where, as for any other invalid value.
+    """
+    adapter = _field_type(field)
+    if adapter is not None:
+        try:
+            return adapter.validate_python(value)
+        except ValidationError:
+            pass
     return getattr(_validated({**incident_json, field: value}), field)
+
+
+@cache
+def _field_type(field: str) -> TypeAdapter[Any] | None:
+    """A validator of one Incident field alone, when nothing but its type constrains it."""
+    info = Incident.model_fields.get(field)
+    if info is None or info.annotation is None or info.metadata:
+        return None
+    return TypeAdapter(info.annotation)
 
 
 def _validated(incident_json: dict[str, Any]) -> Incident:
@@ -240,7 +260,7 @@ def _add_note(batch: Batch, caller: Caller, note: NotePayload, now: datetime) ->
     plain = note.model_dump(exclude={"incident_id"})
     notes = (*current.notes, plain)
     updated = _validated({**current.model_dump(), "notes": notes, "updated_at": now})
-    batch.put_record(INCIDENT, updated.id, updated.model_dump_json())
+    batch.put_record(INCIDENT, updated.id, updated.model_dump_json(), updated)
 
 
 def _save_session(

@@ -6,24 +6,41 @@ few queries, lets later operations see earlier ones' writes, and writes back in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, String, bindparam, insert, select, update
 
 from core.sync.protocol import Operation
 from server.db import records, sessions
 
 __all__ = ["CUSTOMER", "INCIDENT", "Batch", "chunks", "load_record", "load_records"]
 
+T = TypeVar("T")
+
 CUSTOMER = "customer"
 INCIDENT = "incident"
+
+# Built once: a push reads records by id for every customer it settles.
+_KIND = bindparam("kind", type_=String)
+_IDS = bindparam("ids", expanding=True, type_=String)
+_RECORDS = select(records.c.id, records.c.data).where(
+    records.c.kind == _KIND, records.c.id.in_(_IDS)
+)
+_RECORD = select(records.c.data).where(
+    records.c.kind == _KIND, records.c.id == bindparam("id", type_=String)
+)
+_SESSIONS = select(sessions.c.id, sessions.c.technician, sessions.c.data).where(
+    sessions.c.id.in_(_IDS)
+)
 
 
 class Batch:
     """The records and sessions one transaction reads and writes, loaded and saved in bulk.
 
-    Reads see the batch's own earlier writes (an incident opened, then edited).
+    Reads see the batch's own earlier writes (an incident opened, then edited), and a
+    record read as a model is read once per version of it (the operations of a batch read
+    the same incident again and again).
     """
 
     def __init__(self, conn: Connection, version: int) -> None:
@@ -31,6 +48,7 @@ class Batch:
         self.version = version
         self.records: dict[tuple[str, str], str | None] = {}
         self.sessions: dict[str, tuple[str, str] | None] = {}
+        self._read: dict[tuple[str, str], tuple[str, Any]] = {}
         self._new_records: set[tuple[str, str]] = set()
         self._dirty_records: set[tuple[str, str]] = set()
         self._session_rows: dict[str, dict[str, Any]] = {}
@@ -45,10 +63,8 @@ class Batch:
         }
         self.load(INCIDENT, incident_ids)
         for chunk in chunks(sorted(session_ids)):
-            query = select(sessions.c.id, sessions.c.technician, sessions.c.data).where(
-                sessions.c.id.in_(chunk)
-            )
-            rows = {row.id: (row.technician, row.data) for row in self.conn.execute(query)}
+            found = self.conn.execute(_SESSIONS, {"ids": chunk})
+            rows = {row.id: (row.technician, row.data) for row in found}
             self.sessions.update({i: rows.get(i) for i in chunk})
 
     def load(self, kind: str, record_ids: Iterable[str]) -> None:
@@ -62,13 +78,29 @@ class Batch:
             self.records[key] = load_record(self.conn, kind, record_id)
         return self.records[key]
 
-    def put_record(self, kind: str, record_id: str, data: str) -> None:
+    def read(self, kind: str, record_id: str, reader: Callable[[str], T]) -> T | None:
+        """The record as ``reader`` reads its JSON (None if it does not exist)."""
+        data = self.record(kind, record_id)
+        if data is None:
+            return None
+        key = (kind, record_id)
+        known = self._read.get(key)
+        if known is not None and known[0] is data:
+            return known[1]  # type: ignore[no-any-return]
+        value = reader(data)
+        self._read[key] = (data, value)
+        return value
+
+    def put_record(self, kind: str, record_id: str, data: str, model: object = None) -> None:
+        """Write the record's JSON; ``model``: the immutable model it is the JSON of."""
         key = (kind, record_id)
         if self.record(kind, record_id) is None:
             self._new_records.add(key)
         else:
             self._dirty_records.add(key)
         self.records[key] = data
+        if model is not None:
+            self._read[key] = (data, model)
 
     def session(self, session_id: str) -> tuple[str, str] | None:
         if session_id not in self.sessions:
@@ -125,16 +157,11 @@ def load_records(conn: Connection, kind: str, record_ids: Iterable[str]) -> dict
     """Records by id, read in a few queries (None for each one that does not exist)."""
     loaded: dict[str, str | None] = {}
     for chunk in chunks(sorted(set(record_ids))):
-        query = select(records.c.id, records.c.data).where(
-            records.c.kind == kind, records.c.id.in_(chunk)
-        )
-        found = {row.id: row.data for row in conn.execute(query)}
+        found = {row.id: row.data for row in conn.execute(_RECORDS, {"kind": kind, "ids": chunk})}
         loaded.update({i: found.get(i) for i in chunk})
     return loaded
 
 
 def load_record(conn: Connection, kind: str, record_id: str) -> str | None:
-    row = conn.execute(
-        select(records.c.data).where(records.c.kind == kind, records.c.id == record_id)
-    ).first()
+    row = conn.execute(_RECORD, {"kind": kind, "id": record_id}).first()
     return None if row is None else str(row.data)

@@ -377,7 +377,31 @@ def check_json(value: Any, where: str = "") -> None:
     """Every text and number in a JSON document: no NUL character, no NaN or infinity.
 
     Run on a payload as it arrived, before it is read into records, so no field escapes.
+    A clean document (nearly all) is read once without naming where each value sits; only
+    one that holds a bad value is read again to say where.
     """
+    if not _clean(value):
+        _check_json(value, where)
+
+
+def _clean(value: Any) -> bool:
+    """True if no text in ``value`` holds a NUL and every number is finite."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not (_clean(key) and _clean(item)):
+                return False
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            if not _clean(item):
+                return False
+    return True
+
+
+def _check_json(value: Any, where: str) -> None:
     if isinstance(value, str):
         if "\x00" in value:  # the sentence is only made for a text that needs it
             _no_nul(value, _("text at {where}").format(where=where or "/"))
@@ -390,8 +414,8 @@ def check_json(value: Any, where: str = "") -> None:
             )
     elif isinstance(value, dict):
         for key, item in value.items():
-            check_json(key, where)
-            check_json(item, f"{where}.{key}" if where else str(key))
+            _check_json(key, where)
+            _check_json(item, f"{where}.{key}" if where else str(key))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            check_json(item, f"{where}.{index}" if where else str(index))
+            _check_json(item, f"{where}.{index}" if where else str(index))

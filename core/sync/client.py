@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import httpx
+import orjson
 from pydantic import ValidationError
 
 from core.bounds import Bounds
@@ -643,7 +644,8 @@ def _retry_after(response: httpx.Response) -> float | None:
 def _server_time(response: httpx.Response) -> datetime | None:
     """The server's clock: ``server_time`` in the body, else the Date header."""
     try:
-        value = response.json().get("server_time")
+        # orjson: a push's answer is long, and this reads one field of it.
+        value = orjson.loads(response.content).get("server_time")
         return datetime.fromisoformat(value) if isinstance(value, str) else None
     except (ValueError, AttributeError):
         pass

@@ -1,11 +1,14 @@
-"""Renders a customer's monthly statement as the document the customer receives: one HTML page.
+"""Renders a customer's monthly statement as the document the customer receives: one HTML page,
+and its text form for a terminal.
 
-One renderer for ``vardia statement --html`` and ``vardia-server statement --html``. The
-page stands alone (its style inline, the logo a data URI, no script, no font or image to
-fetch), prints on A4 from any browser (``@page``, a table header repeated on every page, no
-row split across two), and speaks the language vardia speaks: its words through the
-catalog, amounts and dates through ``core.i18n``. Every text that comes from a record or
-the configuration is escaped.
+One renderer of each form for ``vardia statement`` and ``vardia-server statement`` alike.
+The text form fits the width it is given (80 columns in a file or a pipe): each session is a
+line of figures whose columns give way with ``…``, and its subject a line under it cut with
+``…``, never wrapped. The HTML page stands alone (its style inline, the logo a data URI, no
+script, no font or image to fetch), prints on A4 from any browser (``@page``, a table header
+repeated on every page, no row split across two), and speaks the language vardia speaks: its
+words through the catalog, amounts and dates through ``core.i18n``. Every text that comes
+from a record or the configuration is escaped.
 
 A statement the server has not issued has no number: it is printed as a provisional draft,
 and says so at its head.
@@ -13,11 +16,13 @@ and says so at its head.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Iterator
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from html import escape
 
+from core import i18n
 from core.calendar import ATHENS
 from core.channels import CHANNEL_LABELS
 from core.i18n import _, date_text, hours, language, money, quantity
@@ -25,9 +30,16 @@ from core.letterhead import Letterhead
 from core.models import Customer
 from core.periods import Month
 from core.plans import PriceList
-from core.statements import OVERLAP_MARK, Statement, StatementLine
+from core.statements import OVERLAP_MARK, Statement, StatementLine, credit_text, minutes_text
 
-__all__ = ["MARKS", "line_marks", "marks_used", "statement_html"]
+__all__ = [
+    "MARKS",
+    "line_marks",
+    "marks_used",
+    "partial_header",
+    "statement_html",
+    "statement_text",
+]
 
 MARKS = {
     "after_hours": "☾",
@@ -386,3 +398,154 @@ def _totals(statement: Statement) -> Iterator[str]:
         row = _tag("td", label) + _tag("td", money(value), "num")
         yield f'<tr class="{cls}">{row}</tr>' if cls else f"<tr>{row}</tr>"
     yield "</tbody></table>"
+
+
+def partial_header(as_of: datetime | None) -> str:
+    """The line over a statement a device built alone: partial, and as of when."""
+    if as_of is None:
+        return _("Partial — this device's sessions only; it has never synced.")
+    return _("Partial — this device's sessions only, as of its last sync {when}.").format(
+        when=i18n.short_at(as_of)
+    )
+
+
+_SUBJECT_INDENT = 7
+"""A line's subject sits on a line of its own under its figures, indented past the date."""
+
+
+def _said(sentence: str, width: int) -> list[str]:
+    """A sentence of the text form (a title, a note, what is left) in lines within ``width``,
+    broken between words; only a record's text, a subject, is cut instead."""
+    return textwrap.wrap(sentence, width, subsequent_indent="  ", break_long_words=True) or [""]
+
+
+def _grid(headers: list[tuple[str, bool]], rows: list[list[str]], width: int) -> list[str]:
+    """Columns as wide as their widest cell, numbers (``True`` in ``headers``) to the right.
+    While the grid is wider than ``width`` the widest text column gives way, cut with ``…``,
+    down to its header's width: a header is never cut."""
+    titles = [title for title, _number in headers]
+    widths = [max([len(title), *(len(row[i]) for row in rows)]) for i, title in enumerate(titles)]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        text = [i for i, (title, number) in enumerate(headers) if widths[i] > len(title) > 0]
+        text = [i for i in text if not headers[i][1]]
+        if not text:
+            break
+        widths[max(text, key=lambda i: widths[i])] -= 1
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            i18n.fit(cell, w).rjust(w) if number else i18n.fit(cell, w).ljust(w)
+            for cell, w, (_title, number) in zip(cells, widths, headers, strict=True)
+        ).rstrip()
+
+    return [line(titles), *(line(row) for row in rows)]
+
+
+def statement_text(
+    statement: Statement, plans: PriceList, tz: tzinfo = ATHENS, width: int = i18n.TEXT_WIDTH
+) -> str:
+    """The statement as a person reads it in a terminal, within ``width`` columns.
+
+    Each session is a line of figures, and its subject a line under it cut with ``…``;
+    the marks the lines carry are explained under them, as in the HTML's legend.
+    """
+    st, t = statement, statement.totals
+    out = _said(
+        _("Statement {month} — {name} ({id}), plan {plan}").format(
+            month=st.month,
+            name=st.customer_name,
+            id=st.customer_id,
+            plan=plans.label(st.plan) if st.plan else _("none"),
+        ),
+        width,
+    )
+    if st.document is not None:
+        out.append(
+            _("Document {number}, issued {date}").format(
+                number=st.document.number, date=date_text(st.document.issued_at.astimezone(tz))
+            )
+        )
+    if st.partial:
+        out += _said(partial_header(st.as_of), width)
+    headers = [
+        (_("Day"), False),
+        (_("Incident"), False),
+        (_("Technician"), False),
+        (_("Channel"), False),
+        (_("In hrs"), True),
+        (_("After"), True),
+        (_("Billed"), True),
+        (_("Amount"), True),
+    ]
+    rows = [
+        [
+            i18n.day_month(ln.date),
+            ln.incident_ref + line_marks(ln) + (MARKS["edited"] if ln.edits else ""),
+            ln.technician,
+            CHANNEL_LABELS[ln.channel] + (f" {MARKS['after_hours']}" if ln.after_hours else ""),
+            hours(ln.in_hours_minutes),
+            hours(ln.after_hours_minutes),
+            _("{minutes} min").format(minutes=minutes_text(ln.billable_minutes)),
+            i18n.figure(ln.net),
+        ]
+        for ln in st.lines
+    ]
+    if st.lines:
+        grid = _grid(headers, rows, width)
+        out.append(grid[0])
+        indent = " " * _SUBJECT_INDENT
+        for ln, figures in zip(st.lines, grid[1:], strict=True):
+            out.append(figures)
+            if ln.incident_subject:
+                out.append(indent + i18n.fit(ln.incident_subject, width - _SUBJECT_INDENT))
+            for edit in ln.edits[-1:]:
+                edited = _("edited {at} by {by}: {reason}; was {old}").format(
+                    at=i18n.day_month(edit.at.astimezone(tz).date()),
+                    by=edit.by,
+                    reason=edit.reason,
+                    old=i18n.figure(edit.old_amount),
+                )
+                out.append(
+                    f"{indent}{MARKS['edited']} " + i18n.fit(edited, width - _SUBJECT_INDENT - 2)
+                )
+        for mark, meaning in marks_used(st):
+            out += _said(f"{mark} {meaning}", width)
+    else:
+        out.append(_("No sessions this month."))
+    out.append("")
+    for a in st.allowances:
+        out += _said(
+            _(
+                "Included {channel}: {used} of {total} h used this contract year, {left} h left"
+            ).format(
+                channel=CHANNEL_LABELS[a.channel],
+                used=quantity(a.used_to_date),
+                total=quantity(a.included_hours),
+                left=quantity(a.left),
+            ),
+            width,
+        )
+    if st.premium is not None:
+        p = st.premium
+        out += _said(
+            _("Premium incidents ({pack}): {used} of {total} used, {left} left").format(
+                pack=plans.label(p.pack), used=p.used_to_date, total=p.incidents, left=p.left
+            ),
+            width,
+        )
+    sums = [
+        (_("Support time"), t.time_charges),
+        (_("Expenses and out-of-office fees"), t.expenses),
+        (_("Net"), t.net),
+        (_("Prepaid credit applied"), -t.credit_applied if t.credit_applied else t.credit_applied),
+        (_("Net due"), t.net_due),
+        (_("VAT {rate} %").format(rate=quantity(t.vat_rate * 100)), t.vat),
+        (_("Total"), t.total),
+    ]
+    label_width = max(len(label) for label, _v in sums)
+    amount_width = max(len(i18n.figure(value)) for _l, value in sums)
+    out += [
+        f"{label:<{label_width}}  {i18n.figure(value):>{amount_width}}" for label, value in sums
+    ]
+    out += _said(credit_text(t), width)
+    return "\n".join(out)

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import gettext
 import os
+import shutil
+import sys
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -28,13 +30,16 @@ from typing import TypeVar
 __all__ = [
     "LANGUAGES",
     "N_",
+    "TEXT_WIDTH",
     "Labels",
     "N_plural",
     "_",
     "cents",
     "date_text",
     "dated",
+    "day_month",
     "figure",
+    "fit",
     "hours",
     "language",
     "language_from",
@@ -42,6 +47,8 @@ __all__ = [
     "ngettext",
     "quantity",
     "requested_language",
+    "short_at",
+    "text_width",
     "use",
     "use_lang_option",
 ]
@@ -195,3 +202,38 @@ def dated(at: date, english: str, greek: str) -> str:
 def date_text(day: date) -> str:
     """A calendar date: ``2026-11-23`` in English, ``23/11/2026`` in Greek."""
     return dated(day, "%Y-%m-%d", "dd/MM/y")
+
+
+def short_at(at: datetime | None, tz: tzinfo | None = None) -> str:
+    """An instant as a technician in Athens (or ``tz``) reads it: ``Mon 23 Nov 17:00``,
+    ``Δευ 23/11 17:00``; ``—`` for none."""
+    if at is None:
+        return _("—")
+    if tz is None:
+        from core.calendar import ATHENS  # core.calendar marks its sentences with ``_``
+
+        tz = ATHENS
+    return dated(at.astimezone(tz), "%a %d %b %H:%M", "EEE dd/MM HH:mm")
+
+
+def day_month(day: date) -> str:
+    """``23/11``, in every language."""
+    return f"{day:%d/%m}"
+
+
+TEXT_WIDTH = 80
+"""The width a command's text output fits: an 80-column terminal, over SSH."""
+
+
+def text_width(widest: int | None = None) -> int:
+    """The terminal's width (at most ``widest``), or ``TEXT_WIDTH`` for a file or a pipe."""
+    if not sys.stdout.isatty():
+        return TEXT_WIDTH
+    columns = shutil.get_terminal_size((TEXT_WIDTH, 24)).columns
+    return columns if widest is None else min(columns, widest)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` on one line of at most ``width`` characters, cut with ``…``."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"

@@ -467,8 +467,8 @@ class _StatementForm:
         return "csv" if self.as_csv else "json" if self.as_json else "txt"
 
     def text(self, customer: Customer, statement: Statement) -> str:
-        from core.documents import statement_html
-        from server.statements import statement_text
+        from core.documents import statement_html, statement_text
+        from core.i18n import text_width
 
         if self.as_json:
             return statement.model_dump_json(indent=2)
@@ -480,7 +480,9 @@ class _StatementForm:
             return statement_html(
                 statement, customer, self.letterhead, self.rules.plans, self.rules.timezone
             )
-        return statement_text(statement)
+        return statement_text(
+            statement, self.rules.plans, self.rules.timezone, text_width(widest=160)
+        )
 
 
 @cli.group(help=_("Prepaid credit: dated purchases the ledger spends in order."))

@@ -25,16 +25,7 @@ from core.ledger import Purchase
 from core.models import Customer, Incident, ServerPrice, Session
 from core.periods import Month
 from core.rules import Rules
-from core.statements import (
-    OVERLAP_MARK,
-    Statement,
-    StatementDocument,
-    StatementTerms,
-    build_statement,
-    credit_text,
-    minutes_text,
-    overlap_note,
-)
+from core.statements import Statement, StatementDocument, StatementTerms, build_statement
 from server.db import (
     aware,
     bump_version,
@@ -53,7 +44,6 @@ __all__ = [
     "every_statement",
     "issue_document",
     "statement_file",
-    "statement_text",
 ]
 
 
@@ -198,62 +188,3 @@ def _incidents(conn: Connection, ids: set[str]) -> dict[str, Incident]:
             incident = Incident.model_validate_json(data)
             found[incident.id] = incident
     return found
-
-
-def statement_text(statement: Statement) -> str:
-    """The statement as the office reads it in a terminal: its lines, what is left, the totals."""
-    t = statement.totals
-    out = [
-        _("Statement {month} — {name} ({id}), plan {plan}").format(
-            month=statement.month,
-            name=statement.customer_name,
-            id=statement.customer_id,
-            plan=statement.plan or "free",
-        )
-    ]
-    for ln in statement.lines:
-        marks = (
-            ("P" if ln.provisional else "")
-            + ("+" if ln.beyond_pack else "")
-            + (OVERLAP_MARK if ln.overlaps else "")
-        )
-        out.append(
-            f"{ln.date}  {ln.incident_ref:<10.10} {ln.technician:<12.12} {ln.channel.value:<8}"
-            f"{minutes_text(ln.billable_minutes):>5} min {ln.net:>10} {marks}"
-        )
-    if not statement.lines:
-        out.append(_("No sessions this month."))
-    for a in statement.allowances:
-        out.append(
-            _("Included {channel} hours: {used} of {total} used, {left} left").format(
-                channel=a.channel.value,
-                used=minutes_text(a.used_to_date),
-                total=minutes_text(a.included_hours),
-                left=minutes_text(a.left),
-            )
-        )
-    if statement.premium is not None:
-        p = statement.premium
-        out.append(
-            _(
-                "Premium incidents ({pack}): {used} of {total} used, {left} left, "
-                "{beyond} beyond the pack"
-            ).format(
-                pack=p.pack,
-                used=p.used_to_date,
-                total=p.incidents,
-                left=p.left,
-                beyond=p.beyond_pack,
-            )
-        )
-    out.append(credit_text(t))
-    out.append(
-        _("Net {net} − credit {credit} = {due}; VAT {vat}; total {total}").format(
-            net=t.net, credit=t.credit_applied, due=t.net_due, vat=t.vat, total=t.total
-        )
-    )
-    if any(ln.provisional or ln.beyond_pack for ln in statement.lines):
-        out.append(_("P: not yet priced by the server. +: a premium incident beyond the pack."))
-    if any(ln.overlaps for ln in statement.lines):
-        out.append(overlap_note())
-    return "\n".join(out)

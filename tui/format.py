@@ -11,8 +11,6 @@ comes through here: it carries ISO instants and decimal strings.
 from __future__ import annotations
 
 import re
-import shutil
-import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -22,17 +20,22 @@ from core.calendar import ATHENS
 from core.channels import CHANNEL_LABELS
 from core.i18n import (
     N_,
+    TEXT_WIDTH,
     Labels,
     _,
     cents,
     date_text,
     dated,
+    day_month,
     figure,
+    fit,
     hours,
     language,
     money,
     ngettext,
     quantity,
+    short_at,
+    text_width,
 )
 from core.models import Answer, Category, Customer, Eligibility, IncidentStatus, Session
 from core.text import fold
@@ -67,12 +70,12 @@ __all__ = [
     "long_at",
     "money",
     "numeric_at",
-    "partial_header",
     "price_notes",
     "quantity",
     "short_at",
     "slug",
     "table",
+    "text_width",
     "weekday_date",
     "weekday_day",
 ]
@@ -170,13 +173,6 @@ def at_athens(at: datetime) -> datetime:
     return at.astimezone(ATHENS)
 
 
-def short_at(at: datetime | None, tz: tzinfo = ATHENS) -> str:
-    """An instant as a technician in Athens reads it: ``Mon 23 Nov 17:00``, ``Δευ 23/11 17:00``."""
-    if at is None:
-        return _("—")
-    return dated(at.astimezone(tz), "%a %d %b %H:%M", "EEE dd/MM HH:mm")
-
-
 def clock_at(at: datetime, tz: tzinfo = ATHENS) -> str:
     """The header's clock, to the second: ``Mon 23 Nov 17:00:05``, ``Δευ 23/11 17:00:05``."""
     return dated(at.astimezone(tz), "%a %d %b %H:%M:%S", "EEE dd/MM HH:mm:ss")
@@ -190,11 +186,6 @@ def long_at(at: datetime, tz: tzinfo = ATHENS) -> str:
 def numeric_at(at: datetime, tz: tzinfo = ATHENS) -> str:
     """An instant in a table of days: ``Mon 23/11 17:00``, ``Δευ 23/11 17:00``."""
     return dated(at.astimezone(tz), "%a %d/%m %H:%M", "EEE dd/MM HH:mm")
-
-
-def day_month(day: date) -> str:
-    """``23/11``, in every language."""
-    return f"{day:%d/%m}"
 
 
 def weekday_day(day: date) -> str:
@@ -225,15 +216,6 @@ PROVISIONAL_NOTE = _("* provisional: priced here, not yet by the server")
 """The footnote of a table whose lines carry ``PROVISIONAL_MARK``."""
 
 
-def partial_header(as_of: datetime | None) -> str:
-    """The line over a statement a device built alone: partial, and as of when."""
-    if as_of is None:
-        return _("Partial — this device's sessions only; it has never synced.")
-    return _("Partial — this device's sessions only, as of its last sync {when}.").format(
-        when=short_at(as_of)
-    )
-
-
 def price_notes(session: Session) -> list[str]:
     """What a session's price is worth, in sentences: provisional, or the server's and why.
 
@@ -252,10 +234,6 @@ def price_notes(session: Session) -> list[str]:
         net=money(owed.net), device=money(session.quote.net)
     )
     return [head, *(explain(reason) for reason in price.reasons)]
-
-
-TEXT_WIDTH = 80
-"""The width a command's text output fits: an 80-column terminal, over SSH."""
 
 
 _LAST_ROOM = 8
@@ -277,12 +255,6 @@ def session_marks(session: Session) -> str:
     return EDITED_MARK if session.edits else ""
 
 
-def fit(text: str, width: int) -> str:
-    """``text`` on one line of at most ``width`` characters, cut with ``…``."""
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
-
-
 def table(
     headers: Sequence[str],
     rows: Iterable[Sequence[str]],
@@ -294,11 +266,7 @@ def table(
     ``caps``); every cell and the last column are cut with ``…``, so no line passes ``width``:
     by default the terminal's, or ``TEXT_WIDTH`` when the output goes to a file or a pipe."""
     if width is None:
-        width = (
-            shutil.get_terminal_size((TEXT_WIDTH, 24)).columns
-            if sys.stdout.isatty()
-            else TEXT_WIDTH
-        )
+        width = text_width()
     cells = [[str(cell) for cell in row] for row in rows]
     limits = list(caps) + [None] * (len(headers) - len(caps))
     widths = []

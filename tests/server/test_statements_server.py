@@ -109,6 +109,12 @@ def test_the_office_gets_the_same_statement_and_buys_credit_from_the_command_lin
 
     text = _office(live_server, "statement", "--customer", "C-1", "--month", "2026-11")
     assert "Prepaid credit: 0.00 before, 10.00 bought, 10.00 used, 0.00 left" in text.stdout
+    # The office's text form is the device's, within 80 columns: one renderer for both.
+    from core.documents import statement_text
+
+    same = statement_text(Statement.model_validate(office), RULES.plans, RULES.timezone)
+    assert text.stdout == same + "\n"
+    assert max(len(line) for line in text.stdout.splitlines()) <= 80
 
     bought = _office(live_server, "credit", "add", "C-1", "20", "--at", "2026-11-01T09:00")
     assert bought.returncode == 0, bought.stderr

@@ -266,8 +266,8 @@ def test_the_text_statement_fits_80_columns_with_its_headers_whole(home: Path) -
 
 
 def test_a_long_greek_subject_is_cut_with_an_ellipsis_never_wrapped(home: Path) -> None:
+    from core.documents import statement_text
     from core.statements import load_statement
-    from tui.commands.reports import render_statement
 
     with Store.open(home, read_only=True) as store:
         built = load_statement(store, RULES, HISTORY.customers[0].id, Month(2026, 3))
@@ -279,7 +279,7 @@ def test_a_long_greek_subject_is_cut_with_an_ellipsis_never_wrapped(home: Path) 
             )
         }
     )
-    lines = render_statement(long, RULES.plans, TZ).splitlines()
+    lines = statement_text(long, RULES.plans, TZ).splitlines()
     assert max(len(line) for line in lines) <= 80
     cut = [line for line in lines if line.startswith("       Η μισθοδοσία")]
     assert len(cut) == len(built.lines) and all(line.endswith("…") for line in cut)

@@ -21,27 +21,13 @@ from core.i18n import _, ngettext
 from core.periods import IsoWeek, Month
 from core.statement_flags import document_options
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import (
-    CHANNEL_LABELS,
-    TEXT_WIDTH,
-    date_text,
-    day_month,
-    figure,
-    fit,
-    hours,
-    numeric_at,
-    partial_header,
-    quantity,
-    slug,
-    weekday_date,
-)
+from tui.format import hours, numeric_at, slug, text_width, weekday_date
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from core.letterhead import Letterhead
     from core.models import Customer
-    from core.plans import PriceList
     from core.reports import WeekReport
     from core.rules import Rules
     from core.statements import CsvDialect, Statement
@@ -49,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMANDS",
     "render_report",
-    "render_statement",
     "report",
     "statement",
     "statement_file",
@@ -66,143 +51,6 @@ def _console(out: io.StringIO) -> Console:
 
     width = min(shutil.get_terminal_size((100, 24)).columns, 160)
     return Console(file=out, width=width, no_color=True, highlight=False, emoji=False)
-
-
-_SUBJECT_INDENT = 7
-"""A line's subject sits on a line of its own under its figures, indented past the date."""
-
-
-def _grid(headers: list[tuple[str, bool]], rows: list[list[str]], width: int) -> list[str]:
-    """Columns as wide as their widest cell, numbers (``True`` in ``headers``) to the right.
-    While the grid is wider than ``width`` the widest text column gives way, cut with ``…``,
-    down to its header's width: a header is never cut."""
-    titles = [title for title, _number in headers]
-    widths = [max([len(title), *(len(row[i]) for row in rows)]) for i, title in enumerate(titles)]
-    while sum(widths) + 2 * (len(widths) - 1) > width:
-        text = [i for i, (title, number) in enumerate(headers) if widths[i] > len(title) > 0]
-        text = [i for i in text if not headers[i][1]]
-        if not text:
-            break
-        widths[max(text, key=lambda i: widths[i])] -= 1
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            fit(cell, w).rjust(w) if number else fit(cell, w).ljust(w)
-            for cell, w, (_title, number) in zip(cells, widths, headers, strict=True)
-        ).rstrip()
-
-    return [line(titles), *(line(row) for row in rows)]
-
-
-def render_statement(st: Statement, plans: PriceList, tz: tzinfo = ATHENS) -> str:
-    """The statement as a person reads it in a terminal, within 80 columns.
-
-    Each session is a line of figures, and its subject a line under it cut with ``…``;
-    the marks the lines carry are explained under them.
-    """
-    from core.documents import MARKS, line_marks, marks_used
-    from core.statements import credit_text, minutes_text
-
-    width = _text_width()
-    t = st.totals
-    out = [
-        _("Statement {month} — {name} ({id}), plan {plan}").format(
-            month=st.month,
-            name=st.customer_name,
-            id=st.customer_id,
-            plan=plans.label(st.plan) if st.plan else _("none"),
-        )
-    ]
-    if st.document is not None:
-        out.append(
-            _("Document {number}, issued {date}").format(
-                number=st.document.number, date=date_text(st.document.issued_at.astimezone(tz))
-            )
-        )
-    if st.partial:
-        out.append(partial_header(st.as_of))
-    headers = [
-        (_("Day"), False),
-        (_("Incident"), False),
-        (_("Technician"), False),
-        (_("Channel"), False),
-        (_("In hrs"), True),
-        (_("After"), True),
-        (_("Billed"), True),
-        (_("Amount"), True),
-    ]
-    rows = [
-        [
-            day_month(ln.date),
-            ln.incident_ref + line_marks(ln) + (MARKS["edited"] if ln.edits else ""),
-            ln.technician,
-            CHANNEL_LABELS[ln.channel] + (f" {MARKS['after_hours']}" if ln.after_hours else ""),
-            hours(ln.in_hours_minutes),
-            hours(ln.after_hours_minutes),
-            _("{minutes} min").format(minutes=minutes_text(ln.billable_minutes)),
-            figure(ln.net),
-        ]
-        for ln in st.lines
-    ]
-    if st.lines:
-        grid = _grid(headers, rows, width)
-        out.append(grid[0])
-        indent = " " * _SUBJECT_INDENT
-        for ln, figures in zip(st.lines, grid[1:], strict=True):
-            out.append(figures)
-            if ln.incident_subject:
-                out.append(indent + fit(ln.incident_subject, width - _SUBJECT_INDENT))
-            for edit in ln.edits[-1:]:
-                edited = _("edited {at} by {by}: {reason}; was {old}").format(
-                    at=day_month(edit.at.astimezone(tz).date()),
-                    by=edit.by,
-                    reason=edit.reason,
-                    old=figure(edit.old_amount),
-                )
-                out.append(f"{indent}{MARKS['edited']} " + fit(edited, width - _SUBJECT_INDENT - 2))
-        out += [fit(f"{mark} {meaning}", width) for mark, meaning in marks_used(st)]
-    else:
-        out.append(_("No sessions this month."))
-    out.append("")
-    for a in st.allowances:
-        out.append(
-            _(
-                "Included {channel}: {used} of {total} h used this contract year, {left} h left"
-            ).format(
-                channel=CHANNEL_LABELS[a.channel],
-                used=quantity(a.used_to_date),
-                total=quantity(a.included_hours),
-                left=quantity(a.left),
-            )
-        )
-    if st.premium is not None:
-        p = st.premium
-        out.append(
-            _("Premium incidents ({pack}): {used} of {total} used, {left} left").format(
-                pack=plans.label(p.pack), used=p.used_to_date, total=p.incidents, left=p.left
-            )
-        )
-    sums = [
-        (_("Support time"), t.time_charges),
-        (_("Expenses and out-of-office fees"), t.expenses),
-        (_("Net"), t.net),
-        (_("Prepaid credit applied"), -t.credit_applied if t.credit_applied else t.credit_applied),
-        (_("Net due"), t.net_due),
-        (_("VAT {rate} %").format(rate=quantity(t.vat_rate * 100)), t.vat),
-        (_("Total"), t.total),
-    ]
-    label_width = max(len(label) for label, _v in sums)
-    amount_width = max(len(figure(value)) for _l, value in sums)
-    out += [f"{label:<{label_width}}  {figure(value):>{amount_width}}" for label, value in sums]
-    out.append(credit_text(t))
-    return "\n".join(out)
-
-
-def _text_width() -> int:
-    """The terminal's width, at most 160, or ``TEXT_WIDTH`` for a file or a pipe."""
-    if sys.stdout.isatty():
-        return min(shutil.get_terminal_size((TEXT_WIDTH, 24)).columns, 160)
-    return TEXT_WIDTH
 
 
 def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
@@ -293,7 +141,7 @@ class _Form:
         )
 
     def write(self, st: Statement, customer: Customer, out: TextIO, rules: Rules) -> None:
-        from core.documents import statement_html
+        from core.documents import statement_html, statement_text
         from core.statements import write_statement_csv
 
         if self.as_csv:
@@ -303,7 +151,8 @@ class _Form:
         elif self.letterhead is not None:
             out.write(statement_html(st, customer, self.letterhead, rules.plans, rules.timezone))
         else:
-            out.write(render_statement(st, rules.plans, rules.timezone) + "\n")
+            text = statement_text(st, rules.plans, rules.timezone, text_width(widest=160))
+            out.write(text + "\n")
 
 
 @click.command(help=_("A customer's statement for a month: sessions, included hours, VAT, total."))

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core.documents import partial_header
 from core.i18n import _, ngettext
 from core.periods import Month
 from core.statements import (
@@ -21,14 +22,7 @@ from core.statements import (
     overlap_note,
     write_statement_csv,
 )
-from tui.format import (
-    CHANNEL_LABELS,
-    PROVISIONAL_MARK,
-    PROVISIONAL_NOTE,
-    figure,
-    hours,
-    partial_header,
-)
+from tui.format import CHANNEL_LABELS, PROVISIONAL_MARK, PROVISIONAL_NOTE, figure, hours
 from tui.screens.period import PeriodScreen
 
 __all__ = ["StatementLoader", "StatementScreen", "statement_summary"]

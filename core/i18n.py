@@ -44,6 +44,7 @@ __all__ = [
     "language",
     "language_from",
     "money",
+    "month_name",
     "ngettext",
     "quantity",
     "requested_language",
@@ -197,6 +198,11 @@ def dated(at: date, english: str, greek: str) -> str:
     if isinstance(at, datetime):
         return format_datetime(at, greek, tzinfo=at.tzinfo, locale=_language)
     return format_date(at, greek, locale=_language)
+
+
+def month_name(first_day: date) -> str:
+    """A month by its name, as a title names it: ``November 2026``, ``Νοέμβριος 2026``."""
+    return dated(first_day, "%B %Y", "LLLL y")
 
 
 def date_text(day: date) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -113,9 +113,15 @@ class VardiaApp(App[None]):
         *,
         keymap: dict[str, str] | None = None,
         tick: bool = True,
+        config_dir: Path | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.rules = rules
+        self.config_dir = config_dir
+        """Where the letterhead of the documents the app writes is configured."""
+        self.export_dir = export_dir
+        """Where the statement screen saves its files: the working directory when None."""
         self.desk = desk
         self.sync_client = sync_client
         self.clock = clock
@@ -597,8 +603,26 @@ class VardiaApp(App[None]):
         def load(wanted: str, of: Month) -> Statement:
             return self.desk.statement(wanted, of, client)
 
+        def document(wanted: str, of: Month) -> tuple[Statement, str]:
+            """The statement issued as ``vardia statement --html`` issues it, and its page."""
+            from core.documents import statement_html
+            from core.rules import load_letterhead
+
+            letterhead = load_letterhead(self.config_dir)
+            st = self.desk.statement(wanted, of, client, issue=True)
+            customer, _incidents = self.desk.customer_detail(wanted)
+            page = statement_html(st, customer, letterhead, self.rules.plans, self.rules.timezone)
+            return st, page
+
         self.push_screen(
-            StatementScreen(load, customer_id, month, plan_label=self.rules.plans.label)
+            StatementScreen(
+                load,
+                customer_id,
+                month,
+                plan_label=self.rules.plans.label,
+                document=document,
+                export_dir=self.export_dir,
+            )
         )
 
     def action_report(self) -> None:
@@ -796,8 +820,19 @@ def make_app(
     *,
     keymap: dict[str, str] | None = None,
     tick: bool = True,
+    config_dir: Path | None = None,
+    export_dir: Path | None = None,
 ) -> VardiaApp:
     """Build the app; the CLI, the tests and the screenshots all come through here."""
     lock = sync_client.store_lock if sync_client is not None else None
     desk = Desk(store, rules, clock, lock)
-    return VardiaApp(rules, desk, sync_client, clock, keymap=keymap, tick=tick)
+    return VardiaApp(
+        rules,
+        desk,
+        sync_client,
+        clock,
+        keymap=keymap,
+        tick=tick,
+        config_dir=config_dir,
+        export_dir=export_dir,
+    )

@@ -343,8 +343,11 @@ class Desk:
     def stop_timer(self, note: str, expenses: Expenses) -> Session:
         return self.locked(timer_rules.stop, self.store, self.rules, note=note, expenses=expenses)
 
-    def statement(self, customer_id: str, month: Month, client: SyncClient | None) -> Statement:
-        """The server's statement when ``client`` reaches it, else this store's, partial.
+    def statement(
+        self, customer_id: str, month: Month, client: SyncClient | None, *, issue: bool = False
+    ) -> Statement:
+        """The server's statement when ``client`` reaches it, else this store's, partial;
+        ``issue``: as a document the server numbers (this store's is a draft).
 
         The request waits outside the lock: screens reload meanwhile.
         """
@@ -353,6 +356,7 @@ class Desk:
             lambda: self.locked(held_statement, self.store, self.rules, customer_id, month),
             customer_id,
             month,
+            issue=issue,
         )
         return found
 

@@ -64,7 +64,7 @@ def _run(paths: Paths, technician: str, server: tuple[str, str] | None = None) -
         # The demo's own server knows its token by another name than the OS user's.
         adopt_technician(store, client.whoami().technician)
     try:
-        make_app(rules, store, client, clock, keymap=keymap).run()
+        make_app(rules, store, client, clock, keymap=keymap, config_dir=paths.config_dir).run()
     finally:
         if client is not None:
             client.close()

@@ -32,6 +32,7 @@ from core.i18n import (
     hours,
     language,
     money,
+    month_name,
     ngettext,
     quantity,
     short_at,
@@ -69,6 +70,7 @@ __all__ = [
     "ledger_age",
     "long_at",
     "money",
+    "month_name",
     "numeric_at",
     "price_notes",
     "quantity",
@@ -199,13 +201,14 @@ def weekday_date(day: date) -> str:
 
 
 def ledger_age(as_of: datetime | None, now: datetime, tz: tzinfo = ATHENS) -> str:
-    """How fresh the customer's ledger is: ``ledger as of 14:02``, or ``never synced``."""
+    """How fresh the customer's ledger is: ``ledger as of 14:02``, another day ``ledger as of
+    21 Nov 14:02`` (in Greek ``καρτέλα 21 Νοε 14:02``, CLDR's month), or ``never synced``."""
     if as_of is None:
         return _("ledger never synced")
     local = as_of.astimezone(tz)
     if local.date() == now.astimezone(tz).date():
         return _("ledger as of {time}").format(time=f"{local:%H:%M}")
-    return _("ledger as of {when}").format(when=f"{local:%d %b %H:%M}")
+    return _("ledger as of {when}").format(when=dated(local, "%d %b %H:%M", "d MMM HH:mm"))
 
 
 PROVISIONAL = _("provisional")

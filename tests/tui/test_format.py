@@ -19,8 +19,10 @@ from tui.format import (
     duration,
     figure,
     fit,
+    ledger_age,
     long_at,
     money,
+    month_name,
     numeric_at,
     short_at,
     table,
@@ -56,6 +58,8 @@ EXPECTED = {
         "countdown": ["2h 14m", "-35m 08s", "3d 04h"],
         "duration": ["2 hours 5 minutes", "1 hour", "1 minute", "0 minutes"],
         "channel": "on site",
+        "ledger_age": ["ledger as of 17:30", "ledger as of 21 Nov 14:02"],
+        "month": "November 2026",
     },
     "el": {
         "money": "1.234,57 €",
@@ -72,6 +76,8 @@ EXPECTED = {
         "countdown": ["2ώ 14λ", "-35λ 08δ", "3η 04ώ"],
         "duration": ["2 ώρες 5 λεπτά", "1 ώρα", "1 λεπτό", "0 λεπτά"],
         "channel": "επί τόπου",
+        "ledger_age": ["καρτέλα 17:30", "καρτέλα 21 Νοε 14:02"],
+        "month": "Νοέμβριος 2026",
     },
 }
 
@@ -95,6 +101,12 @@ def test_instants_and_days_carry_the_languages_names(lang: str) -> None:
     assert weekday_day(date(2026, 11, 29)) == EXPECTED[lang]["weekday_day"]
     assert weekday_date(date(2026, 11, 29)) == EXPECTED[lang]["weekday_date"]
     assert date_text(date(2026, 11, 29)) == EXPECTED[lang]["date"]
+
+
+def test_the_ledgers_age_and_a_month_carry_the_languages_names(lang: str) -> None:
+    earlier = datetime(2026, 11, 21, 12, 2, tzinfo=UTC)  # 14:02 in Athens
+    assert [ledger_age(at, AT) for at in (AT, earlier)] == EXPECTED[lang]["ledger_age"]
+    assert month_name(date(2026, 11, 1)) == EXPECTED[lang]["month"]
 
 
 def test_every_weekday_has_a_greek_name() -> None:

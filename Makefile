@@ -39,8 +39,9 @@ lint: $(STAMP) ## ruff, mypy (strict on core and server) and the import contract
 bench: $(STAMP) ## Every SPEC §9 budget on generated data (SCALE=10 for ten times the data)
 	$(BIN)/python -m bench --scale $(SCALE)
 
-screenshots: $(STAMP) ## Regenerate the SVG screenshots in screenshots/
-	$(BIN)/python -m tui.screenshots screenshots
+screenshots: $(STAMP) ## Regenerate the SVG screenshots in screenshots/ (English and Greek) and the statement in docs/
+	VARDIA_LANG=en $(BIN)/python -m tui.screenshots screenshots docs
+	VARDIA_LANG=el $(BIN)/python -m tui.screenshots screenshots docs
 
 catalog: $(STAMP) ## Gather the marked strings and merge them into the Greek catalog (then translate the new ones)
 	@mkdir -p build

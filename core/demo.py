@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.contact import tax_id_check_digit
 from core.ids import uuid7_at
@@ -39,7 +39,18 @@ from core.store import Store
 from core.text import transliterate
 from core.timer import debit, price_for
 
-__all__ = ["DemoData", "generate", "seed_store"]
+if TYPE_CHECKING:
+    from core.letterhead import Letterhead
+    from core.statements import Statement
+
+__all__ = [
+    "DemoData",
+    "demo_document",
+    "demo_statement",
+    "demo_vendor",
+    "generate",
+    "seed_store",
+]
 
 ZERO = Decimal(0)
 DEMO_TECHNICIAN = "demo"
@@ -312,3 +323,60 @@ def seed_store(store: Store, rules: Rules, seed: int = 7) -> DemoData:
     data = generate(rules, store.clock.now(), seed)
     store.import_records(customers=data.customers, incidents=data.incidents, sessions=data.sessions)
     return data
+
+
+def demo_vendor() -> Letterhead:
+    """The demo vendor's letterhead, for the statement the README shows (a vendor sets its
+    own in ``letterhead.toml``)."""
+    from core.letterhead import Letterhead
+
+    return Letterhead(
+        name="Πληροφορική Αιγαίου Α.Ε.",
+        tax_id="094019245",
+        tax_office="Αμαρουσίου",
+        address="Λεωφόρος Κηφισίας 124\n151 25 Μαρούσι",
+        phone="210 6100 200",
+        email="support@aigaio-soft.gr",
+    )
+
+
+DOCUMENT_MONTH = (2026, 11)
+DOCUMENT_DATA_AT = (2026, 11, 27, 16, 0)
+"""The demo data the README's statement is made from: as on Friday 27 November 2026, 16:00."""
+
+
+def demo_statement(rules: Rules) -> tuple[Customer, Statement]:
+    """November 2026 of the demo customer with the most sessions that month, as a draft."""
+    from collections import Counter
+
+    from core.periods import Month
+    from core.statements import StatementTerms, build_statement
+
+    tz = rules.timezone
+    data = generate(rules, datetime(*DOCUMENT_DATA_AT, tzinfo=tz))
+    month = Month(*DOCUMENT_MONTH)
+    start, end = month.start(tz), month.end(tz)
+    counts = Counter(s.customer_id for s in data.sessions if start <= s.started_at < end)
+    customer = next(c for c in data.customers if c.id == counts.most_common(1)[0][0])
+    terms = StatementTerms.of(customer, month, rules.plans, rules.billing, tz)
+    incidents = {i.id: i for i in data.incidents}
+    return customer, build_statement(customer, month, data.sessions, incidents, terms)
+
+
+def demo_document(rules: Rules) -> str:
+    """The statement the README shows, as the HTML page the customer receives: the demo
+    statement issued as 2026/0042 on 2 December 2026, in the language spoken."""
+    from core.documents import statement_html
+    from core.statements import StatementDocument
+
+    customer, draft = demo_statement(rules)
+    issued_at = datetime(2026, 12, 2, 9, 30, tzinfo=rules.timezone)
+    # Issued by the server, which priced every session as the device did.
+    lines = tuple(line.model_copy(update={"provisional": False}) for line in draft.lines)
+    issued = draft.model_copy(
+        update={
+            "document": StatementDocument(number="2026/0042", issued_at=issued_at),
+            "lines": lines,
+        }
+    )
+    return statement_html(issued, customer, demo_vendor(), rules.plans, rules.timezone)

@@ -1,4 +1,11 @@
-"""Writes SVG screenshots of the main screens on the demo data: `python -m tui.screenshots DIR`."""
+"""Writes SVG screenshots of the main screens on the demo data, and the demo's statement as
+the document a customer receives: `python -m tui.screenshots SCREENSHOTS_DIR [DOCS_DIR]`.
+
+In the language the process speaks: English writes ``queue.svg`` and ``statement-en.html``,
+Greek (``VARDIA_LANG=el``, as ``make screenshots`` runs it a second time) ``queue-el.svg``
+and ``statement-el.html``. The key bindings are translated as their modules load, so a
+language is a process of its own.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.clock import FrozenClock
-from core.demo import seed_store
+from core.demo import demo_document, seed_store
+from core.i18n import language
 from core.rules import load_rules
 from core.store import Store
 from tui.app import make_app
@@ -29,6 +37,11 @@ SHOTS: dict[str, Sequence[str]] = {
     "help": ("question_mark",),
 }
 """Each screenshot's name and the keys that lead to it from the queue."""
+
+
+def _suffix() -> str:
+    """``-el`` for the Greek pictures; the English ones keep their plain names."""
+    return "" if language() == "en" else f"-{language()}"
 
 
 async def take(out: Path, size: tuple[int, int] = (120, 40)) -> list[Path]:
@@ -52,8 +65,16 @@ async def take(out: Path, size: tuple[int, int] = (120, 40)) -> list[Path]:
                         await pilot.pause()
                     app.refresh_status()
                     await pilot.pause()
-                    written.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
+                    shot = f"{name}{_suffix()}.svg"
+                    written.append(Path(app.save_screenshot(shot, str(out))))
     return written
+
+
+def write_document(out: Path) -> Path:
+    """The demo's statement as the HTML page a customer receives, in the language spoken."""
+    path = out / f"statement-{language()}.html"
+    path.write_text(demo_document(load_rules(None)), encoding="utf-8")
+    return path
 
 
 def main(argv: Sequence[str]) -> None:
@@ -61,6 +82,10 @@ def main(argv: Sequence[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for path in asyncio.run(take(out)):
         print(path)
+    if len(argv) > 1:
+        docs = Path(argv[1])
+        docs.mkdir(parents=True, exist_ok=True)
+        print(write_document(docs))
 
 
 if __name__ == "__main__":

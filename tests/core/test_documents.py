@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.demo import generate
+from core.demo import demo_statement, demo_vendor
 from core.documents import statement_html
 from core.errors import ConfigError
 from core.i18n import money
 from core.letterhead import Letterhead
-from core.models import Customer
 from core.periods import Month
 from core.rules import load_letterhead, load_rules
 from core.statements import (
@@ -28,43 +27,19 @@ from core.statements import (
     CsvDialect,
     Statement,
     StatementDocument,
-    StatementTerms,
-    build_statement,
     write_statement_csv,
 )
 
 ATHENS = ZoneInfo("Europe/Athens")
 RULES = load_rules(None)
 MONTH = Month(2026, 11)
-DEMO = generate(RULES, datetime(2026, 11, 27, 16, 0, tzinfo=ATHENS))
-LETTERHEAD = Letterhead(
-    name="Πληροφορική Αιγαίου Α.Ε.",
-    tax_id="094019245",
-    tax_office="Αμαρουσίου",
-    address="Λεωφόρος Κηφισίας 124\n151 25 Μαρούσι",
-    phone="210 6100 200",
-    email="support@aigaio-soft.gr",
-)
+LETTERHEAD = demo_vendor()
 ISSUED = StatementDocument(
     number="2026/0042", issued_at=datetime(2026, 12, 2, 9, 30, tzinfo=ATHENS)
 )
-
-
-def _busiest() -> tuple[Customer, Statement]:
-    """The demo customer with the most sessions in the month, and its statement."""
-    month_start, month_end = MONTH.start(ATHENS), MONTH.end(ATHENS)
-    counts = Counter(
-        s.customer_id for s in DEMO.sessions if month_start <= s.started_at < month_end
-    )
-    customer = next(c for c in DEMO.customers if c.id == counts.most_common(1)[0][0])
-    terms = StatementTerms.of(customer, MONTH, RULES.plans, RULES.billing, ATHENS)
-    incidents = {i.id: i for i in DEMO.incidents}
-    built = build_statement(customer, MONTH, DEMO.sessions, incidents, terms)
-    assert len(built.lines) >= 3, "the demo month should give the document something to show"
-    return customer, built
-
-
-CUSTOMER, STATEMENT = _busiest()
+CUSTOMER, STATEMENT = demo_statement(RULES)
+"""The demo customer with the most sessions in November 2026, and its month."""
+assert len(STATEMENT.lines) >= 3, "the demo month should give the document something to show"
 
 
 class _Page(HTMLParser):

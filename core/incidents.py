@@ -7,12 +7,12 @@ from typing import Any
 from core.errors import InputError, RuleError
 from core.i18n import _
 from core.ids import new_id
-from core.models import OPEN_STATUSES, Incident, IncidentStatus, Note
+from core.models import OPEN_STATUSES, STATUS_LABELS, STATUS_WORDS, Incident, IncidentStatus, Note
 from core.rules import Rules
 from core.store import Store
 from core.sync.protocol import OperationKind
 
-__all__ = ["ALLOWED", "add_note", "assign", "change_status"]
+__all__ = ["ALLOWED", "add_note", "assign", "change_status", "claim", "status_named"]
 
 S = IncidentStatus
 ALLOWED: dict[IncidentStatus, frozenset[IncidentStatus]] = {
@@ -42,15 +42,51 @@ def change_status(store: Store, ref: str, status: IncidentStatus) -> Incident:
     """Move an incident to ``status``; the first move out of ``new`` is its first response."""
     incident = store.incident(ref)
     if status not in ALLOWED[incident.status]:
-        allowed = ", ".join(sorted(s.value for s in ALLOWED[incident.status])) or _("none")
+        allowed = ", ".join(sorted(STATUS_WORDS[s] for s in ALLOWED[incident.status])) or _("none")
         raise RuleError(
             _("Incident {ref} cannot go from {old} to {new}; it can go to: {allowed}.").format(
-                ref=incident.ref, old=incident.status.value, new=status.value, allowed=allowed
+                ref=incident.ref,
+                old=STATUS_LABELS[incident.status],
+                new=STATUS_LABELS[status],
+                allowed=allowed,
             )
         )
     changes: dict[str, Any] = {"status": status}
     if incident.first_response_at is None:
         changes["first_response_at"] = store.clock.now()
+    return _update(store, incident, changes)
+
+
+def status_named(word: str) -> IncidentStatus:
+    """The status a person typed: its word (``working``), or the records' value
+    (``in_progress``, as ``--json`` prints it), in any letter case."""
+    wanted = word.strip().lower()
+    for status, name in STATUS_WORDS.items():
+        if wanted in (name, status.value):
+            return status
+    raise InputError(
+        _("{word!r} is not a status; it is one of: {words}.").format(
+            word=word, words=", ".join(STATUS_WORDS.values())
+        )
+    )
+
+
+def claim(store: Store, incident: Incident) -> Incident:
+    """Take the incident on, as starting its timer does (``[timer] claims_incident``).
+
+    Nobody holds it: it is assigned to this store's technician. Not answered yet: its first
+    response is recorded now, and a new incident turns working. One change with its outbox
+    op, synced like any other; an incident already held and answered is left as it is.
+    """
+    changes: dict[str, Any] = {}
+    if incident.assignee is None:
+        changes["assignee"] = store.technician
+    if incident.first_response_at is None:
+        changes["first_response_at"] = store.clock.now()
+        if incident.status is IncidentStatus.NEW:
+            changes["status"] = IncidentStatus.IN_PROGRESS
+    if not changes:
+        return incident
     return _update(store, incident, changes)
 
 

@@ -14,11 +14,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from core.channels import Channel
 from core.contact import Email, Phone, TaxId
-from core.i18n import _
+from core.i18n import N_, Labels, _
 
 __all__ = [
     "OPEN_STATUSES",
     "OUT_OF_SCOPE",
+    "STATUS_LABELS",
+    "STATUS_WORDS",
     "Answer",
     "Category",
     "Channel",
@@ -55,7 +57,11 @@ class Record(BaseModel):
 
 
 class IncidentStatus(StrEnum):
-    """An incident's life: new → acknowledged → in_progress → waiting → resolved → closed."""
+    """An incident's life: new → acknowledged → in_progress → waiting → resolved → closed.
+
+    The values are the records' and the wire's; people read and type the names of
+    ``STATUS_LABELS`` and ``STATUS_WORDS`` (``in_progress`` is *working* to them).
+    """
 
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
@@ -63,6 +69,30 @@ class IncidentStatus(StrEnum):
     WAITING = "waiting"
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+
+STATUS_LABELS = Labels(
+    {
+        IncidentStatus.NEW: N_("new"),
+        IncidentStatus.ACKNOWLEDGED: N_("ack'd"),
+        IncidentStatus.IN_PROGRESS: N_("working"),
+        IncidentStatus.WAITING: N_("waiting"),
+        IncidentStatus.RESOLVED: N_("resolved"),
+        IncidentStatus.CLOSED: N_("closed"),
+    }
+)
+"""A status as a person reads it, the same in the queue, on the incident, in the status
+menu and in what the command line prints."""
+
+STATUS_WORDS = {
+    IncidentStatus.NEW: "new",
+    IncidentStatus.ACKNOWLEDGED: "acknowledged",
+    IncidentStatus.IN_PROGRESS: "working",
+    IncidentStatus.WAITING: "waiting",
+    IncidentStatus.RESOLVED: "resolved",
+    IncidentStatus.CLOSED: "closed",
+}
+"""A status as it is typed on the command line (``vardia incident status D-7 working``)."""
 
 
 OPEN_STATUSES = frozenset(

@@ -1,7 +1,8 @@
 """Loads the business rules — calendar, price list, billing — into one ``Rules`` value.
 
 The shipped defaults (``core/defaults/*.toml``) are deep-merged with ``calendar.toml``,
-``plans.toml``, ``bounds.toml`` and ``letterhead.toml`` from the configuration directory
+``plans.toml``, ``bounds.toml``, ``workflow.toml`` and ``letterhead.toml`` from the
+configuration directory
 when they exist:
 tables merge key by key, any other value replaces the default. Between the shipped plans
 and the local ``plans.toml`` sits the price list synced from the vendor's server, when
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from core.errors import ConfigError
 from core.i18n import _
 from core.letterhead import LOGO_TYPES, Letterhead
 from core.plans import Billing, FieldError, PlansConfig, PriceList, build_price_list
+from core.workflow import Workflow
 
 __all__ = ["Rules", "load_bounds", "load_letterhead", "load_rules", "plans_document"]
 
@@ -34,19 +36,21 @@ CALENDAR_FILE = "calendar.toml"
 PLANS_FILE = "plans.toml"
 BOUNDS_FILE = "bounds.toml"
 LETTERHEAD_FILE = "letterhead.toml"
+WORKFLOW_FILE = "workflow.toml"
 
 M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class Rules:
-    """Every business rule vardia applies: the support calendar, the plans and billing, and
-    the bounds of what it accepts as true."""
+    """Every business rule vardia applies: the support calendar, the plans and billing, the
+    bounds of what it accepts as true, and the desk's workflow."""
 
     calendar: SupportCalendar
     plans: PriceList
     billing: Billing
     bounds: Bounds
+    workflow: Workflow = field(default_factory=Workflow)
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -79,7 +83,14 @@ def load_rules(
     plans_config, plans = _price_list(
         _with_file(data, PLANS_FILE, config_dir), _origin(PLANS_FILE, config_dir)
     )
-    return Rules(SupportCalendar(calendar), plans, plans_config.billing, load_bounds(config_dir))
+    workflow = _validated(
+        Workflow,
+        _with_file(_shipped(WORKFLOW_FILE), WORKFLOW_FILE, config_dir),
+        _origin(WORKFLOW_FILE, config_dir),
+    )
+    return Rules(
+        SupportCalendar(calendar), plans, plans_config.billing, load_bounds(config_dir), workflow
+    )
 
 
 def load_bounds(config_dir: Path | None = None) -> Bounds:

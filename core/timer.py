@@ -17,10 +17,12 @@ from core.clock import worked
 from core.errors import InputError, RuleError, TimerError
 from core.i18n import _
 from core.ids import new_id
+from core.incidents import claim
 from core.intake import current_entitlements, ledger_customer
 from core.ledger import billed_quote
 from core.models import (
     OPEN_STATUSES,
+    STATUS_LABELS,
     Channel,
     Customer,
     Expenses,
@@ -89,12 +91,17 @@ def start(
     *,
     if_running: IfRunning | None = None,
 ) -> Timer:
-    """Start timing work on an incident; a running timer must be stopped or discarded first."""
+    """Start timing work on an incident; a running timer must be stopped or discarded first.
+
+    With ``[timer] claims_incident`` (the default) starting also takes the incident on
+    (``core.incidents.claim``): assigned to this technician if nobody holds it, its first
+    response recorded if it has none.
+    """
     incident = store.incident(ref)
     if incident.status not in OPEN_STATUSES:
         raise TimerError(
             _("Incident {ref} is {status}; reopen it before timing work on it.").format(
-                ref=incident.ref, status=incident.status.value
+                ref=incident.ref, status=STATUS_LABELS[incident.status]
             )
         )
     rules.plans.plan(incident.eligibility.served_as).terms(channel)
@@ -112,6 +119,8 @@ def start(
             stop(store, rules)
         else:
             discard(store)
+    if rules.workflow.timer.claims_incident:
+        incident = claim(store, incident)
     timer = Timer(
         incident_id=incident.id,
         technician=store.technician,

@@ -27,7 +27,7 @@ from core.rules import Rules
 from core.sessions import short_id
 from core.statements import Statement
 from tui.desk import Desk, SessionForm, TimerState
-from tui.format import CHANNEL_LABELS, ledger_age, money, session_marks, short_at
+from tui.format import CHANNEL_LABELS, STATUS_LABELS, ledger_age, money, session_marks, short_at
 from tui.messages import (
     Changed,
     CustomerRequest,
@@ -318,6 +318,9 @@ class VardiaApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"timer_pause", "timer_resume", "timer_stop", "timer_discard"}:
             return self.timer is not None
+        if action == "timer_start":
+            screen = self.screen
+            return not isinstance(screen, DeskScreen) or screen.can_time
         return True
 
     def action_help(self) -> None:
@@ -371,14 +374,12 @@ class VardiaApp(App[None]):
         incident_id, current = message.incident_id, message.current
         allowed = incidents.ALLOWED[current]
         choices = [
-            (status.value.replace("_", " "), status)
-            for status in IncidentStatus
-            if status in allowed
+            (STATUS_LABELS[status], status) for status in IncidentStatus if status in allowed
         ]
         if not choices:
             self.notify(
                 _("This incident is {status}; its status cannot change.").format(
-                    status=current.value
+                    status=STATUS_LABELS[current]
                 )
             )
             return
@@ -386,7 +387,7 @@ class VardiaApp(App[None]):
         def chosen(status: IncidentStatus | None) -> None:
             if status is not None:
                 self.change(
-                    _("Status set to {status}.").format(status=status.value),
+                    _("Status set to {status}.").format(status=STATUS_LABELS[status]),
                     lambda: self.desk.set_status(incident_id, status),
                 )
 
@@ -795,10 +796,12 @@ class VardiaApp(App[None]):
             async def run(action: str = binding.action, target: Any = node) -> None:
                 await self.run_action(action, target)
 
+            key = _("key: {key}").format(key=self.get_key_display(binding))
             yield SystemCommand(
                 # Textual's own descriptions are in the catalog too (tui.textual_words).
                 _(binding.description),
-                _("key: {key}").format(key=self.get_key_display(binding)),
+                # A footer's short word ("Ack") is said in full here.
+                f"{_(binding.tooltip)} · {key}" if binding.tooltip else key,
                 run,
             )
         for command in super().get_system_commands(screen):

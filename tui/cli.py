@@ -23,7 +23,7 @@ from core.i18n import _
 from core.settings import Paths, technician_name
 
 if TYPE_CHECKING:
-    from core.models import Session
+    from core.models import IncidentStatus, Session
     from core.rules import Rules
     from core.store import Store
     from core.sync.client import SyncClient
@@ -96,6 +96,29 @@ class Env:
 
 pass_env = click.make_pass_decorator(Env)
 """Hands a command the :class:`Env` that ``vardia`` built once, as its first argument."""
+
+
+class StatusWord(click.ParamType["IncidentStatus", str]):
+    """An incident status as people say it (``working``); the records' ``in_progress``, as
+    ``--json`` prints it, is understood too."""
+
+    name = "status"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        from core.models import STATUS_WORDS
+
+        return "[" + "|".join(STATUS_WORDS.values()) + "]"
+
+    def convert(
+        self, value: str, param: click.Parameter | None, ctx: click.Context | None
+    ) -> IncidentStatus:
+        from core.errors import InputError
+        from core.incidents import status_named
+
+        try:
+            return status_named(str(value))
+        except InputError as error:
+            self.fail(str(error), param, ctx)
 
 
 def choice(values: type[StrEnum]) -> click.Choice[str]:

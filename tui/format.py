@@ -38,7 +38,7 @@ from core.i18n import (
     short_at,
     text_width,
 )
-from core.models import Answer, Category, Customer, Eligibility, IncidentStatus, Session
+from core.models import STATUS_LABELS, Answer, Category, Customer, Eligibility, Session
 from core.text import fold
 
 if TYPE_CHECKING:
@@ -81,17 +81,6 @@ __all__ = [
     "weekday_date",
     "weekday_day",
 ]
-
-STATUS_LABELS = Labels(
-    {
-        IncidentStatus.NEW: N_("new"),
-        IncidentStatus.ACKNOWLEDGED: N_("ack'd"),
-        IncidentStatus.IN_PROGRESS: N_("working"),
-        IncidentStatus.WAITING: N_("waiting"),
-        IncidentStatus.RESOLVED: N_("resolved"),
-        IncidentStatus.CLOSED: N_("closed"),
-    }
-)
 
 CATEGORY_NAMES = Labels(
     {

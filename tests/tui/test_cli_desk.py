@@ -303,3 +303,20 @@ def test_the_timer_status_follows_its_incident_and_says_what_the_store_says(home
     found = running_timer(home)
     assert found is not None
     assert timer_view(*found, SystemClock().now()) == paused
+
+
+def test_a_status_is_working_on_the_command_line_and_in_progress_in_json(home: Path) -> None:
+    ref = run_json("queue")[0]["ref"]
+    moved = run("incident", "status", ref, "working")
+    assert moved.exit_code == 0, moved.output
+    assert moved.output.strip() == f"{ref}: working"
+    assert "working" in run("queue").output
+    assert "status     working" in run("incident", "show", ref).output
+    assert run_json("incident", "show", ref)["status"] == "in_progress"
+    # The records' name, as --json prints it, is understood too; a wrong one is named.
+    assert run("incident", "status", ref, "waiting").exit_code == 0
+    assert run("incident", "status", ref, "IN_PROGRESS").exit_code == 0
+    assert run_json("incident", "show", ref)["status"] == "in_progress"
+    wrong = run("incident", "status", ref, "busy")
+    assert wrong.exit_code == 2 and "working" in wrong.output
+    assert "working" in run("incident", "status", "--help").output

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import OptionList
 
 from core.clock import FrozenClock
-from core.models import Incident, IncidentStatus
+from core.models import STATUS_LABELS, Incident, IncidentStatus
 from core.rules import Rules
 from core.sync.state import list_conflicts
 from server.admin import admin_incidents
@@ -93,7 +93,10 @@ async def test_the_second_technician_sees_the_conflict_and_dismisses_or_reapplie
                 clash.first_value,
             )
             shown = str(screen.query_one(OptionList).get_option_at_index(0).prompt)
-            assert repr(clash.second_value) in shown and repr(clash.first_value) in shown
+            # A status by the name people read (working, not in_progress).
+            named = STATUS_LABELS if clash.field == "status" else {}
+            for value in (clash.second_value, clash.first_value):
+                assert repr(named.get(value, value)) in shown
 
             if resolution == "dismiss":
                 await pilot.press("d")

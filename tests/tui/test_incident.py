@@ -60,8 +60,9 @@ async def test_actions_on_an_incident(open_app: AppFactory) -> None:
 @pytest.mark.parametrize(
     ("keys", "offered"),
     [
-        ((), ["acknowledged", "in progress", "waiting", "resolved", "closed"]),
-        (("a",), ["in progress", "waiting", "resolved", "closed"]),
+        # By the names the queue shows: one name per status everywhere.
+        ((), ["ack'd", "working", "waiting", "resolved", "closed"]),
+        (("a",), ["working", "waiting", "resolved", "closed"]),
     ],
     ids=["from-new", "from-acknowledged"],
 )

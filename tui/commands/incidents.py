@@ -11,7 +11,16 @@ import click
 
 from core.i18n import _
 from core.models import Answer, Category, Channel, IncidentStatus
-from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors, session_json
+from tui.cli import (
+    Env,
+    StatusWord,
+    choice,
+    emit,
+    json_option,
+    pass_env,
+    reports_errors,
+    session_json,
+)
 from tui.format import (
     PROVISIONAL,
     SLA_MARKS,
@@ -46,7 +55,7 @@ def _render_incident(
         f"{found.ref}  {found.subject}",
         _("customer   {name}").format(name=customer),
         _("status     {status}   plan {plan}   via {via}   category {category}").format(
-            status=found.status.value,
+            status=STATUS_LABELS[found.status],
             plan=rules.plans.label(found.plan),
             via=found.requested_via.value,
             category=found.category.value,
@@ -212,16 +221,16 @@ def incident_show(env: Env, ref: str, as_json: bool) -> None:
 
 @incident.command("status", help=_("Move an incident to another status."))
 @click.argument("ref")
-@click.argument("status", type=choice(IncidentStatus))
+@click.argument("status", type=StatusWord())
 @json_option
 @reports_errors
 @pass_env
-def incident_status(env: Env, ref: str, status: str, as_json: bool) -> None:
+def incident_status(env: Env, ref: str, status: IncidentStatus, as_json: bool) -> None:
     from core.incidents import change_status
 
     with env.store() as store:
-        changed = change_status(store, ref, IncidentStatus(status.lower()))
-    emit(changed, as_json, lambda: f"{changed.ref}: {changed.status.value}")
+        changed = change_status(store, ref, status)
+    emit(changed, as_json, lambda: f"{changed.ref}: {STATUS_LABELS[changed.status]}")
 
 
 @incident.command("note", help=_("Add a note to an incident."))

@@ -37,7 +37,8 @@ class DeskScreen(Reloads, Screen[None]):
         yield SyncErrorLine(classes="sync-error -idle")
         yield from self.compose_body()
         yield TimerBar(classes="timer-bar -idle")
-        yield Footer()
+        # Compact: a screen's keys fit 80 columns (the incident's are many).
+        yield Footer(compact=True)
 
     def on_screen_resume(self) -> None:
         self.post_message(ScreenShown())
@@ -54,6 +55,11 @@ class DeskScreen(Reloads, Screen[None]):
     def current_customer_id(self) -> str | None:
         """The customer a statement opens for from this screen, if any."""
         return None
+
+    @property
+    def can_time(self) -> bool:
+        """Whether the timer may start from this screen (the app hides its key otherwise)."""
+        return True
 
     def show_status(
         self, now: datetime, support_hours: bool, timer: TimerView | None, sync: SyncView

@@ -15,6 +15,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.i18n import _
+from core.models import STATUS_LABELS, IncidentStatus
 from core.sync.state import Conflict
 from tui.desk import Desk
 from tui.format import short_at
@@ -23,12 +24,19 @@ from tui.screens.base import Reloads
 __all__ = ["ConflictsScreen"]
 
 
+def _shown(field: str, value: object) -> object:
+    """A status by the name people read (``working``), any other value as it is."""
+    if field == "status" and value in set(IncidentStatus):
+        return STATUS_LABELS[IncidentStatus(str(value))]
+    return value
+
+
 def _describe(conflict: Conflict, refs: dict[str, str]) -> str:
     return _("{ref} {field}: yours {local!r}, server kept {server!r} ({when})").format(
         ref=refs.get(conflict.incident_id, conflict.incident_id),
         field=conflict.field,
-        local=conflict.local,
-        server=conflict.server,
+        local=_shown(conflict.field, conflict.local),
+        server=_shown(conflict.field, conflict.server),
         when=short_at(conflict.detected_at),
     )
 

@@ -15,8 +15,9 @@ from textual.widgets import Static
 
 from core import sla
 from core.i18n import _
+from core.incidents import ALLOWED
 from core.ledger import billed_quote, is_provisional
-from core.models import Incident, IncidentStatus, Session
+from core.models import OPEN_STATUSES, Incident, IncidentStatus, Session
 from core.plans import PriceList
 from core.rules import Rules
 from core.statements import minutes_text
@@ -97,8 +98,16 @@ class IncidentScreen(DeskScreen):
     """Everything about one incident, and the actions a technician takes on it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", _("Back"), id="incident.back"),
-        Binding("a", "acknowledge", _("Acknowledge"), id="incident.acknowledge"),
+        # Esc goes back on every screen, so it leaves the footer to the incident's own keys:
+        # with them it fits 80 columns.
+        Binding("escape", "app.pop_screen", _("Back"), show=False, id="incident.back"),
+        Binding(
+            "a",
+            "acknowledge",
+            _("Ack"),
+            tooltip=_("Acknowledge: record the first response"),
+            id="incident.acknowledge",
+        ),
         Binding("s", "status", _("Status"), id="incident.status"),
         Binding("n", "note", _("Note"), id="incident.note"),
         Binding("m", "assign", _("Assign to me"), show=False, id="incident.assign"),
@@ -160,6 +169,28 @@ class IncidentScreen(DeskScreen):
     @property
     def current_customer_id(self) -> str | None:
         return self.detail.incident.customer_id if self.detail else None
+
+    @property
+    def can_time(self) -> bool:
+        return self.detail is not None and self.detail.incident.status in OPEN_STATUSES
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only what the rules allow on this incident now, so the footer lists just
+        that (and fits 80 columns): acknowledging is the first response of a new incident,
+        a closed one's status cannot change, editing needs a session."""
+        detail = self.detail
+        if action not in {"acknowledge", "status", "assign", "edit_session"}:
+            return True
+        if detail is None:
+            return False
+        incident = detail.incident
+        if action == "acknowledge":
+            return incident.status is IncidentStatus.NEW
+        if action == "status":
+            return bool(ALLOWED[incident.status])
+        if action == "assign":
+            return incident.assignee != self.desk.technician
+        return bool(detail.sessions)
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="incident-body"):
@@ -225,6 +256,7 @@ class IncidentScreen(DeskScreen):
             for note in incident.notes
         )
         self.query_one("#incident-notes", Static).update(Content(notes or _("No note yet.")))
+        self.refresh_bindings()
         self.tick(self.desk.clock.now())
 
     def _show_sessions(self, sessions: list[Session], refused: frozenset[str]) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 
 from core import sla
 from core.i18n import _
-from core.models import Customer, Incident
+from core.models import Customer, Incident, IncidentStatus
 from core.text import fold
 from tui.desk import Desk
 from tui.live_queue import LiveQueue, Ordered, RowFilter
@@ -111,6 +111,21 @@ class QueueScreen(DeskScreen):
     def on_mount(self) -> None:
         self.table.focus()
         self._show_filters()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Acknowledging is a new incident's first response; assigning to me, one not mine."""
+        if action not in {"acknowledge", "assign"}:
+            return True
+        row = self.table.selected if self.query(QueueTable) else None
+        if row is None:
+            return False
+        if action == "acknowledge":
+            return row.incident.status is IncidentStatus.NEW
+        return row.incident.assignee != self.technician
+
+    @on(QueueTable.Highlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
 
     def set_data(
         self, incidents: Sequence[Incident], customers: dict[str, Customer], now: datetime

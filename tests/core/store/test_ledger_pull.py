@@ -97,7 +97,8 @@ def test_a_pull_prices_the_sessions_and_keeps_pending_work_in_the_preview(
             clock.advance(timedelta(minutes=30))
             second = stop(store, RULES)
             client.pull()
-        assert pushed.applied == 2
+        # The opening, the claim that starting the timer made, and the first session.
+        assert pushed.applied == 3
 
         held = store.session(first.id)
         assert held.server_price == price and not is_provisional(held)

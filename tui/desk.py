@@ -84,6 +84,8 @@ class Assessment:
     assessed_at: datetime
     ledger_as_of: datetime | None
     """When the server computed the ledger the preview stands on; None: never synced."""
+    after_hours: bool = False
+    """Assessed outside support hours (premium covers working hours only)."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,7 @@ class Desk:
             deadline=due.deadline,
             assessed_at=now,
             ledger_as_of=customer.ledger_as_of,
+            after_hours=not self.rules.calendar.is_support_time(now),
         )
 
     def open_incident(self, form: IntakeForm) -> Incident:

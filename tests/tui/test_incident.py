@@ -41,10 +41,11 @@ async def test_actions_on_an_incident(open_app: AppFactory) -> None:
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, TextDialog)
-        await pilot.press(*"Called back", "enter")
+        # Enter is a new line in a note; Ctrl+S saves it, as in the other dialogs.
+        await pilot.press(*"Called back", "enter", *"at 11", "ctrl+s")
         await _settle(app, pilot)
         assert [n.text for n in app.desk.incident_detail(screen.incident_id).incident.notes] == [
-            "Called back"
+            "Called back\nat 11"
         ]
         assert "Called back" in str(screen.query_one("#incident-notes").render())
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from core.errors import InputError
 from core.models import Expenses
@@ -128,14 +128,14 @@ async def test_an_overlong_note_is_refused_beside_it_and_the_dialog_stays(
         await _settle(app, pilot)
         dialog = app.screen
         assert isinstance(dialog, TextDialog)
-        dialog.query_one(Input).value = "Called; " * 1300
-        await pilot.press("enter")
+        dialog.query_one(TextArea).text = "Called; " * 1300
+        await pilot.press("ctrl+s")
         await _settle(app, pilot)
 
         assert app.screen is dialog  # nothing typed is thrown away
         said = str(dialog.query_one(".field-error", Static).render())
         assert "note is 10,399 characters long; vardia keeps at most 10,000" in said
-        dialog.query_one(Input).value = "Called back."
-        await pilot.press("enter")
+        dialog.query_one(TextArea).text = "Called back."
+        await pilot.press("ctrl+s")
         await _settle(app, pilot)
         assert not isinstance(app.screen, TextDialog)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from textual.widgets import Input, Label, OptionList, Static
@@ -255,3 +255,36 @@ async def test_the_customer_suggestions_find_a_phone_number_and_greeklish(
         await pilot.press("enter")
         await _settle(app, pilot)
         assert screen.customer == caller
+
+
+async def _premium_panel(app: VardiaApp, pilot) -> str:  # type: ignore[no-untyped-def]
+    """The eligibility panel once Delta Clinic (maintenance with a premium pack) is picked."""
+    screen = await _intake(app, pilot)
+    await pilot.press(*"delta", "enter")
+    await _settle(app, pilot)
+    panel = " ".join(_text(screen, "#intake-eligibility-text").split())
+    assert "premium incidents left after this one" in panel
+    return panel
+
+
+async def test_a_premium_incident_opened_after_hours_says_premium_covers_working_hours(
+    open_app: AppFactory, clock: FrozenClock
+) -> None:
+    """SPEC §3: premium is for working hours only; after hours the work is billed at free
+    rates with the surcharge, and the technician is told so before and after opening."""
+    clock.set(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))  # Monday 19:00 in Athens
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "premium covers working hours only" in await _premium_panel(app, pilot)
+        await pilot.press(*"Printer offline", "ctrl+s")
+        await _settle(app, pilot)
+        page = app.screen
+        assert isinstance(page, IncidentScreen)
+        said = str(page.query_one("#incident-eligibility", Static).render())
+        assert "premium incident used" in said and "working hours only" in said
+
+
+async def test_a_premium_incident_opened_in_hours_has_no_such_word(open_app: AppFactory) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "working hours only" not in await _premium_panel(app, pilot)

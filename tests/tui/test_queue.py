@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from core import sla
 from core.models import IncidentStatus
@@ -166,3 +166,30 @@ async def test_greek_statuses_plans_and_titles_fit_their_columns_at_80(
         assert statuses <= {STATUS_LABELS[status] for status in IncidentStatus}
         plans = column("πακέτο", len("Συντήρηση"))
         assert plans == {"Free", "Basic", "Business", "Συντήρηση"}
+
+
+async def test_the_column_titles_follow_a_resize(open_app: AppFactory) -> None:
+    """From 120 to 80 columns and back, the titles stay over their columns."""
+    app = open_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+
+        def header() -> str:
+            return str(screen.query_one("#queue-header", Static).render())
+
+        wide = header()
+        assert "customer" in wide and wide == screen.table.header_text()
+        for width, height in ((80, 24), (120, 40)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            await pilot.pause()
+            shown = header()
+            assert shown == screen.table.header_text()
+            # Each title starts where its column does in the first row.
+            row = screen.table.render_line(0).text
+            ref = screen.table.rows[0].incident.ref
+            assert shown.index("ref") == row.index(ref)
+        assert header() == wide

@@ -57,10 +57,12 @@ class ChoiceDialog(ModalScreen[T | None], Generic[T]):
 
 
 class TextDialog(ModalScreen[str | None]):
-    """One line of text (a note, a reason); empty text is refused with a message."""
+    """A text (a note, a reason); Ctrl+S saves it, as in every dialog that saves, and Enter
+    starts a new line. Empty text is refused with a message."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", _("Cancel"), id="dialog.cancel"),
+        Binding("ctrl+s", "save", _("Save"), id="dialog.save", priority=True),
     ]
 
     def __init__(
@@ -79,15 +81,17 @@ class TextDialog(ModalScreen[str | None]):
         self._check = check
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
+        with Vertical(classes="dialog-box", id="text-box"):
             yield Label(self._title, classes="dialog-title")
-            yield Input(value=self._value, placeholder=self._placeholder)
+            yield TextArea(self._value, placeholder=self._placeholder, id="dialog-text")
             yield Static("", classes="field-error")
-            yield Static(_("Enter save · Esc cancel"), classes="dialog-help")
+            yield Static(_("Ctrl+S save · Esc cancel"), classes="dialog-help")
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text.strip()
         error = self.query_one(".field-error", Static)
         if not text:
             error.update(_("Type something, or Esc to cancel."))

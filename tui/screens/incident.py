@@ -38,6 +38,7 @@ from tui.format import (
 )
 from tui.messages import CustomerRequest, IncidentRequest
 from tui.screens.base import DeskScreen
+from tui.screens.intake import PREMIUM_HOURS_ONLY
 from tui.stopwatch import elapsed
 
 __all__ = ["IncidentScreen", "sla_bar"]
@@ -276,8 +277,7 @@ class IncidentScreen(DeskScreen):
             container.remove_children()
             container.mount_all(blocks)
 
-    @staticmethod
-    def _eligibility(incident: Incident, plans: PriceList) -> str:
+    def _eligibility(self, incident: Incident, plans: PriceList) -> str:
         found = incident.eligibility
         flags = eligibility_lines(found, plans)
         if found.override_reason:
@@ -286,6 +286,8 @@ class IncidentScreen(DeskScreen):
             flags.append(_("scope override: {reason}").format(reason=found.scope_override_reason))
         if found.premium_used:
             flags.append(_("premium incident used"))
+            if not self.desk.rules.calendar.is_support_time(incident.opened_at):
+                flags.append(PREMIUM_HOURS_ONLY)
         if found.premium_left == 0 and not found.premium_used:
             flags.append(_("no premium incident left: billed hourly at free rates, as chosen"))
         elif found.premium_left is not None:

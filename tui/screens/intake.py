@@ -26,7 +26,7 @@ from tui.format import CHANNEL_LABELS, eligibility_lines, ledger_age, money, sho
 from tui.screens.base import DeskScreen
 from tui.screens.dialogs import ChoiceDialog
 
-__all__ = ["CATEGORY_LABELS", "IntakeScreen", "eligibility_text"]
+__all__ = ["CATEGORY_LABELS", "PREMIUM_HOURS_ONLY", "IntakeScreen", "eligibility_text"]
 
 CATEGORY_LABELS = {
     Category.SOFTWARE: _("Software fault"),
@@ -42,6 +42,12 @@ CATEGORY_LABELS = {
     Category.VIRUS: _("Virus (out of scope)"),
     Category.TRAINING: _("Training: OS, Internet, image editing, Office (out of scope)"),
 }
+
+PREMIUM_HOURS_ONLY = _(
+    "◐ premium covers working hours only: time worked after hours is billed at free rates, "
+    "with the surcharge"
+)
+"""Said of a premium incident opened after hours, at intake and on the incident (SPEC §3)."""
 
 _ANSWERS = [(_("unknown"), Answer.UNKNOWN), (_("yes"), Answer.YES), (_("no"), Answer.NO)]
 _MATCHES = 6
@@ -61,6 +67,8 @@ def eligibility_text(assessment: Assessment, plans: PriceList) -> str:
         lines.append(_("✖ no premium incident left: bill hourly at free rates, or decline"))
     elif found.premium_left is not None:
         lines.append(_("premium incidents left after this one: {n}").format(n=found.premium_left))
+        if assessment.after_hours:
+            lines.append(PREMIUM_HOURS_ONLY)
     lines.extend(assessment.included)
     lines.append(
         _("prepaid credit: {amount} · {ledger}").format(

@@ -127,6 +127,10 @@ class QueueScreen(DeskScreen):
     def _highlighted(self) -> None:
         self.refresh_bindings()
 
+    @on(QueueTable.ColumnsChanged)
+    def _columns_changed(self) -> None:
+        show(self.query_one("#queue-header", Static), self.table.header_text())
+
     def set_data(
         self, incidents: Sequence[Incident], customers: dict[str, Customer], now: datetime
     ) -> None:

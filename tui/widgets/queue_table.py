@@ -113,6 +113,9 @@ class QueueTable(ScrollView, can_focus=True):
             super().__init__()
             self.incident_id = incident_id
 
+    class ColumnsChanged(Message):
+        """The columns were laid out again for a new width: their titles above must follow."""
+
     class Opened(Message):
         """The person asked to open the incident under the cursor."""
 
@@ -230,8 +233,12 @@ class QueueTable(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     def on_resize(self, event: events.Resize) -> None:
-        self._columns = _columns(self.size.width, self._plan_names)
+        columns = _columns(self.size.width, self._plan_names)
         self.virtual_size = Size(self.size.width, len(self._rows))
+        if columns != self._columns:
+            self._columns = columns
+            self._drawn.clear()
+            self.post_message(self.ColumnsChanged())
 
     def header_text(self) -> str:
         """The column titles, aligned with the rows (the screen shows them above the list)."""

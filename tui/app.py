@@ -254,6 +254,9 @@ class VardiaApp(App[None]):
             self.notify(message.summary, timeout=3)
         if isinstance(result, Incident) and isinstance(self.screen, IntakeScreen):
             self.pop_screen()
+            for screen in self.screen_stack:
+                if isinstance(screen, QueueScreen):
+                    screen.show_anyway(result.id)
             self.open_incident(result.id)
         self.load_timer()
         self._reload_screens()

@@ -193,3 +193,34 @@ async def test_the_column_titles_follow_a_resize(open_app: AppFactory) -> None:
             ref = screen.table.rows[0].incident.ref
             assert shown.index("ref") == row.index(ref)
         assert header() == wide
+
+
+async def test_an_incident_opened_after_a_search_stays_in_view(open_app: AppFactory) -> None:
+    """A search for one customer, then a call from another: the new incident is listed and
+    under the cursor when the queue comes back, until a filter changes."""
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        await pilot.press("slash", *"βητα", "enter")
+        await pilot.pause()
+        assert {r.customer_name for r in screen.table.rows} == {"Βήτα Λογιστική"}
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*"delta", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*"Printer offline", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is screen
+        selected = screen.table.selected
+        assert selected is not None and selected.incident.subject == "Printer offline"
+        assert {r.customer_name for r in screen.table.rows} == {"Βήτα Λογιστική", "Delta Clinic"}
+        # The search still reads βητα; changing a filter lets the new incident go.
+        await pilot.press("f")
+        await pilot.pause()
+        assert "Delta Clinic" not in {r.customer_name for r in screen.table.rows}

@@ -84,6 +84,8 @@ class QueueScreen(DeskScreen):
         self._keep: RowFilter | None = None
         self._now: datetime | None = None
         self._loaded = False
+        self._shown_anyway: frozenset[str] = frozenset()
+        """Incidents opened here since the filters last changed: listed whatever they say."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="queue-bar"):
@@ -181,7 +183,10 @@ class QueueScreen(DeskScreen):
             )
         if not checks:
             return None
-        return lambda row, now: all(check(row, now) for check in checks)
+        anyway = self._shown_anyway
+        return lambda row, now: (
+            row.incident.id in anyway or all(check(row, now) for check in checks)
+        )
 
     def _apply(self, now: datetime) -> None:
         """Filter the ordered rows again (the filters changed, or the rows did)."""
@@ -248,7 +253,14 @@ class QueueScreen(DeskScreen):
             self._now = now
             self.table.tick(now)
 
+    def show_anyway(self, incident_id: str) -> None:
+        """Keep a newly opened incident listed, and under the cursor, whatever the filters:
+        opening one after a search must not hide it. Changing a filter lets it go."""
+        self._shown_anyway = self._shown_anyway | {incident_id}
+        self.table.follow(incident_id)
+
     def _refilter(self) -> None:
+        self._shown_anyway = frozenset()
         if self._now is not None:
             self._apply(self._now)
         else:

@@ -213,6 +213,10 @@ class QueueTable(ScrollView, can_focus=True):
         text = _fit(" ".join(self._cells(row, state)), self.size.width)
         return index, state, text, index == self.cursor
 
+    def follow(self, incident_id: str) -> None:
+        """Put the cursor on this incident when the rows next hold it (it may not be loaded yet)."""
+        self._selected = incident_id
+
     def select_incident(self, incident_id: str) -> None:
         for index, row in enumerate(self._rows):
             if row.incident.id == incident_id:

@@ -61,8 +61,9 @@ class Env:
             self.paths, clock=SystemClock(), read_only=read_only, technician=self.technician
         ) as store:
             yield store
-            if store.unfiled is not None:
-                click.echo(f"vardia: {store.unfiled}", err=True)
+        # After closing: the changes are filed when the store closes.
+        if store.unfiled is not None:
+            click.echo(f"vardia: {store.unfiled}", err=True)
 
     @contextmanager
     def desk(self, *, read_only: bool = False) -> Iterator[tuple[Store, Rules]]:

@@ -4,7 +4,8 @@
 budget (SPEC §9) at any data size, so it does not load the record models (pydantic is
 most of a tenth of a second) nor open the store: it reads the identity and the timer file,
 which keeps the reference and subject of its incident (``Timer.ref``), with the store's own
-storage (tails included), and writes nothing.
+storage (tails included) and the journal's changes a running vardia has not filed yet
+(``core.store.journal``), and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from typing import Any
 
 from core.clock import worked
 from core.store.index import bucket_of, id_key
+from core.store.journal import newest_chunk, unfiled_changes
 from core.store.layout import META, TABLE, TIMER
-from core.store.storage import AtomicStorage
+from core.store.storage import AtomicStorage, Unfiled
 
 __all__ = ["running_timer", "timer_view"]
 
 Doc = dict[str, Any]
 
 
-def _records(path: Path) -> dict[str, Doc]:
-    found: dict[str, Doc] = (AtomicStorage(path, read_only=True).read() or {}).get(TABLE, {})
+def _records(data_dir: Path, rel: str, journal: dict[str, list[Unfiled]]) -> dict[str, Doc]:
+    storage = AtomicStorage(data_dir / rel, read_only=True, journal=journal.get(rel, ()))
+    found: dict[str, Doc] = (storage.read() or {}).get(TABLE, {})
     return found
 
 
@@ -34,8 +37,11 @@ def running_timer(data_dir: Path) -> tuple[Doc, Doc | None] | None:
     The incident is None when the index does not lead to it (the store mends that when it
     next opens): the caller then asks the store.
     """
-    identity = _records(data_dir / META).get("identity")
-    timer = None if identity is None else _records(data_dir / TIMER).get(identity["technician"])
+    journal = unfiled_changes(data_dir, newest_chunk(data_dir))
+    identity = _records(data_dir, META, journal).get("identity")
+    if identity is None:
+        return None
+    timer = _records(data_dir, TIMER, journal).get(identity["technician"])
     if timer is None:
         return None
     if timer.get("ref"):
@@ -43,11 +49,10 @@ def running_timer(data_dir: Path) -> tuple[Doc, Doc | None] | None:
         return timer, kept
     # A timer started before it kept its incident's reference: found through the index.
     key = id_key(timer["incident_id"])
-    entry = _records(data_dir / bucket_of(key)).get(key)
-    incident = (
-        None if entry is None else _records(data_dir / entry["file"]).get(timer["incident_id"])
-    )
-    return timer, incident
+    entry = _records(data_dir, bucket_of(key), journal).get(key)
+    if entry is None:
+        return timer, None
+    return timer, _records(data_dir, entry["file"], journal).get(timer["incident_id"])
 
 
 def timer_view(timer: Doc, incident: Doc, now: datetime) -> Doc:

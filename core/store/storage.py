@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -44,6 +44,7 @@ from tinydb.table import Table
 from core.errors import SchemaTooNewError, StoreDamagedError, StoreError
 from core.files import writing
 from core.i18n import _
+from core.store.layout import TABLE
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -61,6 +62,9 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 6
+Unfiled = tuple[int, str, dict[str, Any] | None]
+"""A journal entry's change to a file: its sequence, the record's key, the record (None:
+removed)."""
 TAIL_SUFFIX = ".tail"
 TAIL_FROM_BYTES = 64 * 1024
 """A file at least this big takes small changes in its tail instead of being rewritten."""
@@ -200,10 +204,20 @@ class AtomicStorage(Storage):
     the change is small and the file big (see the module docstring), else the whole file.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False, upgrading: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        upgrading: bool = False,
+        journal: Sequence[Unfiled] = (),
+    ) -> None:
         """``upgrading`` reads a file of an older schema too (``migrations``); it is written
-        in the current one."""
+        in the current one. ``journal`` are the journal's changes to the file, oldest first,
+        laid over it when read (a read-only store's view of what its writer has not filed).
+        """
         self.path = path
+        self._journal = journal
         self.upgrading = upgrading
         self.tail_path = path.with_name(path.name + TAIL_SUFFIX)
         self.read_only = read_only
@@ -223,6 +237,8 @@ class AtomicStorage(Storage):
         self._changes: dict[str, dict[str, Any | None]] | None = {}
         """The changes not yet on disk; None when a write did not say what it changed."""
         self._noted = False
+        self.deferred = False
+        """Whether the in-memory state holds changes not written, which the journal holds."""
         self.unsynced: set[Path] = set()
         """Files written with ``durable=False`` and not yet synced."""
 
@@ -246,8 +262,24 @@ class AtomicStorage(Storage):
             self._changes = {}
             if envelope is not None:
                 self._lay_tail()
+            self._lay_journal()
             self._loaded = True
         return self._tables
+
+    def _lay_journal(self) -> None:
+        """Lay the journal's changes the file has not applied yet (see ``__init__``)."""
+        applied = int(self.header.get("applied_seq", 0))
+        later = [(key, doc) for seq, key, doc in self._journal if seq > applied]
+        if not later:
+            return
+        if self._tables is None:
+            self._tables = {}
+        records = self._tables.setdefault(TABLE, {})
+        for key, doc in later:
+            if doc is None:
+                records.pop(key, None)
+            else:
+                records[key] = doc
 
     def _lay_tail(self) -> None:
         """Apply the file's tail, when there is one for this generation of the file."""
@@ -291,7 +323,8 @@ class AtomicStorage(Storage):
             self.flush()
 
     def flush(self) -> None:
-        """Put the in-memory state on disk; on failure forget it so the disk stays the truth."""
+        """Put the in-memory state on disk; on failure forget it so the disk stays the truth,
+        unless the journal holds the changes (``batch(deferred=True)``): they are kept."""
         if not self._dirty:
             return
         try:
@@ -302,9 +335,10 @@ class AtomicStorage(Storage):
             else:
                 self._write_whole()
         except BaseException:
-            self.forget()
+            if not self.deferred:
+                self.forget()
             raise
-        self._dirty = False
+        self._dirty = self.deferred = False
         self._changes = {}
 
     def _grown_tail(self) -> dict[str, dict[str, Any | None]] | None:
@@ -372,8 +406,15 @@ class AtomicStorage(Storage):
         self.flush()
 
     def sync(self, *, on_disk: bool = False) -> None:
-        """Make durable what was written with ``durable=False``; ``on_disk`` the file and its
-        tail as they are on disk, whoever wrote them (a process killed before its fsyncs)."""
+        """Write what was deferred and make durable what was written with ``durable=False``;
+        ``on_disk`` the file and its tail as they are on disk, whoever wrote them (a process
+        killed before its fsyncs)."""
+        if self.deferred:
+            self._durable = False
+            try:
+                self.flush()
+            finally:
+                self._durable = True
         if on_disk:
             self.unsynced |= {self.path, self.tail_path}
         for path in sorted(self.unsynced):
@@ -390,13 +431,17 @@ class AtomicStorage(Storage):
         """Drop the in-memory copy; the next read loads the file again."""
         self._tables = None
         self._loaded = False
-        self._dirty = False
-        self._noted = False
+        self._dirty = self._noted = self.deferred = False
         self.header = {}
         self.version += 1
 
     @contextlib.contextmanager
-    def batch(self, *, durable: bool = True) -> Iterator[None]:
+    def batch(self, *, durable: bool = True, deferred: bool = False) -> Iterator[None]:
+        """Hold TinyDB's writes and write them as one when the block ends.
+
+        ``deferred`` changes whose journal entry is durable: they stay in memory, and are
+        written with the next ``sync`` (a checkpoint) or any write of the file.
+        """
         self.read()
         self._depth += 1
         try:
@@ -406,7 +451,9 @@ class AtomicStorage(Storage):
             self.forget()
             raise
         self._depth -= 1
-        if self._depth == 0:
+        if self._depth == 0 and deferred:
+            self.deferred = self.deferred or self._dirty
+        elif self._depth == 0:
             self._durable = durable
             try:
                 self.flush()
@@ -468,15 +515,19 @@ class _DB(TinyDB):
     table_class = KeyedTable
 
 
-def open_db(path: Path, *, read_only: bool = False) -> tuple[TinyDB, AtomicStorage]:
+def open_db(
+    path: Path, *, read_only: bool = False, journal: Sequence[Unfiled] = ()
+) -> tuple[TinyDB, AtomicStorage]:
     """A TinyDB on ``path`` with the atomic storage, and the storage itself."""
-    db = _DB(path, storage=_storage_factory(read_only))
+    db = _DB(path, storage=_storage_factory(read_only, journal))
     return db, cast(AtomicStorage, db.storage)
 
 
-def _storage_factory(read_only: bool) -> Callable[[Path], AtomicStorage]:
+def _storage_factory(
+    read_only: bool, journal: Sequence[Unfiled]
+) -> Callable[[Path], AtomicStorage]:
     def make(path: Path) -> AtomicStorage:
-        return AtomicStorage(Path(path), read_only=read_only)
+        return AtomicStorage(Path(path), read_only=read_only, journal=journal)
 
     return make
 

@@ -26,12 +26,15 @@ that had not applied them yet (applying is idempotent: whole records replace who
 records), so a crash between the commit and the last record write loses nothing and
 duplicates nothing.
 
-**One fsync per change.** As the journal holds a change durably, its record files are
-written atomically but not fsynced (``batch(durable=False)``): a killed process leaves
-them old or new, and what a power cut could take back the journal still holds. Every
-``CHECKPOINT_EVERY`` commits, before the outbox starts a new chunk and when the store
-closes, those files are fsynced; only then do the entries before lose their effects and
-keep just their Operation, which the sync client pushes and then acknowledges.
+**One write per change.** As the journal holds a change durably, its effects are applied
+to the record files in memory only (``batch(deferred=True)``): this process reads them
+from memory, and a killed one has them in its journal. Every ``CHECKPOINT_EVERY``
+commits, before the outbox starts a new chunk and when the store closes, the files
+changed are written, atomically, and fsynced; only then do the entries before lose their
+effects and keep just their Operation, which the sync client pushes and then acknowledges.
+A read-only store (another command, a second window) lays the newest chunk's effects over
+the files it reads, each from the entry after the last its file has applied, so it sees
+every committed change, filed or not.
 
 **Why these files.** The hot writes — starting a timer, saving a session — touch the
 timer file, the journal (pending changes only), one month of sessions and the customer
@@ -46,6 +49,7 @@ of the largest file read, not of every file.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -64,6 +68,7 @@ from core.ids import device_ref_prefix, new_device_id, new_id, short_ref
 from core.models import OPEN_STATUSES, Customer, Incident, Session, Timer
 from core.settings import Paths
 from core.store.index import INDEX, bucket_of, entries_of, id_key, ref_key
+from core.store.journal import newest_chunk, unfiled_changes
 from core.store.layout import (
     CUSTOMERS,
     META,
@@ -82,6 +87,7 @@ from core.store.storage import (
     TAIL_SUFFIX,
     AtomicStorage,
     KeyedTable,
+    Unfiled,
     damaged,
     month_of,
     open_db,
@@ -123,6 +129,13 @@ def incident_file(incident: Incident) -> str:
 
 def session_file(session: Session) -> str:
     return sessions_file(month_of(session.started_at), session.customer_id)
+
+
+def _not_filed(error: StoreWriteError) -> str:
+    return _(
+        "The change was saved and waits to be sent, but not yet filed: {why} "
+        "vardia finishes filing it when it next starts."
+    ).format(why=error)
 
 
 def _chunk_name(first_seq: int) -> str:
@@ -180,6 +193,8 @@ class Store:
         self._synced_seq = 0
         """The newest journal entry whose record files are durable (see ``_checkpoint``)."""
         self._unsynced_commits = 0
+        self._journal: dict[str, list[Unfiled]] | None = None
+        """A read-only store's view of the journal: its changes by file (``_unfiled``)."""
         self.files_read: Counter[str] = Counter()
         """How many times each file (relative path) was read from disk: what a command costs."""
         self.unfiled: str | None = None
@@ -254,16 +269,19 @@ class Store:
         self.ref_prefix = identity["ref_prefix"]
 
     def close(self) -> None:
-        if not self.read_only and self._broken is None and self._unsynced_commits:
-            # The next start need not replay what is durable now.
-            newest = self._chunks()[-1]
-            self._checkpoint(int(self._storage(newest).header.get("last_seq", 0)))
-            self._storage(newest).put_header(synced_seq=self._synced_seq)
-        self._dbs.clear()
-        self._parsed.clear()
-        self._outbox = None
-        if not self.read_only:
-            self._lock.release()
+        try:
+            if not self.read_only and self._broken is None and self._unsynced_commits:
+                # The next start need not replay what is durable now.
+                self._checkpoint(self._last_seq())
+                self._storage(self._chunks()[-1]).put_header(synced_seq=self._synced_seq)
+        except StoreWriteError as error:
+            self._broken = self.unfiled = _not_filed(error)
+        finally:
+            self._dbs.clear()
+            self._parsed.clear()
+            self._outbox = None
+            if not self.read_only:
+                self._lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -281,7 +299,9 @@ class Store:
     def _db(self, rel: str) -> tuple[TinyDB, AtomicStorage]:
         found = self._dbs.get(rel)
         if found is None:
-            found = open_db(self.data_dir / rel, read_only=self.read_only)
+            found = open_db(
+                self.data_dir / rel, read_only=self.read_only, journal=self._unfiled(rel)
+            )
             self._dbs[rel] = found
             self.files_read[rel] += 1
         return found
@@ -295,9 +315,26 @@ class Store:
         if not self.read_only or rel in self._dbs:
             return self._table(rel).raw()
         self.files_read[rel] += 1
-        tables = AtomicStorage(self.data_dir / rel, read_only=True).read() or {}
-        found: dict[str, Any] = tables.get(TABLE, {})
+        tables = AtomicStorage(
+            self.data_dir / rel, read_only=True, journal=self._unfiled(rel)
+        ).read()
+        found: dict[str, Any] = (tables or {}).get(TABLE, {})
         return found
+
+    def _unfiled(self, rel: str) -> list[Unfiled]:
+        """What the journal changes in ``rel``, oldest first, for a read-only store."""
+        if not self.read_only or rel.startswith(f"{OUTBOX}/"):
+            return []
+        return self._journal_changes().get(rel, [])
+
+    def _journal_changes(self) -> dict[str, list[Unfiled]]:
+        """A read-only store's view of the changes its writer may not have filed, by file."""
+        if self._journal is None:
+            newest = newest_chunk(self.data_dir)
+            if newest is not None:
+                self.files_read[newest] += 1
+            self._journal = unfiled_changes(self.data_dir, newest)
+        return self._journal
 
     def _table(self, rel: str) -> KeyedTable:
         return cast(KeyedTable, self._db(rel)[0].table(TABLE))
@@ -329,14 +366,25 @@ class Store:
 
     def _files(self, folder: str, prefix: str = "") -> list[str]:
         """Relative names of the partition files in a folder, oldest month first."""
-        directory = self.data_dir / folder
-        if not directory.is_dir():
-            return []
+        return self._partition_files(f"{folder}/{prefix}*.json")
+
+    def _partition_files(self, pattern: str) -> list[str]:
+        """The data files whose relative name matches the glob ``pattern``, sorted: those on
+        disk and those changes made that are not filed yet."""
+        return sorted({*self._on_disk(pattern), *fnmatch.filter(self._unwritten(), pattern)})
+
+    def _on_disk(self, pattern: str) -> list[str]:
         return sorted(
-            f"{folder}/{path.name}"
-            for path in directory.glob(f"{prefix}*.json")
+            str(path.relative_to(self.data_dir))
+            for path in self.data_dir.glob(pattern)
             if not path.name.startswith(".")
         )
+
+    def _unwritten(self) -> list[str]:
+        """Files that changes made or changed and that are not written yet."""
+        if self.read_only:
+            return list(self._journal_changes())
+        return [rel for rel, (_db, storage) in self._dbs.items() if storage.deferred]
 
     def _writable(self) -> None:
         if self.read_only:
@@ -344,10 +392,10 @@ class Store:
         if self._broken is not None:
             raise StoreError(self._broken)
 
-    def _apply(self, effects: Iterable[Effect], seq: int | None, *, durable: bool = True) -> None:
+    def _apply(self, effects: Iterable[Effect], seq: int | None, *, deferred: bool = False) -> None:
         """Write effects file by file, one atomic write per file; record ``seq`` as applied.
 
-        ``durable`` False leaves the fsyncs to the next ``_checkpoint``.
+        ``deferred`` (effects the journal holds) leaves the writes to the next ``_checkpoint``.
         """
         by_file: dict[str, list[Effect]] = {}
         for effect in effects:
@@ -357,7 +405,7 @@ class Store:
             storage.read()
             if seq is not None and storage.header.get("applied_seq", 0) >= seq:
                 continue
-            with storage.batch(durable=durable):
+            with storage.batch(deferred=deferred):
                 # A file the change leaves as it was is not written, nor marked applied:
                 # replaying a no-op is a no-op.
                 changed = self._table(rel).apply({e.key: e.doc for e in file_effects})
@@ -397,20 +445,21 @@ class Store:
         A read-only store lists them each time: the writer may add one meanwhile.
         """
         if self.read_only:
-            return self._files(OUTBOX) or [_chunk_name(1)]
+            return self._on_disk(f"{OUTBOX}/*.json") or [_chunk_name(1)]
         return list(self._index().chunks)
 
     def _index(self) -> _OutboxIndex:
         """Listed from the folder once; this process, the outbox's one writer, keeps it."""
         if self._outbox is None:
-            self._outbox = _OutboxIndex(self._files(OUTBOX) or [_chunk_name(1)])
+            self._outbox = _OutboxIndex(self._on_disk(f"{OUTBOX}/*.json") or [_chunk_name(1)])
         return self._outbox
 
     def _replay(self) -> None:
         """Finish applying the journal entries not yet known durable, oldest first.
 
         The newest chunk's header says up to which entry the record files were fsynced
-        (``synced_seq``); a file a kill left applied but not fsynced is fsynced here.
+        (``synced_seq``). The later entries are applied in memory, then each file they
+        change is written and fsynced once (one a kill left applied but not fsynced, too).
         """
         newest = self._chunks()[-1]
         entries = self._table(newest).raw()
@@ -422,15 +471,21 @@ class Store:
         files: set[str] = set()
         for entry in kept:
             effects = [Effect(*effect) for effect in entry["effects"]]
-            self._apply(effects, entry["seq"])
+            self._apply(effects, entry["seq"], deferred=True)
             files |= {effect.file for effect in effects}
             self._synced_seq = entry["seq"]
         for rel in sorted(files):
             self._storage(rel).sync(on_disk=True)
 
+    def _last_seq(self) -> int:
+        """The journal's last sequence number, from the newest chunk's header."""
+        newest = self._storage(self._chunks()[-1])
+        newest.read()
+        return int(newest.header.get("last_seq", 0))
+
     def _checkpoint(self, seq: int) -> None:
-        """Fsync the record files written since the last checkpoint: entries up to ``seq``
-        need their effects no more (the next commit drops them from the journal)."""
+        """Write and fsync the record files changed since the last checkpoint: entries up to
+        ``seq`` need their effects no more (the next commit drops them from the journal)."""
         for _db, storage in self._dbs.values():
             storage.sync()
         self._synced_seq = seq
@@ -494,8 +549,7 @@ class Store:
             # A file the change cannot be filed into stops it here, before it is recorded.
             self._storage(rel).read()
         newest = self._chunks()[-1]
-        self._storage(newest).read()
-        seq = int(self._storage(newest).header.get("last_seq", 0)) + 1
+        seq = self._last_seq() + 1
         # The outbox grows in chunks, so a long time offline never makes commits bigger.
         chunk = newest
         if len(self._table(newest).raw()) >= OUTBOX_CHUNK:
@@ -527,17 +581,14 @@ class Store:
         if self._outbox is not None:
             self._outbox.add(op.op_id, chunk)
         try:
-            self._apply(effects, seq, durable=False)
+            self._apply(effects, seq, deferred=True)
             self._unsynced_commits += 1
             if self._unsynced_commits >= CHECKPOINT_EVERY:
                 self._checkpoint(seq)
         except StoreWriteError as error:
             # The change is recorded (and will be pushed); only its filing waits, and the
             # next start finishes it. So the command succeeds, and says so.
-            self._broken = self.unfiled = _(
-                "The change was saved and waits to be sent, but not yet filed: {why} "
-                "vardia finishes filing it when it next starts."
-            ).format(why=error)
+            self._broken = self.unfiled = _not_filed(error)
         except BaseException:
             self._broken = _(
                 "A change was saved but could not be filed completely; restart vardia to finish it."
@@ -748,20 +799,8 @@ class Store:
     def _session_files(self, month: str | None, customer_id: str | None) -> list[str]:
         """The session files of a month (every month when None), of one customer's share
         when ``customer_id`` is given; oldest month first."""
-        months = [month] if month else self._month_folders()
         name = session_shard(customer_id) if customer_id else "*.json"
-        return [
-            f"{SESSIONS}/{m}/{path.name}"
-            for m in months
-            for path in sorted((self.data_dir / SESSIONS / m).glob(name))
-            if not path.name.startswith(".")
-        ]
-
-    def _month_folders(self) -> list[str]:
-        directory = self.data_dir / SESSIONS
-        if not directory.is_dir():
-            return []
-        return sorted(p.name for p in directory.iterdir() if p.is_dir() and p.name[:1].isdigit())
+        return self._partition_files(f"{SESSIONS}/{month or '*'}/{name}")
 
     def session(self, session_id: str) -> Session:
         """A session by its id, searched from the newest month back."""
@@ -807,6 +846,9 @@ class Store:
         proportional to the operations acknowledged, not to the outbox.
         """
         self._writable()
+        if self._unsynced_commits:
+            # What is acknowledged leaves the journal: the changes it holds are filed first.
+            self._checkpoint(self._last_seq())
         index = self._index()
         wanted = set(op_ids)
         if not index.complete and not wanted <= index.where.keys():

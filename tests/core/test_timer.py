@@ -49,6 +49,23 @@ def test_a_running_timer_survives_a_restart(tmp_path: Path, clock: FrozenClock) 
         assert elapsed(started, clock.now()) == timedelta(minutes=40)
 
 
+def test_a_glance_at_the_timer_sees_what_the_running_app_has_not_filed(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """``vardia timer status`` reads the files, and the journal beside them."""
+    from core.store.glance import running_timer
+
+    with Store.open(tmp_path, clock=clock) as app:
+        incident = _incident(app, contracted("basic"))
+        start(app, RULES, incident.ref, Channel.REMOTE)
+        found = running_timer(tmp_path)
+        assert found is not None and found[1] is not None and found[1]["ref"] == incident.ref
+        clock.advance(timedelta(minutes=25))
+        stop(app, RULES)  # the app keeps the cleared timer in memory and in its journal
+        assert running_timer(tmp_path) is None
+    assert running_timer(tmp_path) is None
+
+
 def test_pause_and_resume_make_segments_and_stop_records_them(
     store: Store, clock: FrozenClock
 ) -> None:

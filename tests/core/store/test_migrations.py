@@ -221,4 +221,8 @@ def test_the_fifth_schema_keeps_each_customers_sessions_in_its_own_file(
     assert {_schema(p) for p in data_dir.rglob("*.json")} == {SCHEMA_VERSION}
     with Store.open(data_dir, read_only=True) as reader:
         assert [s.id for s in reader.sessions(customer_id="c-beta", month="2026-11")] == [TIMED[2]]
-        assert set(reader.files_read) == {"meta.json", f"sessions/2026-11/{beta}"}
+        assert set(reader.files_read) == {
+            "meta.json",
+            "outbox/000000000001.json",
+            f"sessions/2026-11/{beta}",
+        }

@@ -71,6 +71,7 @@ def test_closing_an_incident_moves_it_to_the_month_history(open_store: Opener) -
     assert store.open_incidents() == []
     assert store.incident(inc.ref).status is IncidentStatus.CLOSED
     assert store.incidents_for_customer(cust.id) == [closed]
+    store.close()  # files the changes
     assert (store.data_dir / "history" / "incidents-2026-11.json").exists()
 
 
@@ -149,6 +150,45 @@ def test_read_only_store_reads_while_the_writer_runs_and_refuses_changes(
     assert reader.customers() == [cust]
     with pytest.raises(StoreError, match="read-only"):
         reader.import_records(customers=[cust])
+
+
+def _record_files(data_dir: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(data_dir)): (path.stat().st_mtime_ns, path.stat().st_size)
+        for path in data_dir.rglob("*")
+        if path.is_file() and path.relative_to(data_dir).parts[0] != "outbox"
+    }
+
+
+def test_a_change_writes_its_journal_entry_alone_and_a_reader_sees_it_before_it_is_filed(
+    open_store: Opener, data_dir: Path
+) -> None:
+    writer = open_store()
+    cust = customer()
+    writer.import_records(customers=[cust])
+    inc = incident(writer, cust.id)
+    writer.commit(writer.operation(OperationKind.INCIDENT_OPEN, inc.id, {}), incidents=[inc])
+    before = _record_files(data_dir)
+
+    done = session(writer, inc)
+    writer.commit(
+        writer.operation(OperationKind.SESSION_RECORD, done.id, {}),
+        sessions=[done],
+        incidents=[inc.model_copy(update={"status": IncidentStatus.IN_PROGRESS})],
+    )
+    assert _record_files(data_dir) == before  # only the journal was written
+    assert writer.sessions(customer_id=cust.id) == [done]
+
+    reader = open_store(read_only=True)
+    assert reader.sessions(customer_id=cust.id) == [done]
+    assert reader.incident(inc.ref).status is IncidentStatus.IN_PROGRESS
+    assert reader.open_incidents()[0].status is IncidentStatus.IN_PROGRESS
+
+    writer.close()  # files everything
+    assert _record_files(data_dir) != before
+    with Store.open(data_dir, clock=FrozenClock(T0), read_only=True) as after:
+        assert after.sessions(customer_id=cust.id) == [done]
+        assert after.incident(inc.ref).status is IncidentStatus.IN_PROGRESS
 
 
 def test_stale_temp_files_are_removed_at_start(open_store: Opener, data_dir: Path) -> None:

@@ -81,3 +81,30 @@ def test_record_files_a_power_cut_takes_back_are_refilled_from_the_journal(
         pending = {op.entity_id for op in store.pending_operations(100)}
         assert len(stored) == 3
         assert stored <= pending
+
+
+def test_a_change_acknowledged_before_it_was_filed_survives_a_kill(tmp_path: Path) -> None:
+    """Acknowledging takes entries out of the journal: what they hold is filed first."""
+    data_dir = tmp_path / "data"
+    with Store.open(data_dir, clock=FrozenClock(T0)) as store:
+        store.import_records(customers=[customer()])
+        inc = incident(store, store.customers()[0].id)
+        store.import_records(incidents=[inc])
+
+    pid = os.fork()
+    if pid == 0:  # saves a session, has it acknowledged, and dies without closing
+        try:
+            store = Store.open(data_dir, clock=FrozenClock(T0))
+            done = session(store, inc)
+            op = store.operation(OperationKind.SESSION_RECORD, done.id, {})
+            store.commit(op, sessions=[done])
+            store.acknowledge([op.op_id])
+            (data_dir / "saved").write_text(done.id)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    (data_dir / "vardia.lock").unlink(missing_ok=True)
+
+    with Store.open(data_dir, clock=FrozenClock(T0)) as store:
+        assert store.pending_count() == 0
+        assert [s.id for s in store.sessions()] == [(data_dir / "saved").read_text()]

@@ -239,6 +239,8 @@ class AtomicStorage(Storage):
         self._noted = False
         self.deferred = False
         """Whether the in-memory state holds changes not written, which the journal holds."""
+        self.backup_each_write = True
+        """False: the ``.bak`` is made by ``keep_backup`` alone (the journal's, at checkpoints)."""
         self.unsynced: set[Path] = set()
         """Files written with ``durable=False`` and not yet synced."""
 
@@ -327,6 +329,8 @@ class AtomicStorage(Storage):
         unless the journal holds the changes (``batch(deferred=True)``): they are kept."""
         if not self._dirty:
             return
+        # Cleared first: the write's own sync must not write the same changes again.
+        deferred, self.deferred = self.deferred, False
         try:
             tail = self._grown_tail()
             if tail is not None:
@@ -335,10 +339,12 @@ class AtomicStorage(Storage):
             else:
                 self._write_whole()
         except BaseException:
-            if not self.deferred:
+            if deferred:
+                self.deferred = True
+            else:
                 self.forget()
             raise
-        self._dirty = self.deferred = False
+        self._dirty = False
         self._changes = {}
 
     def _grown_tail(self) -> dict[str, dict[str, Any | None]] | None:
@@ -381,7 +387,7 @@ class AtomicStorage(Storage):
         # A file the journal backs is written without fsync, and its backup waits for the
         # fsync too (``sync``): the backup is then the file as of the last checkpoint, and
         # the journal holds every change since.
-        self._write(self.path, data, keep_backup=self._durable)
+        self._write(self.path, data, keep_backup=self._durable and self.backup_each_write)
         self._generation, self._file_bytes, self._tail = generation, len(data), {}
         if self._tail_on_disk:
             # Stale from now on (it names the previous generation); removed to keep tidy.
@@ -397,6 +403,12 @@ class AtomicStorage(Storage):
             self.sync()
         else:
             self.unsynced.add(path)
+
+    def keep_backup(self) -> None:
+        """The file as it is on disk becomes its ``.bak``."""
+        if self.path.exists():
+            with writing(self.path):
+                _keep_as_backup(self.path)
 
     def put_header(self, **values: Any) -> None:
         """Change header values alone, in one durable write (a tail's, for a big file)."""
@@ -421,8 +433,7 @@ class AtomicStorage(Storage):
             if path.exists():
                 fsync_file(path)
                 if path == self.path:
-                    with writing(path):
-                        _keep_as_backup(path)
+                    self.keep_backup()
         if self.unsynced and self.path.parent.is_dir():
             fsync_dir(self.path.parent)
         self.unsynced.clear()

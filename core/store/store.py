@@ -302,6 +302,8 @@ class Store:
             found = open_db(
                 self.data_dir / rel, read_only=self.read_only, journal=self._unfiled(rel)
             )
+            # A journal chunk's backup is made at checkpoints, like the record files'.
+            found[1].backup_each_write = not rel.startswith(f"{OUTBOX}/")
             self._dbs[rel] = found
             self.files_read[rel] += 1
         return found
@@ -488,6 +490,7 @@ class Store:
         ``seq`` need their effects no more (the next commit drops them from the journal)."""
         for _db, storage in self._dbs.values():
             storage.sync()
+        self._storage(self._chunks()[-1]).keep_backup()
         self._synced_seq = seq
         self._unsynced_commits = 0
 

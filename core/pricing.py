@@ -34,8 +34,9 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 from core.calendar import Piece
+from core.channels import CHANNEL_LABELS
 from core.errors import InputError
-from core.i18n import _
+from core.i18n import _, quantity
 from core.models import Channel, Expenses, Quote, QuoteLine, Segment
 from core.money import CENT, to_cents
 from core.rules import Rules
@@ -153,9 +154,9 @@ def _time_lines(
             QuoteLine(
                 kind=kind,
                 label=label.format(
-                    channel=channel.value,
-                    worked=format(_minutes(bucket.worked).normalize(), "f"),
-                    weight=weight,
+                    channel=CHANNEL_LABELS[channel],
+                    worked=quantity(_minutes(bucket.worked)),
+                    weight=quantity(weight),
                 ),
                 minutes=_minutes(bucket.effective),
                 rate=line_rate,

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from core.calendar import ATHENS, month_day
 from core.errors import InputError
-from core.i18n import _, figure, language
+from core.i18n import _, figure, language, quantity
 from core.ledger import Purchase, billed_quote, is_provisional
 from core.models import Channel, Customer, Incident, PremiumGrant, Session
 from core.overlaps import overlapping
@@ -83,8 +83,8 @@ def number(value: Decimal) -> int | float:
 
 
 def minutes_text(value: Decimal) -> str:
-    """Minutes the way a person reads them: ``15``, ``7.5``, never ``15.00``."""
-    return f"{number(value)}"
+    """Minutes the way a person reads them: ``15``, ``7.5`` (Greek ``7,5``), never ``15.00``."""
+    return quantity(value)
 
 
 Time = Annotated[Decimal, PlainSerializer(number, when_used="json")]

@@ -81,6 +81,18 @@ def test_a_greek_quote_names_the_plan_in_greek_and_its_json_by_id(tmp_path: Path
     assert found["plan"] == "maintenance"
 
 
+def test_a_greek_quote_has_no_english_word_left(tmp_path: Path) -> None:
+    free = ["quote", "--plan", "free", "--channel", "onsite", "--segment", SPAN, "--credit", "20"]
+    shown = _run(tmp_path, "--lang", "el", *free).stdout
+    # The channel by its Greek name in the heading and on each line, Greek units, a
+    # decimal comma in the surcharge's weight, and the amount left to pay.
+    assert shown.startswith("Free, επί τόπου: "), shown
+    assert "επί τόπου εκτός ωραρίου" in shown and "× 1,2" in shown
+    assert "λεπ." in shown and "/ώρα" in shown and "Πληρωτέο" in shown
+    for english in ("onsite", " min", "/h", "Due", "1.2"):
+        assert english not in shown, english
+
+
 def test_the_server_speaks_greek_too(tmp_path: Path) -> None:
     shown = _run(tmp_path, "--lang", "el", "--help", entry="server.entry").stdout
     assert "ο διακομιστής συγχρονισμού" in shown

@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from core.customer_csv import COLUMNS
-from core.i18n import N_, _
+from core.i18n import N_, _, date_text
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import STATUS_LABELS, customer_details, figure, quantity, short_at, table
+from tui.format import (
+    CHANNEL_LABELS,
+    STATUS_LABELS,
+    customer_details,
+    figure,
+    quantity,
+    short_at,
+    table,
+)
 
 if TYPE_CHECKING:
     from core.models import Customer
@@ -106,14 +114,14 @@ def customer_show(env: Env, customer: str, as_json: bool) -> None:
             lines.append(
                 _("contract {plan} valid {start} to {end}{expired}").format(
                     plan=rules.plans.label(found.contract.plan),
-                    start=found.contract.valid_from,
-                    end=found.contract.valid_until,
+                    start=date_text(found.contract.valid_from),
+                    end=date_text(found.contract.valid_until),
                     expired="" if in_force else _(" — not in force (expired), served as free"),
                 )
             )
         if found.entitlements:
             used = ", ".join(
-                f"{c.value} {quantity(h)} h"
+                _("{channel} {n} h").format(channel=CHANNEL_LABELS[c], n=quantity(h))
                 for c, h in found.entitlements.included_used_hours.items()
             )
             lines.append(

@@ -22,6 +22,7 @@ from tui.cli import (
     session_json,
 )
 from tui.format import (
+    CHANNEL_LABELS,
     PROVISIONAL,
     SLA_MARKS,
     STATUS_LABELS,
@@ -97,7 +98,7 @@ def _render_incident(
                 ).format(
                     at=short_at(s.started_at, rules.timezone),
                     who=s.technician,
-                    channel=s.channel.value,
+                    channel=CHANNEL_LABELS[s.channel],
                     worked=stopwatch(sum((g.end - g.start for g in s.segments), timedelta())),
                     billed=minutes_text(quote.billable_minutes),
                     net=figure(quote.net),

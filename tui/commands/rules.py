@@ -17,9 +17,9 @@ from core.plans import PriceList
 from core.pricing import price_session
 from core.rules import Rules
 from core.sla import SlaTargets, targets
-from core.statements import number
+from core.statements import minutes_text, number
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
-from tui.format import ATHENS, cents, figure, long_at
+from tui.format import ATHENS, CHANNEL_LABELS, cents, figure, long_at, quantity
 
 __all__ = ["COMMANDS", "quote_json", "sla_json"]
 
@@ -60,20 +60,24 @@ def _quote_text(quote: Quote, vat_rate: Decimal, plans: PriceList) -> str:
             " {billable} min billed"
         ).format(
             plan=plans.label(quote.plan),
-            channel=quote.channel.value,
-            inside=number(quote.in_hours_minutes),
-            after=number(quote.after_hours_minutes),
-            billable=number(quote.billable_minutes),
+            channel=CHANNEL_LABELS[quote.channel],
+            inside=minutes_text(quote.in_hours_minutes),
+            after=minutes_text(quote.after_hours_minutes),
+            billable=minutes_text(quote.billable_minutes),
         ),
         "",
     ]
     for line in quote.lines:
-        minutes = "" if line.minutes is None else f"{number(line.minutes)} min"
-        rate = "" if line.rate is None else f"× {figure(line.rate)}/h"
+        minutes = (
+            ""
+            if line.minutes is None
+            else _("{minutes} min").format(minutes=minutes_text(line.minutes))
+        )
+        rate = "" if line.rate is None else _("× {rate}/h").format(rate=figure(line.rate))
         rows.append(f"  {line.label:<44} {minutes:>9} {rate:>12} {figure(line.amount):>10}")
     money = [
         (_("Net"), quote.net),
-        (_("VAT {rate}%").format(rate=number(vat_rate * 100)), quote.vat),
+        (_("VAT {rate}%").format(rate=quantity(vat_rate * 100)), quote.vat),
         (_("Total"), quote.total),
     ]
     if quote.credit_debited:
@@ -88,7 +92,7 @@ def _quote_text(quote: Quote, vat_rate: Decimal, plans: PriceList) -> str:
     if quote.included_hours_debited:
         rows.append(
             _("  Included hours debited: {hours}").format(
-                hours=number(quote.included_hours_debited)
+                hours=quantity(quote.included_hours_debited)
             )
         )
     return "\n".join(rows)

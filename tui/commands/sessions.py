@@ -15,6 +15,7 @@ from core.models import Channel
 from core.statements import OVERLAP_MARK
 from tui.cli import Env, choice, emit, json_option, pass_env, reports_errors, session_json
 from tui.format import (
+    CHANNEL_LABELS,
     PROVISIONAL,
     PROVISIONAL_MARK,
     cents,
@@ -248,7 +249,7 @@ def _list_text(rules: Rules, store: Store, found: Sequence[Session]) -> str:
             numeric_at(s.started_at, rules.timezone),
             refs[s.incident_id],
             s.technician,
-            s.channel.value,
+            CHANNEL_LABELS[s.channel],
             elapsed(_worked(s)),
             figure(billed_quote(s).net),
             _marks(s, overlapped),
@@ -303,7 +304,10 @@ def _show_text(rules: Rules, view: dict[str, Any], found: Session) -> str:
 
     lines = [
         _("Session {id} on {ref}, {who}, {channel}").format(
-            id=view["short_id"], ref=view["ref"], who=found.technician, channel=found.channel.value
+            id=view["short_id"],
+            ref=view["ref"],
+            who=found.technician,
+            channel=CHANNEL_LABELS[found.channel],
         ),
         _("  time     {spans} ({worked} worked)").format(
             spans=spans(found.segments), worked=elapsed(_worked(found))
@@ -332,7 +336,7 @@ def _show_text(rules: Rules, view: dict[str, Any], found: Session) -> str:
         if edit.old_channel != change.new_channel:
             lines.append(
                 _("    channel  {old} → {new}").format(
-                    old=edit.old_channel.value, new=change.new_channel.value
+                    old=CHANNEL_LABELS[edit.old_channel], new=CHANNEL_LABELS[change.new_channel]
                 )
             )
         lines.append(

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -25,6 +26,9 @@ from core.sync.protocol import API_PREFIX
 from server.auth import add_technician
 from server.db import make_engine, migrate
 from server.files import private_dir
+
+if TYPE_CHECKING:
+    from core.demo import DemoData
 
 __all__ = ["LocalServer", "start_local_server"]
 
@@ -117,14 +121,21 @@ class LocalServer:
 
 
 def start_local_server(
-    data_dir: Path, technician: str = "demo"
+    data_dir: Path, technician: str = "demo", seed: DemoData | None = None
 ) -> tuple[str, str, Callable[[], None]]:
-    """A local SQLite server in ``data_dir/server`` with a technician: (url, token, stop)."""
+    """A local SQLite server in ``data_dir/server`` with a technician: (url, token, stop).
+
+    ``seed``: the demo data set the server holds from its start (``server.demo``).
+    """
     server = LocalServer(data_dir / "server")
     token_file = server.home / f"{technician}.token"
     if token_file.exists():
         token = token_file.read_text().strip()
     else:
+        if seed is not None:
+            from server.demo import seed_demo
+
+            seed_demo(server.engine, seed, SystemClock().now())
         token = server.add_technician(technician)
         descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +19,9 @@ from core.sync.login import Login, load_login
 from core.sync.price_list import load_rules_for
 from tui.cli import Env
 from tui.keymap import load_keymap
+
+if TYPE_CHECKING:
+    from core.demo import DemoData
 
 __all__ = ["run_app", "run_demo"]
 
@@ -94,11 +98,12 @@ def run_app(env: Env) -> None:
     _run(env.paths, env.technician)
 
 
-def run_demo(data_dir: Path, technician: str) -> None:
-    """The TUI on the demo data set in ``data_dir``, syncing with a local server of its own."""
+def run_demo(data_dir: Path, technician: str, data: DemoData) -> None:
+    """The TUI on the demo data set in ``data_dir``, syncing with a local server of its own
+    that holds the same ``data``."""
     from server.embedded import start_local_server  # the server stack loads only for the demo
 
-    url, token, stop = start_local_server(data_dir)
+    url, token, stop = start_local_server(data_dir, technician, seed=data)
     try:
         paths = Paths(data_dir=data_dir, config_dir=data_dir / "config", log_dir=data_dir / "log")
         _run(paths, technician, server=(url, token))

@@ -25,7 +25,7 @@ from html import escape
 from core import i18n
 from core.calendar import ATHENS
 from core.channels import CHANNEL_LABELS
-from core.i18n import _, date_text, hours, language, money, quantity
+from core.i18n import _, date_text, hours, language, money, month_name, quantity
 from core.letterhead import Letterhead
 from core.models import Customer
 from core.periods import Month
@@ -452,7 +452,7 @@ def statement_text(
     st, t = statement, statement.totals
     out = _said(
         _("Statement {month} — {name} ({id}), plan {plan}").format(
-            month=st.month,
+            month=month_name(Month.parse(st.month).first_day),
             name=st.customer_name,
             id=st.customer_id,
             plan=plans.label(st.plan) if st.plan else _("none"),

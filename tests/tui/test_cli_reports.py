@@ -128,6 +128,12 @@ def test_statement_text_names_the_customer_and_the_total(home: Path) -> None:
     )
     assert customer.name in done.stdout
     assert data["totals"]["total"] in done.stdout.splitlines()[-2]
+    # The month by its name, in the language spoken; JSON keeps the machine's form.
+    assert done.stdout.startswith("Statement March 2026 — ") and data["month"] == "2026-03"
+    greek = vardia(
+        home, "--lang", "el", "statement", "--customer", customer.id, "--month", "2026-03"
+    )
+    assert greek.stdout.startswith("Κατάσταση Μάρτιος 2026 — "), greek.stdout
 
 
 @pytest.mark.parametrize(

@@ -133,7 +133,7 @@ def test_statement_text_names_the_customer_and_the_total(home: Path) -> None:
     greek = vardia(
         home, "--lang", "el", "statement", "--customer", customer.id, "--month", "2026-03"
     )
-    assert greek.stdout.startswith("Κατάσταση Μάρτιος 2026 — "), greek.stdout
+    assert greek.stdout.startswith("Χρεώσεις Μάρτιος 2026 — "), greek.stdout
 
 
 @pytest.mark.parametrize(

@@ -168,6 +168,19 @@ async def test_greek_statuses_plans_and_titles_fit_their_columns_at_80(
         assert plans == {"Free", "Basic", "Business", "Συντήρηση"}
 
 
+async def test_english_plan_names_are_not_cut_at_80(open_app: AppFactory) -> None:
+    """``Maintenance`` is 11 letters: the plan column takes them from the customer's."""
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        header = screen.table.header_text()
+        lines = [screen.table.render_line(y).text for y in range(len(screen.table.rows))]
+        assert all(len(line.rstrip()) <= 80 for line in [header, *lines])
+        start = header.index("plan")
+        plans = {line[start : start + len("Maintenance")].strip() for line in lines}
+        assert plans == {"Free", "Basic", "Business", "Maintenance"}
+
+
 async def test_the_column_titles_follow_a_resize(open_app: AppFactory) -> None:
     """From 120 to 80 columns and back, the titles stay over their columns."""
     app = open_app()

@@ -99,7 +99,7 @@ async def test_the_month_is_named_in_the_language_and_the_lines_fit_80_columns(
         screen, table = await _statement_at(app)
         await pilot.pause()
         title = text(screen, "#statement-title")
-        assert title.startswith("Κατάσταση Φεβρουάριος 2026 — ") and "2026-02" not in title
+        assert title.startswith("Χρεώσεις Φεβρουάριος 2026 — ") and "2026-02" not in title
         # Every column on screen: nothing to scroll sideways to, the subject cut to fit.
         assert table.row_count > 0
         assert table.virtual_size.width <= table.scrollable_content_region.width

@@ -55,16 +55,18 @@ def _widest(title: str, words: Iterable[str]) -> int:
 def _columns(width: int, plan_names: Sequence[str] = ()) -> list[_Column]:
     """No title and no status is cut: each column is at least as wide as its title, the status
     column as the language's longest word for a status (``παρελήφθη``), the plan's as its
-    longest name up to 9 columns on a narrow terminal (``Συντήρηση``) and 11 on a wide one;
-    the customer shrinks on a narrow terminal, and the subject takes what is left."""
+    longest name up to 11 columns (``Maintenance``, ``Premium 10``); the customer shrinks on a
+    narrow terminal, by what a plan name wider than 9 takes, and the subject takes what is
+    left."""
     wide = width >= 110
     status = _widest(_("status"), STATUS_LABELS.values())
-    plan = min(_widest(_("plan"), plan_names), 11 if wide else 9)
+    plan = min(_widest(_("plan"), plan_names), 11)
+    customer = 24 if wide else 14 - max(0, plan - 9)
     fixed = [
         _Column("mark", "", 1),
         _Column("due", _("due"), 8),
         _Column("ref", _("ref"), 10 if wide else 9),
-        _Column("customer", _("customer"), 24 if wide else 14),
+        _Column("customer", _("customer"), customer),
         _Column("plan", _("plan"), plan),
         _Column("subject", _("subject"), 0, flex=True),
         _Column("status", _("status"), status),

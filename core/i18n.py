@@ -222,6 +222,12 @@ def short_at(at: datetime | None, tz: tzinfo | None = None) -> str:
     return dated(at.astimezone(tz), "%a %d %b %H:%M", "EEE dd/MM HH:mm")
 
 
+def days_text(first: date, last: date) -> str:
+    """Days from ``first`` to ``last``, as a week's title names them: ``30 Nov – 06 Dec 2026``,
+    ``30/11 – 06/12/2026``."""
+    return f"{dated(first, '%d %b', 'dd/MM')} – {dated(last, '%d %b %Y', 'dd/MM/y')}"
+
+
 def day_month(day: date) -> str:
     """``23/11``, in every language."""
     return f"{day:%d/%m}"

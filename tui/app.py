@@ -304,9 +304,7 @@ class VardiaApp(App[None]):
     def _show_session(self, session: Session, summary: str) -> None:
         quote = session.quote
         self.notify(
-            _(
-                "Session saved: {minutes:.0f} min billed, net {net}, VAT {vat}, total {total}."
-            ).format(
+            _("{minutes:.0f} min billed, net {net}, VAT {vat}, total {total}.").format(
                 minutes=quote.billable_minutes,
                 net=money(quote.net),
                 vat=money(quote.vat),

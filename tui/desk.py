@@ -360,6 +360,7 @@ class Desk:
             customer_id,
             month,
             issue=issue,
+            send_first=not self.store.read_only,
         )
         return found
 

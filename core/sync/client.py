@@ -206,6 +206,9 @@ class SyncClient:
             raise ValueError(f"the sync timeout must be a finite number of seconds: {timeout}")
         self.store = store
         self.store_lock = store_lock or threading.Lock()
+        self._push_lock = threading.Lock()
+        """One push at a time: a statement's push waits for the sync round's, and the two never
+        set the same refused operation aside twice."""
         # Checked whatever the transport: the token goes nowhere in clear.
         self.server_url = check_server_url(server_url, allow_insecure_http=allow_insecure_http)
         hide(token)
@@ -328,6 +331,10 @@ class SyncClient:
 
     def push(self) -> PushReport:
         """Push the whole outbox, batch by batch; raises RetryLater/AuthError and keeps the rest."""
+        with self._push_lock:
+            return self._push()
+
+    def _push(self) -> PushReport:
         report = PushReport()
         size = self.batch_size
         acknowledged: set[str] = set()

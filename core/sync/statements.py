@@ -38,13 +38,20 @@ def statement_for(
     month: Month,
     *,
     issue: bool = False,
+    send_first: bool = False,
 ) -> tuple[Statement, str | None]:
     """The server's statement when it answers, else ``held()``, with why the server's is not
     shown (None when there is no server to ask). ``issue``: as a numbered document; only the
-    server numbers one, so ``held()`` is always a draft."""
+    server numbers one, so ``held()`` is always a draft.
+
+    ``send_first``: push what this device has not sent yet before asking, so a session saved a
+    moment ago is on the server's statement (a store opened read-only cannot record the
+    server's answer, so it does not)."""
     if client is None:
         return held(), None
     try:
+        if send_first:
+            client.push()
         return client.statement(customer_id, month, issue=issue), None
     except SyncError as error:
         return held(), str(error)

@@ -22,10 +22,13 @@ from core.clock import FrozenClock
 from core.intake import IntakeRequest, open_incident
 from core.ledger import billed_quote, explain, is_provisional
 from core.models import Channel, Contract, Customer, PremiumGrant, Session
+from core.periods import Month
 from core.rules import Rules, load_rules
+from core.statements import Statement
 from core.store import Store
 from core.sync.client import SyncClient
 from core.sync.login import Login, save_login
+from core.sync.statements import statement_for
 from server.admin import import_customers
 from server.embedded import LocalServer
 from tests.tui.data import NOW
@@ -218,3 +221,32 @@ def test_two_devices_offline_spend_each_entitlement_once_in_chronological_order(
     assert all(len(found) == 1 for found in numbers)
     firsts, seconds = numbers[::2], numbers[1::2]
     assert firsts == seconds and len({n[0] for n in firsts}) == len(CUSTOMERS)
+
+
+def test_a_session_not_yet_sent_is_on_the_statement_the_app_asks_for(
+    devices: tuple[Device, Device], server: LocalServer, rules: Rules
+) -> None:
+    """The app pushes what it holds before it asks, so its statement is the server's, whole;
+    the read-only command says what it leaves out instead."""
+    eleni, _nikos = devices
+    eleni.client.sync()
+    saved = eleni.work("basic", Channel.REMOTE, 45)
+    assert eleni.store.pending_count() > 0
+
+    asked = ["statement", "--customer", "basic", "--month", MONTH, "--json"]
+    env = {**os.environ, "VARDIA_HOME": str(eleni.home)}
+    done = subprocess.run([sys.executable, "-m", "tui", *asked], env=env, capture_output=True)
+    assert done.returncode == 0 and json.loads(done.stdout)["lines"] == []
+    assert b"3 changes on this device are not on the server yet" in done.stderr  # open, start, stop
+
+    def held() -> Statement:
+        raise AssertionError("the server answers")
+
+    month = Month.parse(MONTH)
+    shown, reason = statement_for(eleni.client, held, "basic", month, send_first=True)
+    assert reason is None and not shown.partial
+    assert [ln.session_id for ln in shown.lines] == [saved.id]
+    assert eleni.store.pending_count() == 0
+    assert _office(server, "basic")["lines"] == [
+        json.loads(ln.model_dump_json()) for ln in shown.lines
+    ]

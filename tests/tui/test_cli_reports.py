@@ -174,7 +174,7 @@ def test_week_report_json_per_day_and_per_technician(home: Path) -> None:
 def test_week_report_text_and_a_bad_week(home: Path) -> None:
     done = vardia(home, "report", "--week", "2026-W10")
     assert done.returncode == 0, done.stderr
-    assert "Week 2026-W10" in done.stdout
+    assert "Week 02 Mar – 08 Mar 2026" in done.stdout
     bad = vardia(home, "report", "--week", "2026-10")
     assert bad.returncode == 2
     assert "YYYY-Www" in bad.stderr

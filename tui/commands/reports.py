@@ -17,7 +17,7 @@ import click
 
 from core.calendar import ATHENS
 from core.errors import InputError
-from core.i18n import _, ngettext
+from core.i18n import _, days_text, ngettext
 from core.periods import IsoWeek, Month
 from core.statement_flags import document_options
 from tui.cli import Env, emit, json_option, pass_env, reports_errors
@@ -60,7 +60,9 @@ def render_report(rep: WeekReport, tz: tzinfo = ATHENS) -> str:
     out = io.StringIO()
     console = _console(out)
     who = rep.technician or _("the team")
-    console.print(_("Week {week} — {who}").format(week=rep.week, who=who))
+    console.print(
+        _("Week {week} — {who}").format(week=days_text(rep.days[0].day, rep.days[-1].day), who=who)
+    )
     days = Table(box=None, pad_edge=False, header_style="bold")
     for title in (_("Day"), _("In hours"), _("After"), _("Total"), ""):
         days.add_column(title)
@@ -209,9 +211,11 @@ def statement(
         load_letterhead(env.paths.config_dir) if as_html else None,
     )
     with env.desk(read_only=True) as (store, rules), env.client(store) as client:
+        unsent = store.pending_count() if client is not None else 0
 
         def best(wanted: str) -> Statement:
             """The server's statement (every technician's sessions), else this device's."""
+            nonlocal unsent
             found, reason = statement_for(
                 client,
                 lambda: held_statement(store, rules, wanted, the_month),
@@ -226,6 +230,19 @@ def statement(
                     ),
                     err=True,
                 )
+            elif unsent:
+                # Read-only, this command cannot send them: the app or `vardia sync` does.
+                click.echo(
+                    ngettext(
+                        "vardia: {n} change on this device is not on the server yet; the "
+                        "statement leaves it out until `vardia sync` sends it.",
+                        "vardia: {n} changes on this device are not on the server yet; the "
+                        "statement leaves them out until `vardia sync` sends them.",
+                        unsent,
+                    ).format(n=unsent),
+                    err=True,
+                )
+                unsent = 0  # said once, for --all too
             return found
 
         if customer_id is not None:

@@ -45,6 +45,9 @@ def _state(incident: Incident, now: datetime) -> str:
 class QueueScreen(DeskScreen):
     """Open incidents, breached first; the cursor stays on its incident as rows move."""
 
+    AUTO_FOCUS = "QueueTable"
+    """A key typed while the app starts goes to the queue, not to the hidden search."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", _("Search"), id="queue.search"),
         Binding("f", "scope", _("Filter"), tooltip=_("Mine, unassigned or all"), id="queue.scope"),

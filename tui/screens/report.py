@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from core.i18n import _, ngettext
+from core.i18n import _, days_text, ngettext
 from core.models import Channel
 from core.periods import IsoWeek
 from core.reports import Breakdown, WeekReport
@@ -79,14 +79,16 @@ class ReportScreen(PeriodScreen[WeekReport]):
         return self.loader(self.week, self.technician)
 
     def loading_text(self) -> str:
-        return _("Week {week} — loading…").format(week=self.week)
+        return _("Week {week} — loading…").format(
+            week=days_text(self.week.days[0], self.week.days[-1])
+        )
 
     def show(self, rep: WeekReport) -> None:
         """Fill the screen with a week's report."""
         self.report = rep
         self.query_one("#report-title", Static).update(
-            _("Week {week} — {who} · {total} h ({after} after hours) · {sessions}").format(
-                week=rep.week,
+            _("Week {week} — {who}\n{total} h ({after} after hours) · {sessions}").format(
+                week=days_text(rep.days[0].day, rep.days[-1].day),
                 who=rep.technician or _("the team"),
                 total=hours(rep.total_minutes),
                 after=hours(rep.after_hours_minutes),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
@@ -20,7 +22,7 @@ from core import incidents
 from core import timer as timer_rules
 from core.clock import Clock
 from core.errors import VardiaError
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.models import Channel, Incident, IncidentStatus, Session
 from core.periods import IsoWeek, Month
 from core.rules import Rules
@@ -35,6 +37,7 @@ from tui.messages import (
     PendingCounted,
     QueueLoaded,
     ScreenShown,
+    ServerBack,
     SyncRoundDone,
     TimerLoaded,
     Undo,
@@ -62,6 +65,9 @@ CANNOT_UNDO = _(
 __all__ = ["VardiaApp", "make_app"]
 
 SYNC_DEBOUNCE = 2.0
+PROBE_SECONDS = 5.0
+"""While offline, how often the app asks the server's health check: when it answers, the
+next round runs at once, not at the backoff's turn minutes later."""
 
 
 class VardiaApp(App[None]):
@@ -133,6 +139,11 @@ class VardiaApp(App[None]):
         self.sync_view = SyncView()
         self.last_session: Session | None = None
         self._sync_timer: Timer | None = None
+        self._probe_timer: Timer | None = None
+        self.probe_seconds = PROBE_SECONDS
+        self._probing = threading.Lock()
+        self._sync_asked = False
+        """``R`` asked for a round: when it is done, the app says what it did."""
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -636,6 +647,8 @@ class VardiaApp(App[None]):
     def action_sync_now(self) -> None:
         if self.sync_client is None:
             self.notify(_("Not logged in to a server; run `vardia login` to sync."))
+        else:
+            self._sync_asked = True
         self.schedule_sync(at_once=True)
 
     def schedule_sync(self, at_once: bool = False) -> None:
@@ -656,50 +669,65 @@ class VardiaApp(App[None]):
     def _run_sync(self) -> None:
         client = self.sync_client
         if client is None:
-            self.post_message(
-                SyncRoundDone(
-                    configured=False,
-                    online=False,
-                    pending=self.desk.pending_count(),
-                    conflicts=0,
-                    refused=self.desk.refused_count(),
-                    last_error=None,
-                    next_in=None,
-                )
-            )
+            view = SyncView(pending=self.desk.pending_count(), refused=self.desk.refused_count())
+            self.post_message(SyncRoundDone(view, None))
             return
         delay, status = self.desk.sync_round(client)
-        self.post_message(
-            SyncRoundDone(
-                configured=True,
-                online=status.online,
-                pending=status.pending,
-                # As the conflicts view counts them: one per decision, not per field.
-                conflicts=len(self.desk.conflicts()),
-                refused=status.rejected,
-                last_error=status.last_error,
-                next_in=delay,
-                kept_aside=status.kept_aside,
-            )
+        view = SyncView(
+            configured=True,
+            online=status.online,
+            pending=status.pending,
+            # As the conflicts view counts them: one per decision, not per field.
+            conflicts=len(self.desk.conflicts()),
+            refused=status.rejected,
+            last_error=status.last_error,
+            kept_aside=status.kept_aside,
+            last_sync=status.last_sync,
+            retry_at=self.clock.now() + timedelta(seconds=delay) if client.failing else None,
         )
+        self.post_message(SyncRoundDone(view, delay))
 
     @on(SyncRoundDone)
     def _sync_round_done(self, message: SyncRoundDone) -> None:
-        self.sync_view = SyncView(
-            configured=message.configured,
-            online=message.online,
-            pending=message.pending,
-            conflicts=message.conflicts,
-            refused=message.refused,
-            last_error=message.last_error,
-            kept_aside=message.kept_aside,
-        )
+        view = self.sync_view = message.view
         self.refresh_status()
-        if message.configured and message.online:
+        if view.configured and view.online:
             # The round may have pulled other technicians' changes.
             self._reload_screens()
+        if self._sync_asked and view.configured:
+            self._sync_asked = False
+            self.notify(_round_said(view, message.next_in), timeout=6)
         if message.next_in is not None and self._sync_timer is None:
             self._sync_timer = self.set_timer(message.next_in, self._sync_round)
+        self._watch_for_the_server(view, message.next_in)
+
+    def _watch_for_the_server(self, view: SyncView, next_in: float | None) -> None:
+        """While the server cannot be reached, probe it every few seconds until the round."""
+        if self._probe_timer is not None:
+            self._probe_timer.stop()
+            self._probe_timer = None
+        waiting = next_in is not None and next_in > self.probe_seconds
+        if view.configured and not view.online and waiting:
+            self._probe_timer = self.set_interval(self.probe_seconds, self._probe_server)
+
+    @work(thread=True, group="probe", exit_on_error=False)
+    def _probe_server(self) -> None:
+        client = self.sync_client
+        # One probe at a time: on a network that drops packets one waits for its timeout.
+        if client is None or not self._probing.acquire(blocking=False):
+            return
+        try:
+            if client.is_online():
+                self.post_message(ServerBack())
+        finally:
+            self._probing.release()
+
+    @on(ServerBack)
+    def _server_back(self) -> None:
+        if self._probe_timer is not None:
+            self._probe_timer.stop()
+            self._probe_timer = None
+            self.schedule_sync(at_once=True)
 
     def action_conflicts(self) -> None:
         if not isinstance(self.screen, ConflictsScreen):
@@ -814,6 +842,23 @@ class VardiaApp(App[None]):
             self.push_screen(
                 CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
             )
+
+
+def _round_said(view: SyncView, next_in: float | None) -> str:
+    """What ``R`` reports of the round it asked for."""
+    if view.retry_at is None:
+        if not view.pending:
+            return _("Synced: nothing waits to be sent.")
+        return ngettext(
+            "Synced; {n} change still waits to be sent.",
+            "Synced; {n} changes still wait to be sent.",
+            view.pending,
+        ).format(n=view.pending)
+    seconds = math.ceil(next_in or 0)
+    error = view.last_error or ""
+    if view.online:
+        return _("Not synced: {error} Next try in {n} s.").format(error=error, n=seconds)
+    return _("Still offline: {error} Next try in {n} s.").format(error=error, n=seconds)
 
 
 def make_app(

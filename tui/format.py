@@ -55,6 +55,7 @@ __all__ = [
     "SLA_MARKS",
     "STATUS_LABELS",
     "TEXT_WIDTH",
+    "ago",
     "at_athens",
     "cents",
     "clock_at",
@@ -164,9 +165,25 @@ def at_athens(at: datetime) -> datetime:
     return at.astimezone(ATHENS)
 
 
-def clock_at(at: datetime, tz: tzinfo = ATHENS) -> str:
-    """The header's clock, to the second: ``Mon 23 Nov 17:00:05``, ``Δευ 23/11 17:00:05``."""
+def clock_at(at: datetime, tz: tzinfo = ATHENS, *, day: bool = True) -> str:
+    """The header's clock, to the second: ``Mon 23 Nov 17:00:05``, ``Δευ 23/11 17:00:05``;
+    ``17:00:05`` without the ``day``, where the terminal is narrow."""
+    if not day:
+        return f"{at.astimezone(tz):%H:%M:%S}"
     return dated(at.astimezone(tz), "%a %d %b %H:%M:%S", "EEE dd/MM HH:mm:ss")
+
+
+def ago(then: datetime, now: datetime) -> str:
+    """How long ago, as the header says it: ``just now``, ``2 min ago``, ``3 h ago``, and the
+    date and time after a day."""
+    minutes = int((now - then).total_seconds() // 60)
+    if minutes < 1:
+        return _("just now")
+    if minutes < 60:
+        return _("{n} min ago").format(n=minutes)
+    if minutes < 24 * 60:
+        return _("{n} h ago").format(n=minutes // 60)
+    return short_at(then)
 
 
 def long_at(at: datetime, tz: tzinfo = ATHENS) -> str:

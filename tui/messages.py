@@ -16,6 +16,7 @@ from core.models import Customer, Incident
 
 if TYPE_CHECKING:
     from tui.desk import TimerState
+    from tui.widgets.status import SyncView
 
 __all__ = [
     "Changed",
@@ -24,6 +25,7 @@ __all__ = [
     "PendingCounted",
     "QueueLoaded",
     "ScreenShown",
+    "ServerBack",
     "SyncRoundDone",
     "TimerLoaded",
     "Undo",
@@ -109,30 +111,19 @@ class WorkFailed(Message):
 
 
 class SyncRoundDone(Message):
-    """The sync worker finished a round: reachable or not, pending, conflicts, next round in.
+    """The sync worker finished a round: what the header shows now, and the next round in.
 
     Not ``core.sync.client.SyncReport`` (what one push and pull did): this is what the
-    header shows after a round, whatever the round did.
+    header shows after a round, whatever the round did. ``asked``: the person asked for
+    this round (``R``), so the app says what it did.
     """
 
-    def __init__(
-        self,
-        *,
-        configured: bool,
-        online: bool,
-        pending: int,
-        conflicts: int,
-        last_error: str | None,
-        next_in: float | None,
-        kept_aside: int = 0,
-        refused: int = 0,
-    ) -> None:
+    def __init__(self, view: SyncView, next_in: float | None, *, asked: bool = False) -> None:
         super().__init__()
-        self.configured = configured
-        self.online = online
-        self.pending = pending
-        self.conflicts = conflicts
-        self.refused = refused
-        self.last_error = last_error
+        self.view = view
         self.next_in = next_in
-        self.kept_aside = kept_aside
+        self.asked = asked
+
+
+class ServerBack(Message):
+    """The offline probe reached the server: sync now rather than at the backoff's turn."""

@@ -555,6 +555,11 @@ class SyncClient:
         self.backoff.reset()
         return self.poll_seconds
 
+    @property
+    def failing(self) -> bool:
+        """Whether the last background round failed (its backoff is counting)."""
+        return self.backoff.failures > 0
+
     def status(self, *, probe: bool = False) -> SyncStatus:
         """The sync state for display; ``probe`` asks the server now instead of the last round."""
         online = self.is_online() if probe else None

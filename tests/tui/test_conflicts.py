@@ -80,7 +80,7 @@ async def test_the_second_technician_sees_the_conflict_and_dismisses_or_reapplie
             assert bea.desk.pending_count() == 1, "Bea synced before Anna"
 
             await until(pilot, lambda: app.sync_view.conflicts > 0)
-            assert header_sync(app) == "● online · 0 pending · 1 conflict"
+            assert header_sync(app) == "● synced just now · 0 pending · 1 conflict"
 
             await pilot.press("C")
             screen = app.screen

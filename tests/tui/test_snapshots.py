@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from textual.widgets import Input, TextArea
 from core.clock import FrozenClock
 from core.rules import Rules
 from core.store import Store
-from tests.tui.data import AppFactory, refuse_some_work
+from tests.tui.data import NOW, AppFactory, refuse_some_work
+from tui.app import VardiaApp
+from tui.widgets.status import SyncView
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -116,3 +119,43 @@ def test_intake_without_colour(  # type: ignore[no-untyped-def]
     app = open_app()
     assert app.no_color
     assert snap_compare(app, terminal_size=size, run_before=_then("n", *"delta", "enter"))
+
+
+SYNC_STATES = {
+    "synced": SyncView(
+        configured=True, online=True, pending=2, last_sync=NOW - timedelta(minutes=2)
+    ),
+    "offline": SyncView(
+        configured=True,
+        pending=4,
+        last_sync=NOW - timedelta(hours=3),
+        retry_at=NOW + timedelta(seconds=40),
+        last_error="The server at https://sync.example.gr cannot be reached; changes stay queued.",
+    ),
+    "refused": SyncView(
+        configured=True,
+        online=True,
+        refused=1,
+        conflicts=1,
+        last_sync=NOW - timedelta(minutes=20),
+        retry_at=NOW + timedelta(seconds=75),
+        last_error="The server refused the token (revoked); run `vardia login` again.",
+    ),
+}
+"""The header in each sync state, as a round leaves it (the app under test has no server)."""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("state", list(SYNC_STATES))
+def test_header_in_each_sync_state(  # type: ignore[no-untyped-def]
+    snap_compare, open_app: AppFactory, state: str, size: tuple[int, int]
+) -> None:
+    async def run(pilot: Pilot[None]) -> None:
+        await _then()(pilot)
+        app = pilot.app
+        assert isinstance(app, VardiaApp)
+        app.sync_view = SYNC_STATES[state]
+        app.refresh_status()
+        await pilot.pause()
+
+    assert snap_compare(open_app(), terminal_size=size, run_before=run)

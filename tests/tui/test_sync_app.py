@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 from core.clock import FrozenClock
@@ -59,14 +61,14 @@ async def test_a_change_online_shows_as_pending_then_syncs_by_itself_once(
         app = running_app(tech, rules, clock)
         async with app.run_test() as pilot:
             await until_listed(pilot, app, incident)
-            assert header_sync(app) == "● online · 0 pending"
+            assert header_sync(app) == "● synced just now · 0 pending"
 
             await pilot.press("a")  # acknowledge the incident under the cursor
             await until(pilot, lambda: app.sync_view.pending == 1)
-            assert header_sync(app) == "● online · 1 pending"
+            assert header_sync(app) == "● synced just now · 1 pending"
 
             await until(pilot, lambda: app.sync_view.pending == 0)
-            assert header_sync(app) == "● online · 0 pending"
+            assert header_sync(app) == "● synced just now · 0 pending"
     assert count_applied(server.engine) == 2  # the opening, and the acknowledgement once
     [on_server] = admin_incidents(server.engine, limit=10, offset=0)
     assert on_server.status is IncidentStatus.ACKNOWLEDGED
@@ -89,3 +91,50 @@ async def test_a_record_kept_aside_shows_in_the_header_with_the_reason_under_it(
             assert line.startswith("⚠ 1 record from the server kept aside · last sync: ")
             assert f"kept aside (incident {incident.id}" in line
             assert queued(app) == []
+
+
+class _Longest(random.Random):
+    """Draws the longest delay the backoff allows."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+async def test_the_header_says_when_it_synced_r_says_what_it_did_and_a_probe_finds_the_server(
+    data_dir: Path, rules: Rules, clock: FrozenClock, server: LocalServer
+) -> None:
+    """Offline: when the next try is and that it never synced; ``R`` says so; the server
+    back, a probe runs the round at once, minutes before the backoff's turn."""
+    token = server.add_technician("tech")
+    with Store.open(data_dir, clock=clock) as store:
+        backoff = Backoff(base=600, cap=600, rng=_Longest())  # alone it would wait 10 minutes
+        with SyncClient(store, server.url, token, device_id=store.device_id, backoff=backoff) as c:
+            app: VardiaApp = make_app(rules, store, c, clock, tick=False)
+            app.probe_seconds = 0.05
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(pilot, lambda: app.sync_view.configured)
+                await pilot.pause()
+                assert header_sync(app) == "○ offline · 0 pending"
+                line = str(app.screen.query_one(SyncErrorLine).content)
+                assert re.match(r"⚠ retrying in \d+ s · never synced · last sync: The server", line)
+
+                app.clear_notifications()
+                await pilot.press("R")
+                await until(pilot, lambda: bool(app._notifications))
+                [said] = [n.message for n in app._notifications]
+                assert said.startswith("Still offline: The server at ") and "Next try in" in said
+
+                server.start()
+                await until(pilot, lambda: app.sync_view.online)
+                assert app.sync_view.retry_at is None and backoff.failures == 0
+                await pilot.pause()
+                assert header_sync(app) == "● synced just now · 0 pending"
+                assert app.screen.query_one(SyncErrorLine).has_class("-idle")
+
+                app.clear_notifications()
+                app.change("opened", lambda: app.desk.open_incident(intake_form("Online")))
+                await pilot.press("R")
+                await until(pilot, lambda: app.sync_view.pending == 0 and bool(app._notifications))
+                assert [n.message for n in app._notifications][-1] == (
+                    "Synced: nothing waits to be sent."
+                )

@@ -70,9 +70,9 @@ class DeskScreen(Reloads, Screen[None]):
         for header in self.query(StatusHeader):
             header.surcharge = surcharge
             header.show_time(now, support_hours)
-            header.show_sync(sync)
+            header.show_sync(sync, now)
         for line in self.query(SyncErrorLine):
-            line.show_sync(sync)
+            line.show_sync(sync, now)
         for bar in self.query(TimerBar):
             bar.show_timer(timer)
 

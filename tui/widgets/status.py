@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.i18n import _, ngettext
-from tui.format import clock_at, money
+from tui.format import ago, clock_at, money
 from tui.stopwatch import elapsed
 
 __all__ = ["StatusHeader", "SyncErrorLine", "SyncView", "TimerBar", "TimerView"]
@@ -31,6 +32,10 @@ class SyncView:
     kept_aside: int = 0
     """Pulled records that could not be stored, kept aside (quarantined)."""
     refused: int = 0
+    last_sync: datetime | None = None
+    """When a round last reached the server and finished."""
+    retry_at: datetime | None = None
+    """When the next round runs, while rounds fail."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +76,41 @@ def show(widget: Static, content: str | Content) -> None:
         widget.update(content, layout=_width(old) != _width(content))
 
 
+class _Clock(Static):
+    """The header's clock, in the room the rest of the header leaves: rather than half a
+    time, none (at 80 columns, when the sync part has much to say)."""
+
+    time = ""
+
+    def show_time(self, text: str) -> None:
+        self.time = text
+        self._fit()
+
+    def _fit(self) -> None:
+        room = self.content_region.width
+        show(self, self.time if room == 0 or room >= cell_len(self.time) else "")
+
+    def on_resize(self) -> None:
+        self._fit()
+
+
 class StatusHeader(Horizontal):
     """One line: app name, the time in Athens, support hours or after-hours, sync state."""
 
     def compose(self) -> ComposeResult:
         yield Static("vardia", id="header-title")
-        yield Static("", id="header-clock")
+        yield _Clock(id="header-clock")
         yield Static("", id="header-hours")
         yield Static("", id="header-sync")
 
     surcharge = 20
     """The after-hours surcharge in percent, set by the app from the billing rules."""
 
+    WIDE = 100
+    """From this width on the clock has room for its day: ``Mon 23 Nov 17:00:05``."""
+
     def show_time(self, now: datetime, support_hours: bool) -> None:
-        show(self.query_one("#header-clock", Static), clock_at(now))
+        self.query_one(_Clock).show_time(clock_at(now, day=self.size.width >= self.WIDE))
         hours = self.query_one("#header-hours", Static)
         show(
             hours,
@@ -94,10 +120,17 @@ class StatusHeader(Horizontal):
         )
         hours.set_class(not support_hours, "-after-hours")
 
-    def show_sync(self, view: SyncView) -> None:
+    def show_sync(self, view: SyncView, now: datetime) -> None:
         sync = self.query_one("#header-sync", Static)
         if not view.configured:
             text = _("local only · {pending} pending").format(pending=view.pending)
+        elif view.online and view.retry_at is not None:
+            # Reached but refused (a revoked token): the line under the header says why.
+            text = _("⚠ not synced · {pending} pending").format(pending=view.pending)
+        elif view.online and view.last_sync is not None:
+            text = _("● synced {ago} · {pending} pending").format(
+                ago=ago(view.last_sync, now), pending=view.pending
+            )
         elif view.online:
             text = _("● online · {pending} pending").format(pending=view.pending)
         else:
@@ -112,16 +145,28 @@ class StatusHeader(Horizontal):
             )
         show(sync, text)
         sync.tooltip = view.last_error
-        sync.set_class(view.configured and not view.online, "-offline")
+        sync.set_class(
+            view.configured and (not view.online or view.retry_at is not None), "-offline"
+        )
         sync.set_class(bool(view.conflicts or view.refused), "-conflicts")
 
 
 class SyncErrorLine(Static):
-    """Under the header while sync has something to say: the records kept aside and the
-    last sync's error, on one line (``vardia status`` has the whole sentence)."""
+    """Under the header while sync has something to say: the records kept aside, the last
+    round's error, when the next try is and when the last sync was, on one line (``vardia
+    status`` has the whole sentence)."""
 
-    def show_sync(self, view: SyncView) -> None:
+    def show_sync(self, view: SyncView, now: datetime) -> None:
+        # The short parts first: at 80 columns the error's sentence is what gets cut.
         parts = []
+        if view.retry_at is not None:
+            seconds = max(0, math.ceil((view.retry_at - now).total_seconds()))
+            parts.append(_("retrying in {n} s").format(n=seconds))
+            parts.append(
+                _("synced {ago}").format(ago=ago(view.last_sync, now))
+                if view.last_sync is not None
+                else _("never synced")
+            )
         if view.kept_aside:
             parts.append(
                 ngettext(

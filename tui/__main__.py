@@ -149,12 +149,18 @@ class LateHelpOption(click.Option):
     cls=LateHelpOption,
     help=N_("Show the version and exit."),
 )
+@click.option(
+    "--no-bell",
+    is_flag=True,
+    cls=LateHelpOption,
+    help=N_("The app's alerts flash and show, but ring no bell and send no notification."),
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, no_bell: bool) -> None:
     # The environment is read here, once; every command receives it with @pass_env.
     from tui.cli import Env
 
-    ctx.obj = Env.from_environ()
+    ctx.obj = Env.from_environ(no_bell=no_bell)
     if ctx.invoked_subcommand is None:
         from tui.launch import run_app
 

@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -27,7 +28,9 @@ from core.models import Channel, Incident, IncidentStatus, Session
 from core.periods import IsoWeek, Month
 from core.rules import Rules
 from core.sessions import short_id
+from core.sla import SlaState
 from core.statements import Statement
+from tui.alerts import Ringing, TimerReminders, desktop_escape
 from tui.desk import Desk, SessionForm, TimerState
 from tui.format import CHANNEL_LABELS, STATUS_LABELS, ledger_age, money, session_marks, short_at
 from tui.messages import (
@@ -55,7 +58,7 @@ from tui.screens.report import ReportScreen
 from tui.screens.session_editor import SessionEditor
 from tui.screens.statement import StatementScreen
 from tui.stopwatch import elapsed
-from tui.widgets.status import SyncView, TimerView
+from tui.widgets.status import StatusHeader, SyncView, TimerView
 
 NOTHING_TO_UNDO = _("Nothing to undo yet in this session of vardia.")
 CANNOT_UNDO = _(
@@ -121,9 +124,13 @@ class VardiaApp(App[None]):
         tick: bool = True,
         config_dir: Path | None = None,
         export_dir: Path | None = None,
+        ringing: Ringing | None = None,
     ) -> None:
         super().__init__()
         self.rules = rules
+        self.ringing = ringing or Ringing()
+        """Whether alerts ring the bell and send a desktop notification (``tui.alerts``)."""
+        self._reminders = TimerReminders(rules.workflow.timer)
         self.config_dir = config_dir
         """Where the letterhead of the documents the app writes is configured."""
         self.export_dir = export_dir
@@ -163,10 +170,38 @@ class VardiaApp(App[None]):
         now = self.clock.now()
         support = self.rules.calendar.is_support_time(now)
         timer = self._timer_view(now)
+        if self.timer is not None and timer is not None:
+            for reminder in self._reminders.due(self.timer.timer, timer.elapsed, support):
+                self.alert(_("Timer"), reminder, "warning")
         for screen in self.screen_stack:
             if isinstance(screen, DeskScreen) and screen.is_mounted:
                 screen.show_status(now, support, timer, self.sync_view)
                 screen.tick(now)
+
+    def alert(self, title: str, message: str, severity: SeverityLevel) -> None:
+        """Get the technician's attention: a note and a flash of the header, and, as
+        ``ringing`` says, the bell and a desktop notification."""
+        self.notify(message, title=title, severity=severity, timeout=15)
+        for header in self.screen.query(StatusHeader):
+            header.flash()
+        if self.ringing.bell:
+            self.bell()
+        if self.ringing.desktop is not None and not self.is_headless and self._driver:
+            self._driver.write(desktop_escape(self.ringing.desktop, f"vardia · {title}", message))
+
+    @on(QueueScreen.SlaTurned)
+    def _sla_turned(self, message: QueueScreen.SlaTurned) -> None:
+        row = message.row
+        ref = row.incident.ref
+        if message.state is SlaState.BREACHED:
+            text = _("{ref} ({customer}) is past its SLA deadline.")
+        else:
+            text = _("{ref} ({customer}) is near its SLA deadline: answer it soon.")
+        self.alert(
+            _("SLA"),
+            text.format(ref=ref, customer=row.customer_name),
+            "error" if message.state is SlaState.BREACHED else "warning",
+        )
 
     def _timer_view(self, now: datetime) -> TimerView | None:
         if self.timer is None:
@@ -871,6 +906,7 @@ def make_app(
     tick: bool = True,
     config_dir: Path | None = None,
     export_dir: Path | None = None,
+    ringing: Ringing | None = None,
 ) -> VardiaApp:
     """Build the app; the CLI, the tests and the screenshots all come through here."""
     lock = sync_client.store_lock if sync_client is not None else None
@@ -884,4 +920,5 @@ def make_app(
         tick=tick,
         config_dir=config_dir,
         export_dir=export_dir,
+        ringing=ringing,
     )

@@ -46,10 +46,12 @@ class Env:
 
     paths: Paths
     technician: str
+    no_bell: bool = False
+    """``vardia --no-bell``: the app's alerts flash and show, but ring nothing."""
 
     @classmethod
-    def from_environ(cls) -> Env:
-        return cls(Paths.from_env(), technician_name())
+    def from_environ(cls, *, no_bell: bool = False) -> Env:
+        return cls(Paths.from_env(), technician_name(), no_bell)
 
     @contextmanager
     def store(self, *, read_only: bool = False) -> Iterator[Store]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,8 +44,12 @@ def _first_read(store: Store, config_dir: Path) -> Rules:
     return rules
 
 
-def _run(paths: Paths, technician: str, server: tuple[str, str] | None = None) -> None:
-    """Open the store and run the app; ``server`` (url, token) overrides the saved login."""
+def _run(
+    paths: Paths, technician: str, server: tuple[str, str] | None = None, *, quiet: bool = False
+) -> None:
+    """Open the store and run the app; ``server`` (url, token) overrides the saved login;
+    ``quiet`` (``--no-bell``): its alerts ring nothing."""
+    from tui.alerts import Ringing
     from tui.app import make_app
 
     clock = SystemClock()
@@ -68,7 +73,11 @@ def _run(paths: Paths, technician: str, server: tuple[str, str] | None = None) -
         # The demo's own server knows its token by another name than the OS user's.
         adopt_technician(store, client.whoami().technician)
     try:
-        make_app(rules, store, client, clock, keymap=keymap, config_dir=paths.config_dir).run()
+        ringing = Ringing.of(rules.workflow.alerts, os.environ, quiet=quiet)
+        app = make_app(
+            rules, store, client, clock, keymap=keymap, config_dir=paths.config_dir, ringing=ringing
+        )
+        app.run()
     finally:
         if client is not None:
             client.close()
@@ -95,10 +104,10 @@ def _client(
 
 def run_app(env: Env) -> None:
     """The TUI on ``$VARDIA_HOME`` or the platform's data directory."""
-    _run(env.paths, env.technician)
+    _run(env.paths, env.technician, quiet=env.no_bell)
 
 
-def run_demo(data_dir: Path, technician: str, data: DemoData) -> None:
+def run_demo(data_dir: Path, technician: str, data: DemoData, *, quiet: bool = False) -> None:
     """The TUI on the demo data set in ``data_dir``, syncing with a local server of its own
     that holds the same ``data``."""
     from server.embedded import start_local_server  # the server stack loads only for the demo
@@ -106,6 +115,6 @@ def run_demo(data_dir: Path, technician: str, data: DemoData) -> None:
     url, token, stop = start_local_server(data_dir, technician, seed=data)
     try:
         paths = Paths(data_dir=data_dir, config_dir=data_dir / "config", log_dir=data_dir / "log")
-        _run(paths, technician, server=(url, token))
+        _run(paths, technician, server=(url, token), quiet=quiet)
     finally:
         stop()

@@ -80,8 +80,12 @@ class LiveQueue:
         """Whether a threshold has passed since the rows were last put in order."""
         return bool(self._ahead) and _passed(self._ahead[0][0], self._ahead[0][1], now)
 
-    def advance(self, now: datetime, views: Sequence[tuple[Ordered, RowFilter]] = ()) -> None:
-        """Move the rows whose thresholds have passed, here and in each filtered view."""
+    def advance(
+        self, now: datetime, views: Sequence[tuple[Ordered, RowFilter]] = ()
+    ) -> list[QueueRow]:
+        """Move the rows whose thresholds have passed, here and in each filtered view; the
+        rows moved, whose SLA state changed."""
+        moved = []
         while self.crossed(now):
             _instant, _after, incident_id = heapq.heappop(self._ahead)
             row, old = self._rows[incident_id], self._keys[incident_id]
@@ -92,6 +96,8 @@ class LiveQueue:
             self.all.move(old, new, row, True)
             for view, keep in views:
                 view.move(old, new, row, keep(row, now))
+            moved.append(row)
+        return moved
 
 
 def _passed(instant: datetime, after: bool, now: datetime) -> bool:

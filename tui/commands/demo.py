@@ -45,7 +45,7 @@ def demo(env: Env, seed_only: bool, seed: int) -> None:
         return
     from tui.launch import run_demo
 
-    run_demo(data_dir, env.technician, data)
+    run_demo(data_dir, env.technician, data, quiet=env.no_bell)
     click.echo(
         _(
             "The demo's data stays in {dir}: VARDIA_HOME={dir} vardia opens it again "

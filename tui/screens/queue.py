@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from core import sla
@@ -72,6 +73,14 @@ class QueueScreen(DeskScreen):
 
     class AssignToMe(IncidentRequest):
         """Give the incident to this technician."""
+
+    class SlaTurned(Message):
+        """An incident assigned to this technician, or on screen, turned warned or breached."""
+
+        def __init__(self, row: QueueRow, state: sla.SlaState) -> None:
+            super().__init__()
+            self.row = row
+            self.state = state
 
     def __init__(self, desk: Desk) -> None:
         super().__init__(desk, id="queue")
@@ -250,11 +259,26 @@ class QueueScreen(DeskScreen):
     def tick(self, now: datetime) -> None:
         if self._live is not None and self._live.crossed(now):
             views = [] if self._keep is None or self._view is None else [(self._view, self._keep)]
-            self._live.advance(now, views)
+            watched = self._on_screen()
+            for row in self._live.advance(now, views):
+                state = sla.state(row.incident, now)
+                mine = row.incident.assignee == self.technician
+                if state is not sla.SlaState.ON_TIME and (mine or row.incident.id in watched):
+                    self.post_message(self.SlaTurned(row, state))
             self._show(now)
         else:
             self._now = now
             self.table.tick(now)
+
+    def _on_screen(self) -> set[str]:
+        """The incidents the technician sees now: the queue's lines, or the one open on top."""
+        if not self.is_current:
+            top = self.app.screen
+            shown = top.current_incident_id if isinstance(top, DeskScreen) else None
+            return {shown} if shown else set()
+        first = self.table.scroll_offset.y
+        lines = self.table.rows[first : first + self.table.size.height]
+        return {row.incident.id for row in lines}
 
     def show_anyway(self, incident_id: str) -> None:
         """Keep a newly opened incident listed, and under the cursor, whatever the filters:

@@ -106,6 +106,13 @@ class StatusHeader(Horizontal):
     surcharge = 20
     """The after-hours surcharge in percent, set by the app from the billing rules."""
 
+    FLASH_SECONDS = 1.5
+
+    def flash(self) -> None:
+        """Show the header in reverse video for a moment: seen without colour, and unheard."""
+        self.add_class("-flash")
+        self.set_timer(self.FLASH_SECONDS, lambda: self.remove_class("-flash"))
+
     WIDE = 100
     """From this width on the clock has room for its day: ``Mon 23 Nov 17:00:05``."""
 

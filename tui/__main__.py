@@ -155,12 +155,20 @@ class LateHelpOption(click.Option):
     cls=LateHelpOption,
     help=N_("The app's alerts flash and show, but ring no bell and send no notification."),
 )
+@click.option(
+    "--read-only",
+    is_flag=True,
+    cls=LateHelpOption,
+    help=N_(
+        "Open the data without writing: the app watches what another vardia writes, as it lands."
+    ),
+)
 @click.pass_context
-def cli(ctx: click.Context, no_bell: bool) -> None:
+def cli(ctx: click.Context, no_bell: bool, read_only: bool) -> None:
     # The environment is read here, once; every command receives it with @pass_env.
     from tui.cli import Env
 
-    ctx.obj = Env.from_environ(no_bell=no_bell)
+    ctx.obj = Env.from_environ(no_bell=no_bell, read_only=read_only)
     if ctx.invoked_subcommand is None:
         from tui.launch import run_app
 

@@ -41,12 +41,13 @@ from tui.messages import (
     QueueLoaded,
     ScreenShown,
     ServerBack,
+    StoreChanged,
     SyncRoundDone,
     TimerLoaded,
     Undo,
     WorkFailed,
 )
-from tui.screens.base import DeskScreen, Reloads
+from tui.screens.base import CHANGES, DeskScreen, Reloads
 from tui.screens.conflicts import ConflictsScreen
 from tui.screens.customer import CustomerScreen
 from tui.screens.dialogs import ChoiceDialog, StopDialog, StopRequest, TextDialog
@@ -68,6 +69,8 @@ CANNOT_UNDO = _(
 __all__ = ["VardiaApp", "make_app"]
 
 SYNC_DEBOUNCE = 2.0
+WATCH_SECONDS = 1.0
+"""Read-only, how often the app looks whether the writing vardia committed a change."""
 PROBE_SECONDS = 5.0
 """While offline, how often the app asks the server's health check: when it answers, the
 next round runs at once, not at the backoff's turn minutes later."""
@@ -131,6 +134,9 @@ class VardiaApp(App[None]):
         self.ringing = ringing or Ringing()
         """Whether alerts ring the bell and send a desktop notification (``tui.alerts``)."""
         self._reminders = TimerReminders(rules.workflow.timer)
+        self.watch_seconds = WATCH_SECONDS
+        self._stamp: object | None = None
+        """Read-only: the store's change stamp as last shown (``Desk.changed_since``)."""
         self.config_dir = config_dir
         """Where the letterhead of the documents the app writes is configured."""
         self.export_dir = export_dir
@@ -163,14 +169,31 @@ class VardiaApp(App[None]):
         self.load_timer()
         if self._tick_enabled:
             self.set_interval(1, self.refresh_status, name="tick")
+        if self.desk.read_only:
+            self._stamp = self.desk.changed_since(None)
+            self.set_interval(self.watch_seconds, self._watch_store, name="watch")
         self.schedule_sync(at_once=True)
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch_store(self) -> None:
+        """Read-only: when the vardia that writes the data commits, show what it wrote."""
+        stamp = self.desk.changed_since(self._stamp)
+        if stamp is not None:
+            self.post_message(StoreChanged(stamp))
+
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        self._stamp = message.stamp
+        self.load_timer()
+        self._reload_screens()
+        self._count_pending()
 
     def refresh_status(self) -> None:
         """Once a second: header clock, timer bar and countdowns on every desk screen."""
         now = self.clock.now()
         support = self.rules.calendar.is_support_time(now)
         timer = self._timer_view(now)
-        if self.timer is not None and timer is not None:
+        if self.timer is not None and timer is not None and not self.desk.read_only:
             for reminder in self._reminders.due(self.timer.timer, timer.elapsed, support):
                 self.alert(_("Timer"), reminder, "warning")
         for screen in self.screen_stack:
@@ -217,7 +240,9 @@ class VardiaApp(App[None]):
             after_hours=running and not self.rules.calendar.is_support_time(now),
             net=self.desk.running_net(timer, incident, customer, now),
             ledger=ledger_age(customer.ledger_as_of if customer else None, now),
-            keys=" · ".join(
+            keys=""
+            if self.desk.read_only
+            else " · ".join(
                 f"{self._key_for(binding_id)} {label}"
                 for binding_id, label in (
                     ("timer.pause", _("pause")) if running else ("timer.resume", _("resume")),
@@ -363,6 +388,8 @@ class VardiaApp(App[None]):
     # ---- actions ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.desk.read_only and action in CHANGES:
+            return False
         if action in {"timer_pause", "timer_resume", "timer_stop", "timer_discard"}:
             return self.timer is not None
         if action == "timer_start":

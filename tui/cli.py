@@ -48,10 +48,12 @@ class Env:
     technician: str
     no_bell: bool = False
     """``vardia --no-bell``: the app's alerts flash and show, but ring nothing."""
+    read_only: bool = False
+    """``vardia --read-only``: the data is opened without writing, by the app and commands."""
 
     @classmethod
-    def from_environ(cls, *, no_bell: bool = False) -> Env:
-        return cls(Paths.from_env(), technician_name(), no_bell)
+    def from_environ(cls, *, no_bell: bool = False, read_only: bool = False) -> Env:
+        return cls(Paths.from_env(), technician_name(), no_bell, read_only)
 
     @contextmanager
     def store(self, *, read_only: bool = False) -> Iterator[Store]:
@@ -60,7 +62,10 @@ class Env:
         from core.store import Store
 
         with Store.open(
-            self.paths, clock=SystemClock(), read_only=read_only, technician=self.technician
+            self.paths,
+            clock=SystemClock(),
+            read_only=read_only or self.read_only,
+            technician=self.technician,
         ) as store:
             yield store
         # After closing: the changes are filed when the store closes.

@@ -159,6 +159,21 @@ class Desk:
     def technician(self) -> str:
         return str(self.store.technician)
 
+    @property
+    def read_only(self) -> bool:
+        """Watching data another vardia writes (``vardia --read-only``): nothing is changed."""
+        return bool(getattr(self.store, "read_only", False))
+
+    def changed_since(self, stamp: object) -> object | None:
+        """The store's change stamp if a writer has committed since ``stamp`` (and the store
+        then reads afresh), else None."""
+        with self._lock:
+            now: object = self.store.change_stamp()
+            if now == stamp:
+                return None
+            self.store.reread()
+            return now
+
     # ---- reading ----------------------------------------------------------------------
 
     def load_queue(self) -> tuple[list[Incident], dict[str, Customer]]:

@@ -45,10 +45,16 @@ def _first_read(store: Store, config_dir: Path) -> Rules:
 
 
 def _run(
-    paths: Paths, technician: str, server: tuple[str, str] | None = None, *, quiet: bool = False
+    paths: Paths,
+    technician: str,
+    server: tuple[str, str] | None = None,
+    *,
+    quiet: bool = False,
+    read_only: bool = False,
 ) -> None:
     """Open the store and run the app; ``server`` (url, token) overrides the saved login;
-    ``quiet`` (``--no-bell``): its alerts ring nothing."""
+    ``quiet`` (``--no-bell``): its alerts ring nothing; ``read_only``: it watches the data
+    another vardia writes, and does not sync (that vardia does)."""
     from tui.alerts import Ringing
     from tui.app import make_app
 
@@ -57,10 +63,10 @@ def _run(
     try:
         keymap = load_keymap(paths.config_dir)
         login = load_login(paths.config_dir)
-        store = Store.open(paths, clock=clock, technician=technician)
+        store = Store.open(paths, clock=clock, technician=technician, read_only=read_only)
         rules = _first_read(store, paths.config_dir)
         try:
-            client = _client(store, login, server, clock, rules)
+            client = None if read_only else _client(store, login, server, clock, rules)
         except VardiaError:
             store.close()
             raise
@@ -104,7 +110,7 @@ def _client(
 
 def run_app(env: Env) -> None:
     """The TUI on ``$VARDIA_HOME`` or the platform's data directory."""
-    _run(env.paths, env.technician, quiet=env.no_bell)
+    _run(env.paths, env.technician, quiet=env.no_bell, read_only=env.read_only)
 
 
 def run_demo(data_dir: Path, technician: str, data: DemoData, *, quiet: bool = False) -> None:

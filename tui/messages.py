@@ -26,6 +26,7 @@ __all__ = [
     "QueueLoaded",
     "ScreenShown",
     "ServerBack",
+    "StoreChanged",
     "SyncRoundDone",
     "TimerLoaded",
     "Undo",
@@ -123,6 +124,14 @@ class SyncRoundDone(Message):
         self.view = view
         self.next_in = next_in
         self.asked = asked
+
+
+class StoreChanged(Message):
+    """Read-only: the vardia that writes the data committed a change since it was shown."""
+
+    def __init__(self, stamp: object) -> None:
+        super().__init__()
+        self.stamp = stamp
 
 
 class ServerBack(Message):

@@ -31,7 +31,7 @@ class DirectoryLock:
             raise StoreLockedError(
                 _(
                     "Another vardia (process {pid}) is using the data in {dir}; "
-                    "close it first, or open this one read-only."
+                    "close it first, or watch it with `vardia --read-only`."
                 ).format(pid=holder, dir=self.path.parent)
             ) from None
         os.ftruncate(fd, 0)

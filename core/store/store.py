@@ -283,6 +283,28 @@ class Store:
             if not self.read_only:
                 self._lock.release()
 
+    def change_stamp(self) -> tuple[str | None, int, int]:
+        """What moves whenever a writer commits a change: the journal's newest chunk, its
+        time and size. A reader compares two to know whether to read again."""
+        newest = newest_chunk(self.data_dir)
+        if newest is None:
+            return None, 0, 0
+        try:
+            stat = (self.data_dir / newest).stat()
+        except FileNotFoundError:  # a checkpoint replaced it between the glob and now
+            return newest, 0, 0
+        return newest, stat.st_mtime_ns, stat.st_size
+
+    def reread(self) -> None:
+        """Forget what a read-only store has read, so that its next reads see what the
+        writer has committed since; a writable store holds the latest already."""
+        if not self.read_only:
+            return
+        self._dbs.clear()
+        self._parsed.clear()
+        self._journal = None
+        self._outbox = None
+
     def __enter__(self) -> Store:
         return self
 

@@ -14,7 +14,7 @@ from core.clock import FrozenClock
 from core.rules import Rules
 from core.store import Store
 from tests.tui.data import NOW, AppFactory, refuse_some_work
-from tui.app import VardiaApp
+from tui.app import VardiaApp, make_app
 from tui.widgets.status import SyncView
 
 SIZES = [(80, 24), (120, 40)]
@@ -159,3 +159,13 @@ def test_header_in_each_sync_state(  # type: ignore[no-untyped-def]
         await pilot.pause()
 
     assert snap_compare(open_app(), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_read_only_banner(  # type: ignore[no-untyped-def]
+    snap_compare, data_dir: Path, rules: Rules, clock: FrozenClock, size: tuple[int, int]
+) -> None:
+    """``vardia --read-only``: the banner, and a footer without a key that writes."""
+    with Store.open(data_dir, clock=clock, read_only=True) as reader:
+        app = make_app(rules, reader, None, clock, tick=False)
+        assert snap_compare(app, terminal_size=size, run_before=_then())

@@ -6,13 +6,38 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
+from core.i18n import _
 from tui.desk import Desk
 from tui.messages import ScreenShown
 from tui.widgets.status import StatusHeader, SyncErrorLine, SyncView, TimerBar, TimerView
 
-__all__ = ["DeskScreen", "Reloads"]
+__all__ = ["CHANGES", "DeskScreen", "Gated", "Reloads"]
+
+CHANGES = frozenset(
+    {
+        "acknowledge",
+        "assign",
+        "status",
+        "note",
+        "add_session",
+        "edit_session",
+        "fix",
+        "discard",
+        "reapply",
+        "dismiss",
+        "intake",
+        "undo",
+        "sync_now",
+        "timer_start",
+        "timer_pause",
+        "timer_resume",
+        "timer_stop",
+        "timer_discard",
+    }
+)
+"""The actions that change the data, on any screen or the app: none are offered read-only."""
 
 
 class Reloads:
@@ -22,7 +47,18 @@ class Reloads:
         """Read the store again (after a change, or a sync round that pulled some)."""
 
 
-class DeskScreen(Reloads, Screen[None]):
+class Gated:
+    """A screen on the desk: read-only, what would change the data is not offered.
+
+    Screens with their own conditions ask ``super().check_action`` first."""
+
+    desk: Desk
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.desk.read_only and action in CHANGES)
+
+
+class DeskScreen(Gated, Reloads, Screen[None]):
     """A full screen of the desk; subclasses yield their body from ``compose_body``.
 
     It receives the :class:`Desk` it reads from; what it wants done it posts as messages.
@@ -34,6 +70,11 @@ class DeskScreen(Reloads, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(classes="status-header")
+        if self.desk.read_only:
+            yield Static(
+                _("READ-ONLY · another vardia's data: its changes show here as they land"),
+                classes="read-only-banner",
+            )
         yield SyncErrorLine(classes="sync-error -idle")
         yield from self.compose_body()
         yield TimerBar(classes="timer-bar -idle")

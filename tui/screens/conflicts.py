@@ -19,7 +19,7 @@ from core.models import STATUS_LABELS, IncidentStatus
 from core.sync.state import Conflict
 from tui.desk import Desk
 from tui.format import short_at
-from tui.screens.base import Reloads
+from tui.screens.base import Gated, Reloads
 
 __all__ = ["ConflictsScreen"]
 
@@ -49,7 +49,7 @@ class ConflictRequest(Message):
         self.conflict = conflict
 
 
-class ConflictsScreen(Reloads, ModalScreen[None]):
+class ConflictsScreen(Gated, Reloads, ModalScreen[None]):
     """The conflicts kept by sync; each can be reapplied as a new change or dismissed.
 
     The list is read from the store on opening and again after every change and sync

@@ -179,6 +179,8 @@ class IncidentScreen(DeskScreen):
         """Offer only what the rules allow on this incident now, so the footer lists just
         that (and fits 80 columns): acknowledging is the first response of a new incident,
         a closed one's status cannot change, editing needs a session."""
+        if not super().check_action(action, parameters):
+            return False
         detail = self.detail
         if action not in {"acknowledge", "status", "assign", "edit_session"}:
             return True

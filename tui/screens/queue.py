@@ -128,6 +128,8 @@ class QueueScreen(DeskScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Acknowledging is a new incident's first response; assigning to me, one not mine."""
+        if not super().check_action(action, parameters):
+            return False
         if action not in {"acknowledge", "assign"}:
             return True
         row = self.table.selected if self.query(QueueTable) else None

@@ -26,7 +26,7 @@ from core.sync.refused import Field, check_field
 from core.sync.state import Rejection
 from tui.desk import Desk, RefusedItem
 from tui.format import short_at
-from tui.screens.base import Reloads
+from tui.screens.base import Gated, Reloads
 
 __all__ = ["FixDialog", "RefusedScreen"]
 
@@ -48,7 +48,7 @@ class RefusedRequest(Message):
         return self.item.rejection
 
 
-class RefusedScreen(Reloads, ModalScreen[None]):
+class RefusedScreen(Gated, Reloads, ModalScreen[None]):
     """The refused work kept on this device, newest reason under each; read again after
     every change and sync round, so a refusal resent or discarded leaves the list."""
 

@@ -37,6 +37,7 @@ __all__ = [
     "WeekReport",
     "build_week_report",
     "load_week_report",
+    "week_technicians",
 ]
 
 _DAY = timedelta(days=1)
@@ -250,6 +251,11 @@ def build_week_report(
         resolved=tuple(resolved),
         breaches=tuple(breaches),
     )
+
+
+def week_technicians(store: Store, week: IsoWeek) -> list[str]:
+    """The technicians with sessions in the week's months: those a report can be for."""
+    return sorted({s.technician for m in week.months for s in store.sessions(month=str(m))})
 
 
 def load_week_report(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-__all__ = ["fold", "latin_forms", "transliterate"]
+__all__ = ["fold", "found_in", "latin_forms", "transliterate"]
 
 _LETTERS = {
     "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",
@@ -30,6 +30,11 @@ def fold(text: str) -> str:
     """``Φαρμακείο`` → ``φαρμακειο``, so a search typed without accents still finds it."""
     decomposed = unicodedata.normalize("NFD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def found_in(needle: str, *fields: str) -> bool:
+    """Whether ``needle``, already folded, is part of one of the ``fields``, folded."""
+    return any(needle in fold(field) for field in fields)
 
 
 def transliterate(text: str, *, mp: str | None = None) -> str:

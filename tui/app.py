@@ -50,6 +50,7 @@ from tui.messages import (
 from tui.screens.base import CHANGES, DeskScreen, Reloads
 from tui.screens.conflicts import ConflictsScreen
 from tui.screens.customer import CustomerScreen
+from tui.screens.customers import CustomerListScreen
 from tui.screens.dialogs import ChoiceDialog, StopDialog, StopRequest, TextDialog
 from tui.screens.incident import IncidentScreen
 from tui.screens.intake import IntakeScreen
@@ -100,6 +101,7 @@ class VardiaApp(App[None]):
         Binding("X", "timer_discard", _("Discard timer"), show=False, id="timer.discard"),
         Binding("u", "undo", _("Undo"), show=False, id="app.undo"),
         Binding("S", "statement", _("Statement"), show=False, id="app.statement"),
+        Binding("L", "customers", _("Customers"), show=False, id="app.customers"),
         Binding("W", "report", _("Week report"), show=False, id="app.report"),
         Binding("R", "sync_now", _("Sync now"), show=False, id="sync.now"),
         Binding("C", "conflicts", _("Sync conflicts"), show=False, id="sync.conflicts"),
@@ -393,8 +395,9 @@ class VardiaApp(App[None]):
         if action in {"timer_pause", "timer_resume", "timer_stop", "timer_discard"}:
             return self.timer is not None
         if action == "timer_start":
+            # Only a desk screen has an incident in hand (a statement or a week has none).
             screen = self.screen
-            return not isinstance(screen, DeskScreen) or screen.can_time
+            return isinstance(screen, DeskScreen) and screen.can_time
         return True
 
     def action_help(self) -> None:
@@ -428,6 +431,7 @@ class VardiaApp(App[None]):
 
     @on(QueueScreen.OpenCustomer)
     @on(IncidentScreen.OpenCustomer)
+    @on(CustomerListScreen.OpenCustomer)
     def _open_customer(self, message: CustomerRequest) -> None:
         self.open_customer(message.customer_id)
 
@@ -666,12 +670,33 @@ class VardiaApp(App[None]):
         )
         self.push_screen(editor, saved)
 
+    def action_customers(self) -> None:
+        if not isinstance(self.screen, CustomerListScreen):
+            self.push_screen(CustomerListScreen(self.desk))
+
     def action_statement(self) -> None:
         screen = self.screen
         customer_id = screen.current_customer_id if isinstance(screen, DeskScreen) else None
         if customer_id is None:
-            self.notify(_("Select an incident or a customer first."))
-            return
+            self._pick_statement()  # no customer in hand: pick one
+        else:
+            self.open_statement(customer_id)
+
+    @on(StatementScreen.OtherCustomer)
+    def _pick_statement(self) -> None:
+        """The customer list, whose choice opens that customer's statement (in place of the
+        statement shown, if one is)."""
+
+        def picked(customer_id: str) -> None:
+            if isinstance(self.screen, StatementScreen):
+                self.pop_screen()
+            self.open_statement(customer_id)
+
+        title = _("Statement for which customer?")
+        self.push_screen(CustomerListScreen(self.desk, title=title, pick=picked))
+
+    def open_statement(self, customer_id: str) -> None:
+        """Show a customer's statement of this month on top."""
         month = Month.of(self.clock.now(), self.rules.timezone)
         client = self.sync_client
 
@@ -702,7 +727,11 @@ class VardiaApp(App[None]):
 
     def action_report(self) -> None:
         week = IsoWeek.of(self.rules.calendar.local_date(self.clock.now()))
-        self.push_screen(ReportScreen(self.desk.week_report, week, self.desk.technician))
+        self.push_screen(
+            ReportScreen(
+                self.desk.week_report, week, self.desk.technician, self.desk.week_technicians
+            )
+        )
 
     # ---- sync: at start, soon after each change, then as the client's backoff says -----
 

@@ -7,7 +7,7 @@ never reads a half-applied change and two saves never interleave.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -35,7 +35,7 @@ from core.models import (
     Timer,
 )
 from core.periods import IsoWeek, Month
-from core.reports import WeekReport, load_week_report
+from core.reports import WeekReport, load_week_report, week_technicians
 from core.rules import Rules
 from core.statements import Statement
 from core.sync import refused as refused_work
@@ -43,12 +43,15 @@ from core.sync.client import SyncClient, SyncStatus
 from core.sync.protocol import Operation
 from core.sync.state import Conflict, Rejection, dismiss_conflict, list_conflicts, list_rejections
 from core.sync.statements import held_statement, statement_for
+from core.text import fold, found_in
 from tui.format import CHANNEL_LABELS, quantity
 
 __all__ = ["Assessment", "Desk", "IncidentDetail", "IntakeForm", "RefusedItem", "TimerState"]
 
 # Set by the status change that carries it: the server's value stands, the status is decided.
 FOLLOWING = frozenset({"first_response_at"})
+PAST_LIMIT = 100
+"""The most closed incidents a queue search lists: the newest, the ones looked for."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -181,6 +184,17 @@ class Desk:
             incidents = self.store.open_incidents()
             customers = {customer.id: customer for customer in self.store.customers()}
         return incidents, customers
+
+    def past_incidents(self, typed: str, names: Mapping[str, str]) -> list[Incident]:
+        """Closed and resolved incidents whose reference, subject or customer's name (from
+        ``names``, by customer id) holds ``typed``, newest first, up to PAST_LIMIT."""
+        needle = fold(typed.strip())
+
+        def keep(doc: dict[str, Any]) -> bool:
+            customer = names.get(str(doc.get("customer_id")), "")
+            return found_in(needle, customer, str(doc.get("ref")), str(doc.get("subject")))
+
+        return self.locked(self.store.past_incidents, keep, PAST_LIMIT)
 
     def customers(self) -> list[Customer]:
         return self.locked(self.store.customers)
@@ -381,6 +395,11 @@ class Desk:
 
     def week_report(self, week: IsoWeek, technician: str | None) -> WeekReport:
         return self.locked(load_week_report, self.store, self.rules, week, technician)
+
+    def week_technicians(self, week: IsoWeek) -> list[str]:
+        """Whose week can be reported: this technician, and each with sessions around it."""
+        found = self.locked(week_technicians, self.store, week)
+        return [self.technician, *(t for t in found if t != self.technician)]
 
     # ---- sync -------------------------------------------------------------------------
 

@@ -794,6 +794,18 @@ class Store:
                 return found
         return None
 
+    def past_incidents(self, keep: Callable[[dict[str, Any]], bool], limit: int) -> list[Incident]:
+        """Up to ``limit`` closed and resolved incidents whose stored record ``keep`` accepts,
+        newest month first; only those are read into records."""
+        found: list[Incident] = []
+        for rel in reversed(self._files("history", "incidents-")):
+            kept = [doc for doc in self._peek(rel).values() if keep(doc)]
+            kept.sort(key=lambda doc: str(doc.get("opened_at")), reverse=True)
+            found.extend(self._valid(rel, Incident, doc) for doc in kept[: limit - len(found)])
+            if len(found) >= limit:
+                break
+        return found
+
     def incidents_for_customer(self, customer_id: str) -> list[Incident]:
         """All of a customer's incidents, open and past, newest first."""
         found = [i for i in self.open_incidents() if i.customer_id == customer_id]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
 
 from core import sla
+from core.clock import FrozenClock
+from core.incidents import change_status
 from core.models import IncidentStatus
+from core.store import Store
 from tests.tui.data import AppFactory
 from tui.format import STATUS_LABELS
 from tui.screens.queue import QueueScreen
@@ -237,3 +241,32 @@ async def test_an_incident_opened_after_a_search_stays_in_view(open_app: AppFact
         await pilot.press("f")
         await pilot.pause()
         assert "Delta Clinic" not in {r.customer_name for r in screen.table.rows}
+
+
+async def test_a_search_finds_closed_incidents_too_when_asked(
+    data_dir: Path, open_app: AppFactory, clock: FrozenClock
+) -> None:
+    """Ctrl+O in the search lists the closed and resolved incidents it matches, after the
+    open ones; once more, the open ones alone."""
+    with Store.open(data_dir, clock=clock) as store:
+        done = store.open_incidents()[0]
+        for status in (IncidentStatus.IN_PROGRESS, IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+            change_status(store, done.id, status)
+    app = open_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(app, pilot)
+        await pilot.press("slash", *done.ref)
+        await pilot.pause()
+        before = [row.incident.id for row in screen.table.rows]
+        assert done.id not in before
+        await pilot.press("ctrl+o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        *still, found = screen.table.rows
+        assert [row.incident.id for row in still] == before
+        assert found.incident.id == done.id and found.incident.status is IncidentStatus.CLOSED
+        assert str(screen.query_one("#queue-count", Static).content).endswith("· 1 closed")
+
+        await pilot.press("ctrl+o")  # off again: the open ones alone
+        await pilot.pause()
+        assert [row.incident.id for row in screen.table.rows] == before

@@ -52,6 +52,7 @@ SCREENS = {
     "queue_breached": ("b",),
     "incident": ("down", "down", "enter"),
     "customer": ("c",),
+    "customers": ("L", *"ar"),
     "intake": ("n",),
     "intake_blocked": ("n", *"c0001", "enter"),
     "help": ("question_mark",),

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from core import sla
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.models import Customer, Incident, IncidentStatus
-from core.text import fold
+from core.text import fold, found_in
 from tui.desk import Desk
 from tui.live_queue import LiveQueue, Ordered, RowFilter
 from tui.messages import CustomerRequest, IncidentRequest
@@ -55,6 +55,7 @@ class QueueScreen(DeskScreen):
         Binding("b", "breached", _("Breached only"), show=False, id="queue.breached"),
         Binding("P", "plan", _("Plan filter"), show=False, id="queue.plan"),
         Binding("escape", "clear", _("Clear filters"), show=False, id="queue.clear"),
+        Binding("ctrl+o", "closed", _("Closed ones too"), show=False, id="queue.closed"),
         Binding("n", "app.intake", _("New incident"), id="queue.intake"),
         Binding("a", "acknowledge", _("Acknowledge"), show=False, id="queue.acknowledge"),
         Binding("m", "assign", _("Assign to me"), show=False, id="queue.assign"),
@@ -74,6 +75,14 @@ class QueueScreen(DeskScreen):
     class AssignToMe(IncidentRequest):
         """Give the incident to this technician."""
 
+    class PastFound(Message):
+        """The closed incidents a search found (in a worker), for that search."""
+
+        def __init__(self, search: str, incidents: list[Incident]) -> None:
+            super().__init__()
+            self.search = search
+            self.incidents = incidents
+
     class SlaTurned(Message):
         """An incident assigned to this technician, or on screen, turned warned or breached."""
 
@@ -89,6 +98,9 @@ class QueueScreen(DeskScreen):
         self.breached_only = False
         self.plan: str | None = None
         self.search = ""
+        self.closed_too = False
+        """The search looks at closed and resolved incidents too (Ctrl+O)."""
+        self._past: list[QueueRow] = []
         self._incidents: Sequence[Incident] = ()
         self._customers: dict[str, Customer] = {}
         self._live: LiveQueue | None = None
@@ -103,7 +115,10 @@ class QueueScreen(DeskScreen):
         with Horizontal(id="queue-bar"):
             yield Static("", id="queue-filters")
             yield Static("", id="queue-count")
-        yield Input(placeholder=_("Search customer, ref or subject…"), id="queue-search")
+        yield Input(
+            placeholder=_("Search customer, ref or subject… (Ctrl+O: closed ones too)"),
+            id="queue-search",
+        )
         yield Static("", id="queue-header")
         yield QueueTable(state_of=_state, plans=self.desk.rules.plans, id="queue-table")
         yield Static(_("Loading the queue…"), id="queue-empty")
@@ -189,10 +204,8 @@ class QueueScreen(DeskScreen):
             checks.append(lambda row, now: _state(row.incident, now) == "breached")
         if needle := fold(self.search.strip()):
             checks.append(
-                lambda row, _now: (
-                    needle in fold(row.customer_name)
-                    or needle in fold(row.incident.ref)
-                    or needle in fold(row.incident.subject)
+                lambda row, _now: found_in(
+                    needle, row.customer_name, row.incident.ref, row.incident.subject
                 )
             )
         if not checks:
@@ -220,12 +233,18 @@ class QueueScreen(DeskScreen):
             return None if key is None else view.find(key)
 
         self._now = now
-        self.table.set_rows(view.rows, now, find)
+        count = _("{shown} of {total} open").format(shown=len(view), total=len(live.all))
+        if self._past:
+            # Closed ones found by the search, after the open ones: looked up by position.
+            rows = [*view.rows, *self._past]
+            at = {row.incident.id: index for index, row in enumerate(rows)}
+            self.table.set_rows(rows, now, at.get)
+            closed = len(self._past)
+            count += " · " + ngettext("{n} closed", "{n} closed", closed).format(n=closed)
+        else:
+            self.table.set_rows(view.rows, now, find)
         show(self.query_one("#queue-header", Static), self.table.header_text())
-        show(
-            self.query_one("#queue-count", Static),
-            _("{shown} of {total} open").format(shown=len(view), total=len(live.all)),
-        )
+        show(self.query_one("#queue-count", Static), count)
         empty = self.query_one("#queue-empty", Static)
         if self._loaded:
             show(
@@ -234,10 +253,11 @@ class QueueScreen(DeskScreen):
                 if len(live.all)
                 else _("No open incident — n opens one."),
             )
-        empty.display = self._loaded is False or not len(view)
+        shown = len(view) + len(self._past)
+        empty.display = self._loaded is False or not shown
         # The table stays displayed (and focused) when empty: hiding it would drop the focus,
         # and its keys with it, until the person pressed Tab.
-        self.table.set_class(not len(view), "-empty")
+        self.table.set_class(not shown, "-empty")
         self._show_filters()
 
     def _show_filters(self) -> None:
@@ -254,6 +274,8 @@ class QueueScreen(DeskScreen):
             parts.append(_("plan {plan}").format(plan=self.desk.rules.plans.label(self.plan)))
         if self.search:
             parts.append(_("“{text}”").format(text=self.search))
+        if self.closed_too:
+            parts.append(_("closed ones too"))
         self.query_one("#queue-filters", Static).update(
             _("Queue: {filters}").format(filters=" · ".join(parts))
         )
@@ -303,6 +325,7 @@ class QueueScreen(DeskScreen):
     @on(Input.Changed, "#queue-search")
     def _search_changed(self, event: Input.Changed) -> None:
         self.search = event.value
+        self._look_back()
         self._refilter()
 
     @on(Input.Submitted, "#queue-search")
@@ -311,7 +334,38 @@ class QueueScreen(DeskScreen):
             self.query_one("#queue-search", Input).remove_class("-active")
         self.table.focus()
 
+    def action_closed(self) -> None:
+        self.closed_too = not self.closed_too
+        self._look_back()
+        self._refilter()
+
+    def _look_back(self) -> None:
+        """With closed ones too and a search typed, look for them; else show none."""
+        self._past = []
+        if self.closed_too and self.search.strip():
+            self._find_past(self.search, {cid: c.name for cid, c in self._customers.items()})
+
+    @work(thread=True, exclusive=True, group="past", exit_on_error=False)
+    def _find_past(self, search: str, names: dict[str, str]) -> None:
+        self.post_message(self.PastFound(search, self.desk.past_incidents(search, names)))
+
+    @on(PastFound)
+    def _past_found(self, message: PastFound) -> None:
+        if message.search != self.search or not self.closed_too:
+            return  # typed on since, or switched off
+        names = self._customers
+        self._past = [
+            QueueRow(
+                i, names[i.customer_id].name if i.customer_id in names else i.customer_id, None
+            )
+            for i in message.incidents
+        ]
+        if self._now is not None:
+            self._show(self._now)
+
     def action_clear(self) -> None:
+        self.closed_too = False
+        self._past = []
         search = self.query_one("#queue-search", Input)
         search.value = ""
         search.remove_class("-active")

@@ -18,6 +18,7 @@ from core.models import Channel
 from core.periods import IsoWeek
 from core.reports import Breakdown, WeekReport
 from tui.format import CHANNEL_LABELS, hours, weekday_day
+from tui.screens.dialogs import ChoiceDialog
 from tui.screens.period import PeriodScreen
 
 __all__ = ["ReportLoader", "ReportScreen", "hour_axis"]
@@ -48,13 +49,22 @@ class ReportScreen(PeriodScreen[WeekReport]):
         Binding("escape", "close", _("Back"), id="report.close"),
         Binding("left_square_bracket", "week(-1)", _("Prev week"), id="report.prev"),
         Binding("right_square_bracket", "week(1)", _("Next week"), id="report.next"),
+        Binding("T", "technician", _("Whose week"), id="report.technician"),
     ]
 
-    def __init__(self, loader: ReportLoader, week: IsoWeek, technician: str | None = None) -> None:
+    def __init__(
+        self,
+        loader: ReportLoader,
+        week: IsoWeek,
+        technician: str | None = None,
+        technicians: Callable[[IsoWeek], list[str]] = lambda _week: [],
+    ) -> None:
         super().__init__()
         self.loader = loader
         self.week = week
         self.technician = technician
+        self.technicians = technicians
+        """Whose weeks can be shown, around a week (``Desk.week_technicians``)."""
         self.report: WeekReport | None = None
 
     def compose(self) -> ComposeResult:
@@ -153,6 +163,29 @@ class ReportScreen(PeriodScreen[WeekReport]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+    def action_technician(self) -> None:
+        """Pick whose week: a technician's, or the team's."""
+        choices: list[tuple[str, str | None]] = [
+            *((name, name) for name in self.technicians(self.week)),
+            (_("the team"), None),
+        ]
+        values = [value for _label, value in choices]
+        initial = values.index(self.technician) if self.technician in values else 0
+
+        def picked(choice: tuple[str | None] | None) -> None:
+            if choice is not None:
+                self.technician = choice[0]
+                self.load()
+
+        self.app.push_screen(
+            ChoiceDialog(
+                _("Whose week?"),
+                [(label, (value,)) for label, value in choices],
+                initial=initial,
+            ),
+            picked,
+        )
 
     def action_week(self, step: int) -> None:
         self.week = IsoWeek.of(self.week.days[0] + timedelta(weeks=step))

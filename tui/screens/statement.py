@@ -124,7 +124,17 @@ class StatementScreen(PeriodScreen[Statement]):
         ),
         Binding("s", "save_csv", _("Save CSV"), id="statement.save_csv"),
         Binding("h", "save_html", _("Save HTML"), id="statement.save_html"),
+        Binding(
+            "o",
+            "other_customer",
+            _("Customer…"),
+            tooltip=_("Another customer's statement"),
+            id="statement.other",
+        ),
     ]
+
+    class OtherCustomer(Message):
+        """The technician wants another customer's statement: the app offers the list."""
 
     class DocumentSaved(Message):
         """The month's HTML document was written (by the screen's worker)."""
@@ -228,6 +238,9 @@ class StatementScreen(PeriodScreen[Statement]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+    def action_other_customer(self) -> None:
+        self.post_message(self.OtherCustomer())
 
     def action_month(self, step: int) -> None:
         self.month = self.month.next if step > 0 else self.month.previous

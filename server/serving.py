@@ -189,8 +189,9 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     ACCESS_LOG.setLevel(level.upper())
-    # uvicorn's start-up chatter and its own access log (off) stay out unless debugging.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    # uvicorn's start-up chatter, its own access log (off) and alembic's notes on checking
+    # the schema stay out unless debugging.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "alembic"):
         logging.getLogger(name).setLevel("DEBUG" if level == "debug" else "WARNING")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from textual import events
 from textual.widgets import Input, TextArea
 from textual.widgets._footer import FooterKey
 
@@ -176,3 +177,23 @@ async def test_cancel_keeps_the_running_timer(open_app: AppFactory) -> None:
         await pilot.press("j", "t", "down", "down", "enter")
         await _settle(app, pilot)
         assert app.timer is not None and app.timer.timer.incident_id == first
+
+
+async def test_keys_typed_in_one_burst_all_land_before_ctrl_s_saves(open_app: AppFactory) -> None:
+    """Over SSH keys arrive in bursts: the note and Ctrl+S in one read. The save waits for the
+    keys before it, so nothing typed is lost."""
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("t", "enter")
+        await _settle(app, pilot)
+        app.clock.advance(timedelta(hours=1))
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, StopDialog)
+        burst = [*(events.Key(c, c) for c in "new toner"), events.Key("ctrl+s", None)]
+        for key in burst:  # as the driver delivers them: no pause between
+            app.post_message(key)
+        await _settle(app, pilot)
+        session = app.last_session
+        assert session is not None and session.note == "new toner"

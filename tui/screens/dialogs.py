@@ -62,7 +62,7 @@ class TextDialog(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", _("Cancel"), id="dialog.cancel"),
-        Binding("ctrl+s", "save", _("Save"), id="dialog.save", priority=True),
+        Binding("ctrl+s", "save", _("Save"), id="dialog.save"),
     ]
 
     def __init__(
@@ -118,7 +118,7 @@ class StopDialog(ModalScreen[StopRequest | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", _("Keep timing"), id="stop.cancel"),
-        Binding("ctrl+s", "save", _("Save session"), id="stop.save", priority=True),
+        Binding("ctrl+s", "save", _("Save session"), id="stop.save"),
     ]
 
     def __init__(self, summary: str, *, expenses: bool, bounds: Bounds) -> None:

@@ -87,7 +87,7 @@ class IntakeScreen(DeskScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", _("Leave without saving"), id="intake.cancel"),
-        Binding("ctrl+s", "save", _("Open the incident"), id="intake.save", priority=True),
+        Binding("ctrl+s", "save", _("Open the incident"), id="intake.save"),
     ]
 
     class Submitted(Message):

@@ -140,7 +140,7 @@ class FixDialog(ModalScreen[dict[str, str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", _("Cancel"), id="fix.cancel"),
-        Binding("ctrl+s", "save", _("Resend"), id="fix.save", priority=True),
+        Binding("ctrl+s", "save", _("Resend"), id="fix.save"),
     ]
 
     def __init__(self, item: RefusedItem, fields: list[Field], rules: Rules, now: datetime):

@@ -67,7 +67,7 @@ class SessionEditor(ModalScreen[SessionForm | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", _("Cancel"), id="session.cancel"),
-        Binding("ctrl+s", "save", _("Save"), id="session.save", priority=True),
+        Binding("ctrl+s", "save", _("Save"), id="session.save"),
     ]
 
     def __init__(

@@ -120,7 +120,6 @@ class VardiaApp(App[None]):
 
     def __init__(
         self,
-        rules: Rules,
         desk: Desk,
         sync_client: Any | None,
         clock: Clock,
@@ -132,10 +131,9 @@ class VardiaApp(App[None]):
         ringing: Ringing | None = None,
     ) -> None:
         super().__init__()
-        self.rules = rules
         self.ringing = ringing or Ringing()
         """Whether alerts ring the bell and send a desktop notification (``tui.alerts``)."""
-        self._reminders = TimerReminders(rules.workflow.timer)
+        self._reminders = TimerReminders(desk.rules.workflow.timer)
         self.watch_seconds = WATCH_SECONDS
         self._stamp: object | None = None
         """Read-only: the store's change stamp as last shown (``Desk.changed_since``)."""
@@ -159,6 +157,11 @@ class VardiaApp(App[None]):
         self._probing = threading.Lock()
         self._sync_asked = False
         """``R`` asked for a round: when it is done, the app says what it did."""
+
+    @property
+    def rules(self) -> Rules:
+        """The desk's rules: a sync round that brings a new price list replaces them."""
+        return self.desk.rules
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -764,6 +767,7 @@ class VardiaApp(App[None]):
             self.post_message(SyncRoundDone(view, None))
             return
         delay, status = self.desk.sync_round(client)
+        repriced = self.desk.take_price_list(self.config_dir)
         view = SyncView(
             configured=True,
             online=status.online,
@@ -776,7 +780,7 @@ class VardiaApp(App[None]):
             last_sync=status.last_sync,
             retry_at=self.clock.now() + timedelta(seconds=delay) if client.failing else None,
         )
-        self.post_message(SyncRoundDone(view, delay))
+        self.post_message(SyncRoundDone(view, delay, price_list_changed=repriced))
 
     @on(SyncRoundDone)
     def _sync_round_done(self, message: SyncRoundDone) -> None:
@@ -785,6 +789,11 @@ class VardiaApp(App[None]):
         if view.configured and view.online:
             # The round may have pulled other technicians' changes.
             self._reload_screens()
+        if message.price_list_changed:
+            self.notify(
+                _("The vendor's price list changed: new work is priced and timed by it."),
+                timeout=10,
+            )
         if self._sync_asked and view.configured:
             self._sync_asked = False
             self.notify(_round_said(view, message.next_in), timeout=6)
@@ -968,7 +977,6 @@ def make_app(
     lock = sync_client.store_lock if sync_client is not None else None
     desk = Desk(store, rules, clock, lock)
     return VardiaApp(
-        rules,
         desk,
         sync_client,
         clock,

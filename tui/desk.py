@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from core import incidents, intake, sessions
@@ -40,6 +41,7 @@ from core.rules import Rules
 from core.statements import Statement
 from core.sync import refused as refused_work
 from core.sync.client import SyncClient, SyncStatus
+from core.sync.price_list import held_version, load_rules_for
 from core.sync.protocol import Operation
 from core.sync.state import Conflict, Rejection, dismiss_conflict, list_conflicts, list_rejections
 from core.sync.statements import held_statement, statement_for
@@ -149,6 +151,8 @@ class Desk:
     ) -> None:
         self.store = store
         self.rules = rules
+        self._price_list = held_version(store)
+        """The version of the synced price list ``rules`` follow."""
         self.clock = clock
         # Shared with the sync client, which takes it only around its own store calls.
         self._lock = lock or threading.Lock()
@@ -402,6 +406,17 @@ class Desk:
         return [self.technician, *(t for t in found if t != self.technician)]
 
     # ---- sync -------------------------------------------------------------------------
+
+    def take_price_list(self, config_dir: Path | None) -> bool:
+        """After a sync round: if it brought a new price list, the rules follow it from now
+        on (new work is priced and timed by it); whether they changed."""
+        with self._lock:
+            version = held_version(self.store)
+            if version == self._price_list:
+                return False
+            self.rules = load_rules_for(config_dir, self.store)
+            self._price_list = version
+        return True
 
     def sync_round(self, client: SyncClient) -> tuple[float, SyncStatus]:
         """One background sync round; never raises a SyncError (the state records it).

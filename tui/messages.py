@@ -115,15 +115,17 @@ class SyncRoundDone(Message):
     """The sync worker finished a round: what the header shows now, and the next round in.
 
     Not ``core.sync.client.SyncReport`` (what one push and pull did): this is what the
-    header shows after a round, whatever the round did. ``asked``: the person asked for
-    this round (``R``), so the app says what it did.
+    header shows after a round, whatever the round did. ``price_list_changed``: the round
+    brought a new price list, which the desk's rules now follow.
     """
 
-    def __init__(self, view: SyncView, next_in: float | None, *, asked: bool = False) -> None:
+    def __init__(
+        self, view: SyncView, next_in: float | None, *, price_list_changed: bool = False
+    ) -> None:
         super().__init__()
         self.view = view
         self.next_in = next_in
-        self.asked = asked
+        self.price_list_changed = price_list_changed
 
 
 class StoreChanged(Message):

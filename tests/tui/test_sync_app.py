@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from importlib.resources import files
 from pathlib import Path
 
 from core.clock import FrozenClock
@@ -138,3 +139,34 @@ async def test_the_header_says_when_it_synced_r_says_what_it_did_and_a_probe_fin
                 assert [n.message for n in app._notifications][-1] == (
                     "Synced: nothing waits to be sent."
                 )
+
+
+async def test_a_new_price_list_from_the_server_is_followed_without_a_restart(
+    data_dir: Path, rules: Rules, clock: FrozenClock, server: LocalServer
+) -> None:
+    """The vendor shortened Business's SLA: after the round that brings the price list, new
+    incidents are timed by it, and the app says so once."""
+    config = server.home / "config"
+    config.mkdir()
+    plans = files("core").joinpath("defaults", "plans.toml").read_text("utf-8")
+    shorter = plans.replace(
+        'sla = { clock = "working_days", warn_percent = 75, deadline_hours = 24 }',
+        'sla = { clock = "working_days", warn_percent = 75, deadline_hours = 12 }',
+    )
+    assert shorter != plans
+    (config / "plans.toml").write_text(shorter)
+    server.start()
+    token = server.add_technician("tech")
+    with (
+        Store.open(data_dir, clock=clock) as store,
+        SyncClient(store, server.url, token, device_id=store.device_id) as c,
+    ):
+        app: VardiaApp = make_app(rules, store, c, clock, tick=False)
+        assert app.rules.plans.plan("business").sla.deadline_hours == 24
+        async with app.run_test() as pilot:
+            await until(pilot, lambda: app.sync_view.online)
+            await pilot.pause()
+            assert app.rules.plans.plan("business").sla.deadline_hours == 12
+            said = [n.message for n in app._notifications]
+            changed = "The vendor's price list changed: new work is priced and timed by it."
+            assert said.count(changed) == 1

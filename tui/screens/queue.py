@@ -276,8 +276,9 @@ class QueueScreen(DeskScreen):
             parts.append(_("“{text}”").format(text=self.search))
         if self.closed_too:
             parts.append(_("closed ones too"))
-        self.query_one("#queue-filters", Static).update(
-            _("Queue: {filters}").format(filters=" · ".join(parts))
+        show(
+            self.query_one("#queue-filters", Static),
+            _("Queue: {filters}").format(filters=" · ".join(parts)),
         )
 
     def tick(self, now: datetime) -> None:

@@ -173,17 +173,15 @@ class QueueScreen(DeskScreen):
         if self.query(QueueTable):
             self._order(now)
 
+    def _name_of(self, incident: Incident) -> str:
+        """The incident's customer by name (by id when the customer is not loaded)."""
+        customer = self._customers.get(incident.customer_id)
+        return customer.name if customer is not None else incident.customer_id
+
     def _order(self, now: datetime) -> None:
-        customers = self._customers
         self._live = LiveQueue(
             (
-                QueueRow(
-                    incident,
-                    customers[incident.customer_id].name
-                    if incident.customer_id in customers
-                    else incident.customer_id,
-                    sla.due_at(incident),
-                )
+                QueueRow(incident, self._name_of(incident), sla.due_at(incident))
                 for incident in self._incidents
             ),
             now,
@@ -354,13 +352,7 @@ class QueueScreen(DeskScreen):
     def _past_found(self, message: PastFound) -> None:
         if message.search != self.search or not self.closed_too:
             return  # typed on since, or switched off
-        names = self._customers
-        self._past = [
-            QueueRow(
-                i, names[i.customer_id].name if i.customer_id in names else i.customer_id, None
-            )
-            for i in message.incidents
-        ]
+        self._past = [QueueRow(i, self._name_of(i), None) for i in message.incidents]
         if self._now is not None:
             self._show(self._now)
 

@@ -12,6 +12,7 @@ from core.models import Channel, Segment, Timer
 from core.workflow import Alerting, TimerWorkflow
 from tests.tui.data import AppFactory
 from tui.alerts import Ringing, TimerReminders, desktop_escape
+from tui.app import VardiaApp
 from tui.screens.queue import QueueScreen
 from tui.widgets.status import StatusHeader
 
@@ -84,12 +85,19 @@ def test_a_timer_is_reminded_once_when_it_runs_long_and_once_into_after_hours() 
     )
 
 
+def _ringing(open_app: AppFactory, ringing: Ringing) -> tuple[VardiaApp, list[str]]:
+    """An app that rings as ``ringing`` says, and the bells it rang (a headless app's bell
+    makes no sound to hear)."""
+    app = open_app(ringing=ringing)
+    rung: list[str] = []
+    app.bell = lambda: rung.append("bell")  # type: ignore[method-assign]
+    return app, rung
+
+
 async def test_an_incident_on_screen_turning_warned_flashes_rings_and_says_so(
     open_app: AppFactory, clock: FrozenClock
 ) -> None:
-    app = open_app(ringing=Ringing(bell=True))
-    rung: list[str] = []
-    app.bell = lambda: rung.append("bell")  # type: ignore[method-assign]
+    app, rung = _ringing(open_app, Ringing(bell=True))
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -127,9 +135,9 @@ def _customer(screen: QueueScreen, incident_id: str) -> str:
 async def test_with_no_bell_an_alert_still_shows_but_rings_nothing(
     open_app: AppFactory, clock: FrozenClock
 ) -> None:
-    app = open_app(ringing=Ringing.of(Alerting(), {"TERM_PROGRAM": "iTerm.app"}, quiet=True))
-    rung: list[str] = []
-    app.bell = lambda: rung.append("bell")  # type: ignore[method-assign]
+    app, rung = _ringing(
+        open_app, Ringing.of(Alerting(), {"TERM_PROGRAM": "iTerm.app"}, quiet=True)
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -142,9 +150,7 @@ async def test_with_no_bell_an_alert_still_shows_but_rings_nothing(
 async def test_the_app_reminds_of_a_timer_left_running(
     open_app: AppFactory, clock: FrozenClock
 ) -> None:
-    app = open_app(ringing=Ringing(bell=True))
-    rung: list[str] = []
-    app.bell = lambda: rung.append("bell")  # type: ignore[method-assign]
+    app, rung = _ringing(open_app, Ringing(bell=True))
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         for key in ("down", "enter", "t", "enter"):

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
-import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["descriptors", "flood", "raise_descriptor_limit", "rss_kib", "status_of", "wait_until"]
+__all__ = ["descriptors", "flood", "raise_descriptor_limit", "rss_kib", "status_of"]
 
 
 def raise_descriptor_limit(wanted: int) -> None:
@@ -70,13 +68,3 @@ async def _flood(port: int, requests: list[bytes], concurrency: int) -> Counter[
 def flood(port: int, requests: list[bytes], concurrency: int = 20) -> Counter[int]:
     """Send each request on a connection of its own; the count of each status answered."""
     return asyncio.run(_flood(port, requests, concurrency))
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
-    """Poll ``condition`` until it holds or ``seconds`` pass; whether it held."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()

@@ -7,6 +7,7 @@ The numbers measured are printed (``pytest -s``) for the record.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -21,7 +22,7 @@ import httpx
 import pytest
 
 from server.embedded import LocalServer
-from tests.server.flood import descriptors, flood, raise_descriptor_limit, rss_kib, wait_until
+from tests.server.flood import descriptors, flood, raise_descriptor_limit, rss_kib
 from tests.server.sync_factories import incident, open_op, push_body
 
 MIB = 1024
@@ -66,6 +67,12 @@ def test_a_junk_token_per_request_does_not_escape_the_strangers_limit(
     assert answered.status_code == 200
 
 
+async def _closed(reader: asyncio.StreamReader) -> None:
+    """Until the server's end of the connection is closed, by a close or a reset."""
+    with contextlib.suppress(ConnectionResetError):
+        await reader.read()
+
+
 def test_a_thousand_slow_bodies_leave_descriptors_bounded_and_requests_answered(
     server: LocalServer,
 ) -> None:
@@ -87,21 +94,27 @@ def test_a_thousand_slow_bodies_leave_descriptors_bounded_and_requests_answered(
             fds, rss = descriptors(pid), rss_kib(pid)
             held = []
             for _ in range(1100):
-                _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+                reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
                 writer.write(head)
                 await writer.drain()
-                held.append(writer)
+                held.append((reader, writer))
             # A new connection, accepted after the 1,100: once it is answered, the server has
             # seen them all.
             async with httpx.AsyncClient(base_url=server.url, headers=headers) as newcomer:
                 answered = (await newcomer.get("/v1/whoami")).status_code
             peak_fds, peak_rss = descriptors(pid), rss_kib(pid)
-            for writer in held:
+            # Each client ends its body short; the server's end of the connection closing
+            # (the client reads to its end) is the event that its descriptor is released.
+            for _reader, writer in held:
+                with contextlib.suppress(ConnectionResetError):  # refused over the cap
+                    writer.write_eof()
+            await asyncio.wait_for(asyncio.gather(*(_closed(r) for r, _w in held)), 60)
+            for _reader, writer in held:
                 writer.close()
         return answered, fds, rss, peak_fds, peak_rss
 
     answered, fds, rss, peak_fds, peak_rss = asyncio.run(run())
-    settled = wait_until(lambda: descriptors(pid) <= fds + 10)
+    settled = descriptors(pid) <= fds + 10
 
     print(f"\nslow bodies: fds {fds} -> {peak_fds} (cap {cap}); RSS {rss} KiB -> {peak_rss} KiB")
     assert answered == 200

@@ -169,7 +169,7 @@ class Desk:
     @property
     def read_only(self) -> bool:
         """Watching data another vardia writes (``vardia --read-only``): nothing is changed."""
-        return bool(getattr(self.store, "read_only", False))
+        return bool(self.store.read_only)
 
     def changed_since(self, stamp: object) -> object | None:
         """The store's change stamp if a writer has committed since ``stamp`` (and the store

@@ -22,12 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
-from core.models import Incident
 from core.rules import Rules
 
 __all__ = [
     "QueueKey",
+    "Scheduled",
     "SlaState",
     "SlaTargets",
     "changes",
@@ -54,6 +55,28 @@ class SlaState(StrEnum):
 _RANK = {SlaState.BREACHED: 0, SlaState.WARNED: 1, SlaState.ON_TIME: 2}
 
 
+class Scheduled(Protocol):
+    """What the SLA reads of an incident: an ``Incident`` or the queue's ``QueueEntry``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def opened_at(self) -> datetime: ...
+    @property
+    def plan(self) -> str: ...
+    @property
+    def warn_at(self) -> datetime: ...
+    @property
+    def deadline(self) -> datetime: ...
+    @property
+    def resolve_by(self) -> datetime | None: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+
+
+S = TypeVar("S", bound=Scheduled)
+
+
 @dataclass(frozen=True, slots=True)
 class SlaTargets:
     """The instants fixed when an incident is opened, in the calendar's time zone."""
@@ -75,14 +98,14 @@ def targets(rules: Rules, plan_id: str, opened: datetime) -> SlaTargets:
     )
 
 
-def due_at(incident: Incident) -> datetime | None:
+def due_at(incident: Scheduled) -> datetime | None:
     """The response deadline until the first response, then the resolution target if any."""
     if incident.first_response_at is None:
         return incident.deadline
     return incident.resolve_by
 
 
-def progress(rules: Rules, incident: Incident, now: datetime) -> float | None:
+def progress(rules: Rules, incident: Scheduled, now: datetime) -> float | None:
     """The share (0 to 1) of the time to the due instant used, counted on the plan's SLA clock."""
     due = due_at(incident)
     if due is None:
@@ -96,7 +119,7 @@ def progress(rules: Rules, incident: Incident, now: datetime) -> float | None:
     return used / total
 
 
-def state(incident: Incident, now: datetime) -> SlaState:
+def state(incident: Scheduled, now: datetime) -> SlaState:
     """Breached after the due time, warned from the warning on, else on time."""
     due = due_at(incident)
     if due is not None and now > due:
@@ -106,7 +129,7 @@ def state(incident: Incident, now: datetime) -> SlaState:
     return SlaState.ON_TIME
 
 
-def changes(incident: Incident) -> list[tuple[datetime, bool]]:
+def changes(incident: Scheduled) -> list[tuple[datetime, bool]]:
     """The instants at which ``state`` may change, each with whether it changes only after it.
 
     Warned from the warning instant on (while there is no first response), breached
@@ -121,7 +144,7 @@ def changes(incident: Incident) -> list[tuple[datetime, bool]]:
     return found
 
 
-def queue_key(incident: Incident, now: datetime) -> QueueKey:
+def queue_key(incident: Scheduled, now: datetime) -> QueueKey:
     """Breached, warned, then the rest, each by due time; those with none last, oldest first."""
     due = due_at(incident)
     opened = incident.opened_at.timestamp()
@@ -130,6 +153,6 @@ def queue_key(incident: Incident, now: datetime) -> QueueKey:
     return (_RANK[state(incident, now)], due.timestamp(), opened, incident.id)
 
 
-def queue_order(incidents: Iterable[Incident], now: datetime) -> list[Incident]:
+def queue_order(incidents: Iterable[S], now: datetime) -> list[S]:
     """The incidents in queue order (``queue_key``)."""
     return sorted(incidents, key=lambda incident: queue_key(incident, now))

@@ -36,6 +36,7 @@ from core.models import (
     Timer,
 )
 from core.periods import IsoWeek, Month
+from core.queue_entry import QueueEntry
 from core.reports import WeekReport, load_week_report, week_technicians
 from core.rules import Rules
 from core.statements import Statement
@@ -183,11 +184,10 @@ class Desk:
 
     # ---- reading ----------------------------------------------------------------------
 
-    def load_queue(self) -> tuple[list[Incident], dict[str, Customer]]:
+    def load_queue(self) -> tuple[list[QueueEntry], dict[str, str]]:
+        """The open incidents as the queue shows them, and each customer's name by id."""
         with self._lock:
-            incidents = self.store.open_incidents()
-            customers = {customer.id: customer for customer in self.store.customers()}
-        return incidents, customers
+            return self.store.queue_entries(), self.store.customer_names()
 
     def past_incidents(self, typed: str, names: Mapping[str, str]) -> list[Incident]:
         """Closed and resolved incidents whose reference, subject or customer's name (from

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,8 +36,8 @@ def _first_read(store: Store, config_dir: Path) -> Rules:
     """
     try:
         rules = load_rules_for(config_dir, store)
-        store.open_incidents()
-        store.customers()
+        store.queue_entries()
+        store.customer_names()
         store.timer()
     except VardiaError:
         store.close()
@@ -65,6 +66,10 @@ def _run(
         login = load_login(paths.config_dir)
         store = Store.open(paths, clock=clock, technician=technician, read_only=read_only)
         rules = _first_read(store, paths.config_dir)
+        # What is loaded so far (the modules, the queue's records) lives as long as the app:
+        # the cyclic collector need not walk it again at every full collection (at 50,000
+        # open incidents each walk stalled the app for a sixth of a second).
+        gc.freeze()
         try:
             client = None if read_only else _client(store, login, server, clock, rules)
         except VardiaError:

@@ -58,8 +58,8 @@ class LiveQueue:
     def __init__(self, rows: Iterable[QueueRow], now: datetime) -> None:
         keyed = sorted((sla.queue_key(row.incident, now), row) for row in rows)
         self.all = Ordered(keyed)
-        self._keys = {row.incident.id: key for key, row in keyed}
-        self._rows = {row.incident.id: row for _key, row in keyed}
+        self._placed = {row.incident.id: (key, row) for key, row in keyed}
+        """Each row by incident id, with its key now."""
         self._ahead = [
             (instant, after, row.incident.id)
             for _key, row in keyed
@@ -69,7 +69,8 @@ class LiveQueue:
         heapq.heapify(self._ahead)
 
     def key_of(self, incident_id: str) -> QueueKey | None:
-        return self._keys.get(incident_id)
+        placed = self._placed.get(incident_id)
+        return None if placed is None else placed[0]
 
     def where(self, keep: RowFilter, now: datetime) -> Ordered:
         """The rows ``keep`` shows, in order: a view that ``advance`` keeps in step."""
@@ -88,11 +89,11 @@ class LiveQueue:
         moved = []
         while self.crossed(now):
             _instant, _after, incident_id = heapq.heappop(self._ahead)
-            row, old = self._rows[incident_id], self._keys[incident_id]
+            old, row = self._placed[incident_id]
             new = sla.queue_key(row.incident, now)
             if new == old:
                 continue
-            self._keys[incident_id] = new
+            self._placed[incident_id] = (new, row)
             self.all.move(old, new, row, True)
             for view, keep in views:
                 view.move(old, new, row, keep(row, now))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from core.models import Customer, Incident
+from core.queue_entry import QueueEntry
 
 if TYPE_CHECKING:
     from tui.desk import TimerState
@@ -55,9 +55,9 @@ class ScreenShown(Message):
 
 
 class QueueLoaded(Message):
-    """The open incidents and the customers were read from the store."""
+    """The open incidents (as the queue shows them) and the customers' names were read."""
 
-    def __init__(self, incidents: Sequence[Incident], customers: dict[str, Customer]) -> None:
+    def __init__(self, incidents: Sequence[QueueEntry], customers: dict[str, str]) -> None:
         super().__init__()
         self.incidents = incidents
         self.customers = customers

@@ -41,6 +41,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from core.bulk import collector_paused
 from core.errors import SchemaTooNewError, StoreDamagedError, StoreError
 from core.files import writing
 from core.i18n import _
@@ -172,7 +173,8 @@ def read_envelope(path: Path) -> dict[str, Any] | None:
             )
         ) from None
     try:
-        envelope = orjson.loads(raw)
+        with collector_paused():
+            envelope = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise damaged(path, _("not valid JSON: {error}").format(error=error)) from None
     if (

@@ -60,12 +60,14 @@ from typing import Any, NamedTuple, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 from tinydb import TinyDB
 
+from core.bulk import collector_paused
 from core.clock import Clock, SystemClock
 from core.errors import NotFoundError, StoreError, StoreWriteError, first_problem
 from core.files import writing
 from core.i18n import _
 from core.ids import device_ref_prefix, new_device_id, new_id, short_ref
 from core.models import OPEN_STATUSES, Customer, Incident, Session, Timer
+from core.queue_entry import QueueEntry
 from core.settings import Paths
 from core.store.index import INDEX, bucket_of, entries_of, id_key, ref_key
 from core.store.journal import newest_chunk, unfiled_changes
@@ -106,6 +108,7 @@ _LAID_ON = frozenset({OperationKind.INCIDENT_NOTE, OperationKind.INCIDENT_UPDATE
 _DOC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 DEFAULT_TECHNICIAN = "technician"
 """The name a new store records work as when the caller names nobody (tests, tools)."""
 
@@ -187,7 +190,7 @@ class Store:
         self.read_only = read_only
         self._lock = DirectoryLock(data_dir)
         self._dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
-        self._parsed: dict[tuple[str, type[BaseModel]], tuple[int, list[Any]]] = {}
+        self._parsed: dict[tuple[str, type], tuple[int, list[Any]]] = {}
         self._broken: str | None = None
         self._outbox: _OutboxIndex | None = None
         self._synced_seq = 0
@@ -368,13 +371,18 @@ class Store:
 
     def _records(self, rel: str, model: type[M]) -> list[M]:
         """Every record of one file, parsed once per version of the file."""
+        return self._read_all(rel, model, lambda doc: self._valid(rel, model, doc))
+
+    def _read_all(self, rel: str, kind: type[T], read: Callable[[dict[str, Any]], T]) -> list[T]:
+        """Every record of one file as ``read`` makes it, once per version of the file."""
         storage = self._storage(rel)
         raw = self._table(rel).raw()
-        cached = self._parsed.get((rel, model))
+        cached = self._parsed.get((rel, kind))
         if cached is not None and cached[0] == storage.version:
             return list(cached[1])
-        parsed = [self._valid(rel, model, doc) for doc in raw.values()]
-        self._parsed[(rel, model)] = (storage.version, parsed)
+        with collector_paused():
+            parsed = [read(doc) for doc in raw.values()]
+        self._parsed[(rel, kind)] = (storage.version, parsed)
         return list(parsed)
 
     def _valid(self, rel: str, model: type[M], doc: dict[str, Any]) -> M:
@@ -710,6 +718,25 @@ class Store:
                 )
             )
         return self._valid(CUSTOMERS, Customer, doc)
+
+    def customer_names(self) -> dict[str, str]:
+        """Each customer's name by id, read from the stored records (the queue shows no more)."""
+
+        def name(doc: dict[str, Any]) -> str:
+            found = doc.get("name")
+            return found if isinstance(found, str) else self._valid(CUSTOMERS, Customer, doc).name
+
+        return {customer_id: name(doc) for customer_id, doc in self._table(CUSTOMERS).raw().items()}
+
+    def queue_entries(self) -> list[QueueEntry]:
+        """The open incidents as the queue shows them, in no particular order, read from their
+        stored records; one that does not read plainly is validated, which names a damaged file.
+        """
+
+        def entry(doc: dict[str, Any]) -> QueueEntry:
+            return QueueEntry.from_doc(doc) or QueueEntry.of(self._valid(OPEN, Incident, doc))
+
+        return self._read_all(OPEN, QueueEntry, entry)
 
     def open_incidents(self) -> list[Incident]:
         """The open incidents, in no particular order (``core.sla.queue_order`` sorts them)."""

@@ -91,7 +91,7 @@ async def test_hourly_billing_chosen_at_intake_shows_on_the_incident(
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(app, pilot)
-        incident = app.desk.load_queue()[0][0]
+        incident = app.desk.store.open_incidents()[0]
         hourly = incident.eligibility.model_copy(update={"premium_used": False, "premium_left": 0})
         app.desk.store.import_records(
             incidents=[incident.model_copy(update={"eligibility": hourly})]

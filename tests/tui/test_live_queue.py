@@ -10,6 +10,7 @@ import pytest
 
 from core import sla
 from core.models import Eligibility, Incident
+from core.queue_entry import QueueEntry
 from tui.live_queue import LiveQueue
 from tui.widgets.queue_table import QueueRow
 
@@ -46,7 +47,10 @@ def _incidents(count: int, seed: int) -> list[Incident]:
 
 
 def _rows(incidents: list[Incident]) -> list[QueueRow]:
-    return [QueueRow(incident, "Customer", sla.due_at(incident)) for incident in incidents]
+    return [
+        QueueRow(QueueEntry.of(incident), "Customer", sla.due_at(incident))
+        for incident in incidents
+    ]
 
 
 def _ids(rows: list[QueueRow]) -> list[str]:
@@ -75,7 +79,11 @@ def test_the_order_after_each_crossing_is_a_full_sorts(seed: int) -> None:
         full = sla.queue_order(incidents, now)
         assert _ids(live.all.rows) == [i.id for i in full]
         for view, keep in views:
-            expected = [i.id for i in full if keep(QueueRow(i, "Customer", sla.due_at(i)), now)]
+            expected = [
+                i.id
+                for i in full
+                if keep(QueueRow(QueueEntry.of(i), "Customer", sla.due_at(i)), now)
+            ]
             assert _ids(view.rows) == expected
         assert not live.crossed(now)
     assert crossings > 100

@@ -73,7 +73,7 @@ async def test_cursor_stays_on_its_incident_when_rows_move(open_app: AppFactory)
         screen = await _ready(app, pilot)
         target = screen.table.rows[5].incident
         screen.table.select_incident(target.id)
-        first = screen.table.rows[0].incident
+        first = app.desk.store.incident(screen.table.rows[0].incident.id)
         older = first.model_copy(
             update={
                 "id": "i-older",

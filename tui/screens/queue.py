@@ -15,8 +15,10 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from core import sla
+from core.bulk import collector_paused
 from core.i18n import _, ngettext
-from core.models import Customer, Incident, IncidentStatus
+from core.models import Incident, IncidentStatus
+from core.queue_entry import QueueEntry
 from core.text import fold, found_in
 from tui.desk import Desk
 from tui.live_queue import LiveQueue, Ordered, RowFilter
@@ -39,7 +41,7 @@ class Scope(StrEnum):
 _NEXT_SCOPE = {Scope.ALL: Scope.MINE, Scope.MINE: Scope.UNASSIGNED, Scope.UNASSIGNED: Scope.ALL}
 
 
-def _state(incident: Incident, now: datetime) -> str:
+def _state(incident: QueueEntry, now: datetime) -> str:
     return str(sla.state(incident, now).value)
 
 
@@ -101,8 +103,9 @@ class QueueScreen(DeskScreen):
         self.closed_too = False
         """The search looks at closed and resolved incidents too (Ctrl+O)."""
         self._past: list[QueueRow] = []
-        self._incidents: Sequence[Incident] = ()
-        self._customers: dict[str, Customer] = {}
+        self._incidents: Sequence[QueueEntry] = ()
+        self._customers: dict[str, str] = {}
+        """Each customer's name by id."""
         self._live: LiveQueue | None = None
         self._view: Ordered | None = None
         self._keep: RowFilter | None = None
@@ -163,7 +166,7 @@ class QueueScreen(DeskScreen):
         show(self.query_one("#queue-header", Static), self.table.header_text())
 
     def set_data(
-        self, incidents: Sequence[Incident], customers: dict[str, Customer], now: datetime
+        self, incidents: Sequence[QueueEntry], customers: dict[str, str], now: datetime
     ) -> None:
         """New contents from the store: order them once, then filter."""
         self._incidents = incidents
@@ -173,19 +176,19 @@ class QueueScreen(DeskScreen):
         if self.query(QueueTable):
             self._order(now)
 
-    def _name_of(self, incident: Incident) -> str:
+    def _name_of(self, incident: QueueEntry) -> str:
         """The incident's customer by name (by id when the customer is not loaded)."""
-        customer = self._customers.get(incident.customer_id)
-        return customer.name if customer is not None else incident.customer_id
+        return self._customers.get(incident.customer_id, incident.customer_id)
 
     def _order(self, now: datetime) -> None:
-        self._live = LiveQueue(
-            (
-                QueueRow(incident, self._name_of(incident), sla.due_at(incident))
-                for incident in self._incidents
-            ),
-            now,
-        )
+        with collector_paused():
+            self._live = LiveQueue(
+                (
+                    QueueRow(incident, self._name_of(incident), sla.due_at(incident))
+                    for incident in self._incidents
+                ),
+                now,
+            )
         self._apply(now)
 
     def _filter(self) -> RowFilter | None:
@@ -342,7 +345,7 @@ class QueueScreen(DeskScreen):
         """With closed ones too and a search typed, look for them; else show none."""
         self._past = []
         if self.closed_too and self.search.strip():
-            self._find_past(self.search, {cid: c.name for cid, c in self._customers.items()})
+            self._find_past(self.search, self._customers)
 
     @work(thread=True, exclusive=True, group="past", exit_on_error=False)
     def _find_past(self, search: str, names: dict[str, str]) -> None:
@@ -352,7 +355,10 @@ class QueueScreen(DeskScreen):
     def _past_found(self, message: PastFound) -> None:
         if message.search != self.search or not self.closed_too:
             return  # typed on since, or switched off
-        self._past = [QueueRow(i, self._name_of(i), None) for i in message.incidents]
+        self._past = [
+            QueueRow(entry, self._name_of(entry), None)
+            for entry in map(QueueEntry.of, message.incidents)
+        ]
         if self._now is not None:
             self._show(self._now)
 

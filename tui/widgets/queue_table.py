@@ -24,8 +24,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.i18n import _
-from core.models import Incident
 from core.plans import PriceList
+from core.queue_entry import QueueEntry
 from tui.format import SLA_MARKS, STATUS_LABELS, countdown
 
 __all__ = ["QueueRow", "QueueTable"]
@@ -33,9 +33,9 @@ __all__ = ["QueueRow", "QueueTable"]
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
-    """One incident as the queue shows it: the record, its customer's name and when it is due."""
+    """One incident as the queue shows it: its entry, its customer's name and when it is due."""
 
-    incident: Incident
+    incident: QueueEntry
     customer_name: str
     due: datetime | None
 
@@ -130,7 +130,7 @@ class QueueTable(ScrollView, can_focus=True):
     def __init__(
         self,
         *,
-        state_of: Callable[[Incident, datetime], str],
+        state_of: Callable[[QueueEntry, datetime], str],
         plans: PriceList | None = None,
         name: str | None = None,
         id: str | None = None,

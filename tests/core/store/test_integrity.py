@@ -11,9 +11,10 @@ import orjson
 import pytest
 
 from core.errors import SchemaTooNewError, StoreDamagedError, StoreLockedError
+from core.queue_entry import QueueEntry
 from core.store import Store
 from core.sync.protocol import OperationKind
-from tests.core.store.store_records import customer
+from tests.core.store.store_records import customer, incident
 
 Opener = Callable[..., Store]
 
@@ -121,3 +122,40 @@ def test_a_record_of_the_wrong_shape_names_its_file_as_damaged(
     with pytest.raises(StoreDamagedError, match="wrong shape, id: Field required") as raised:
         open_store().customers()
     assert str(path) in str(raised.value) and "restore" in str(raised.value)
+
+
+def _open_with_one(open_store: Opener, data_dir: Path, change: dict[str, object]) -> Path:
+    """A store whose one open incident's stored record has ``change`` laid over it."""
+    store = open_store()
+    store.import_records(customers=[customer()], incidents=[incident(store, "c1")])
+    store.close()
+    path = data_dir / "open.json"
+    envelope = orjson.loads(path.read_bytes())
+    for doc in envelope["tables"]["records"].values():
+        doc.update(change)
+    path.write_bytes(orjson.dumps(envelope))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"deadline": "2026-03-02T10:00:00"}, "deadline: Input should have timezone info"),
+        ({"subject": 12}, "subject: Input should be a valid string"),
+        ({"status": "lost"}, "status: Input should be"),
+    ],
+)
+def test_an_open_incident_the_queue_cannot_read_names_its_file_as_damaged(
+    open_store: Opener, data_dir: Path, change: dict[str, object], says: str
+) -> None:
+    path = _open_with_one(open_store, data_dir, change)
+    with pytest.raises(StoreDamagedError, match=says) as raised:
+        open_store().queue_entries()
+    assert str(path) in str(raised.value)
+
+
+def test_the_queue_reads_what_the_records_say(open_store: Opener, data_dir: Path) -> None:
+    # A time in another zone than the writer's, as a record from elsewhere may hold.
+    _open_with_one(open_store, data_dir, {"warn_at": "2026-03-02T09:00:00-05:00"})
+    store = open_store()
+    assert store.queue_entries() == [QueueEntry.of(i) for i in store.open_incidents()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-__all__ = ["fold", "found_in", "latin_forms", "transliterate"]
+__all__ = ["fold", "found_in", "latin_forms", "searchable", "transliterate"]
 
 _LETTERS = {
     "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",
@@ -32,9 +32,16 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def searchable(*fields: str) -> str:
+    """The ``fields`` folded, one per line: what ``found_in`` looks in, made once and kept
+    by a screen that searches the same rows at every keystroke."""
+    return "\n".join(map(fold, fields))
+
+
 def found_in(needle: str, *fields: str) -> bool:
-    """Whether ``needle``, already folded, is part of one of the ``fields``, folded."""
-    return any(needle in fold(field) for field in fields)
+    """Whether ``needle``, already folded (and typed: it holds no line break), is part of one
+    of the ``fields``, folded."""
+    return needle in searchable(*fields)
 
 
 def transliterate(text: str, *, mp: str | None = None) -> str:

@@ -67,6 +67,27 @@ async def test_search_by_customer_ref_or_subject(open_app: AppFactory) -> None:
         assert [r.incident.ref for r in screen.table.rows] == ["TST-12"]
 
 
+async def test_the_search_follows_a_subject_changed_while_it_is_typed(
+    open_app: AppFactory,
+) -> None:
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        await pilot.press("slash", *"εκτυπωτης")
+        assert screen.table.rows == []  # and every row's text is now folded, ready
+        await pilot.press(*["backspace"] * 9, *"tst-12")
+        (row,) = screen.table.rows
+        incident = app.desk.store.incident(row.incident.id)
+        app.desk.store.import_records(
+            incidents=[incident.model_copy(update={"subject": "Ο εκτυπωτής κολλάει"})]
+        )
+        app.load_queue()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*["backspace"] * 6, *"εκτυπωτης")
+        assert [r.incident.id for r in screen.table.rows] == [incident.id]
+
+
 async def test_cursor_stays_on_its_incident_when_rows_move(open_app: AppFactory) -> None:
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -19,7 +19,7 @@ from core.bulk import collector_paused
 from core.i18n import _, ngettext
 from core.models import Incident, IncidentStatus
 from core.queue_entry import QueueEntry
-from core.text import fold, found_in
+from core.text import fold, searchable
 from tui.desk import Desk
 from tui.live_queue import LiveQueue, Ordered, RowFilter
 from tui.messages import CustomerRequest, IncidentRequest
@@ -111,6 +111,8 @@ class QueueScreen(DeskScreen):
         self._keep: RowFilter | None = None
         self._now: datetime | None = None
         self._loaded = False
+        self._folded: dict[str, tuple[QueueRow, str]] = {}
+        """Each row's searchable text by incident id, with the row it was made of."""
         self._shown_anyway: frozenset[str] = frozenset()
         """Incidents opened here since the filters last changed: listed whatever they say."""
 
@@ -180,6 +182,17 @@ class QueueScreen(DeskScreen):
         """The incident's customer by name (by id when the customer is not loaded)."""
         return self._customers.get(incident.customer_id, incident.customer_id)
 
+    def _searchable(self, row: QueueRow) -> str:
+        """What the search looks in for a row, folded once per row: at 50,000 open incidents,
+        folding every row's texts again at each keystroke took a third of a second."""
+        kept = self._folded.get(row.incident.id)
+        if kept is None or kept[0] is not row:
+            kept = self._folded[row.incident.id] = (
+                row,
+                searchable(row.customer_name, row.incident.ref, row.incident.subject),
+            )
+        return kept[1]
+
     def _order(self, now: datetime) -> None:
         with collector_paused():
             self._live = LiveQueue(
@@ -204,11 +217,7 @@ class QueueScreen(DeskScreen):
         if self.breached_only:
             checks.append(lambda row, now: _state(row.incident, now) == "breached")
         if needle := fold(self.search.strip()):
-            checks.append(
-                lambda row, _now: found_in(
-                    needle, row.customer_name, row.incident.ref, row.incident.subject
-                )
-            )
+            checks.append(lambda row, _now: needle in self._searchable(row))
         if not checks:
             return None
         anyway = self._shown_anyway

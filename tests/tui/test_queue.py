@@ -125,6 +125,23 @@ async def test_countdowns_move_on_each_tick(open_app: AppFactory) -> None:
         assert [screen.table.render_line(y).text for y in range(10)] != lines
 
 
+async def test_rows_shown_again_unchanged_draw_nothing(
+    open_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-sort that moves no row on screen (a threshold crossed below it) sends nothing."""
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        table = screen.table
+        drawn: list[object] = []
+        monkeypatch.setattr(table, "refresh", lambda *regions, **_kw: drawn.append(regions))
+        rows = list(table.rows)
+        table.set_rows(rows, app.clock.now(), {r.incident.id: i for i, r in enumerate(rows)}.get)
+        assert drawn == []
+        table.set_rows(rows[1:], app.clock.now(), lambda _id: None)
+        assert drawn  # the rows moved up: those lines are drawn again
+
+
 async def test_an_empty_filter_says_so_and_the_table_keeps_the_keys(open_app: AppFactory) -> None:
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -177,14 +177,20 @@ class QueueTable(ScrollView, can_focus=True):
             found = find(self._selected)
             index = min(self.cursor, len(rows) - 1) if found is None else found
         self.cursor = max(0, min(index, len(rows) - 1))
-        self.refresh()
+        self._draw_changes()
 
     def tick(self, now: datetime) -> None:
-        """Move the countdowns on: only the cells on screen whose text changed are drawn."""
+        """Move the countdowns on."""
         self._now = now
+        self._draw_changes()
+
+    def _draw_changes(self) -> None:
+        """Draw only the cells on screen whose text or look changed: a re-sort that moves rows
+        off screen, or a countdown that moved a minute, sends the terminal no more than that."""
         for y in range(self.size.height):
             drawn, line = self._drawn.get(y), self._line(y)
-            if drawn != line:
+            # What the line looks like: its state, text and cursor (not the row's index).
+            if (drawn and drawn[1:]) != (line and line[1:]):
                 self.refresh(self._changed(y, drawn, line))
 
     def _changed(
@@ -226,8 +232,10 @@ class QueueTable(ScrollView, can_focus=True):
                 return
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_line(old)
-        self.refresh_line(new)
+        # Set again where it was (``set_rows``), the line is drawn again only if it changed.
+        if old != new:
+            self.refresh_line(old)
+            self.refresh_line(new)
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
         row = self.selected
         self._selected = row.incident.id if row else None

@@ -218,7 +218,9 @@ def main(argv: list[str]) -> int:
     budgets: dict[str, Any] = {}
     for name in names:
         budgets.update(_measure(name, scale))
-    previous = _previous(args.results, args.scale) if args.only else {}
+    # The last run at this scale, which --only completes: results.json may hold another scale.
+    saved = args.results.parent / "results" / f"scale-{scale.label}.json"
+    previous = _previous(saved, args.scale) if args.only else {}
     document = {
         "scale": args.scale,
         "data": {**previous.get("data", {}), **datasets},
@@ -233,7 +235,7 @@ def main(argv: list[str]) -> int:
         },
     }
     _write(args.results, document)
-    _write(args.results.parent / "results" / f"scale-{scale.label}.json", document)
+    _write(saved, document)
     if args.json:
         print(json.dumps(document, indent=2, sort_keys=True))
     else:

@@ -159,6 +159,7 @@ def measure(datasets: dict[str, Dataset], repeats: int) -> dict[str, dict[str, A
             "app.idle_output",
             quiet["bytes"] / quiet["seconds"],
             base[0]["bytes"] / base[0]["seconds"],
+            peak_rss_mib=quiet["peak_rss_mib"],
             seconds=quiet["seconds"],
             bytes=quiet["bytes"],
             thresholds_crossed=_crossings(moved, start, end),

@@ -79,3 +79,28 @@ def test_the_table_marks_each_budget_met_or_missed() -> None:
     assert lines[0].split()[0] == "budget" and len(lines) == 4
     assert lines[2].startswith("command.help") and lines[2].endswith("✓")
     assert lines[3].startswith("sync.push") and lines[3].endswith("✗")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_only_completes_the_saved_run_of_its_own_scale(tmp_path: Path) -> None:
+    """``--only`` keeps the other lines of its scale's run, whatever scale ran last."""
+    results = tmp_path / "results.json"
+    saved = tmp_path / "results" / "scale-0.01.json"
+    kept = finish("statement.speed", 0.25, 1.0)
+    saved.parent.mkdir()
+    saved.write_text(json.dumps({"scale": 0.01, "budgets": {"statement.speed": kept}}))
+    results.write_text(json.dumps({"scale": 10.0, "budgets": {}}))  # another scale ran last
+    where = ["--results", str(results), "--cache", str(tmp_path / "cache")]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--scale", "0.01", "--only", "command", *where],
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=550,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    budgets = json.loads(saved.read_text("utf-8"))["budgets"]
+    assert budgets["statement.speed"] == kept
+    assert {"command.help", "command.timer_status"} <= budgets.keys()

@@ -20,8 +20,9 @@ How the spec was read where it leaves room:
 
 Every walk is day by day, so its cost grows with the days spanned, never the minutes.
 The ``holidays`` package (a fifth of a second to load every country it knows) is loaded
-when a year's holidays are first needed, and each year's are computed once per process;
-the shipped country is not checked when the rules load, as the pinned package has it.
+when a year's holidays are first needed and no earlier process kept them on disk
+(``core.holiday_file``); each year's are computed once per process at most. The shipped
+country is not checked when the rules load, as the pinned package has it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from core.errors import InputError, RuleError
+from core.holiday_file import keep, kept
 from core.i18n import _
 from core.models import Segment
+from core.settings import cache_dir
 
 __all__ = [
     "ATHENS",
@@ -168,14 +171,20 @@ class CalendarConfig(_Config):
 
 @cache
 def public_holidays(country: str, subdivision: str | None, year: int | None) -> frozenset[date]:
-    """A year's public holidays from the ``holidays`` package, computed once per process.
+    """A year's public holidays from the ``holidays`` package, computed once per process and
+    kept on disk for the next ones (``core.holiday_file``).
 
     Raises NotImplementedError for a country or subdivision the package does not know.
     """
-    import holidays
+    folder = cache_dir()
+    found = None if year is None else kept(folder, country, subdivision, year)
+    if found is None:
+        import holidays
 
-    table = holidays.country_holidays(country, subdiv=subdivision, years=year)
-    return frozenset(table)
+        found = frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+        if year is not None:
+            keep(folder, country, subdivision, year, found)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["Paths", "technician_name"]
+__all__ = ["Paths", "cache_dir", "technician_name"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,16 @@ class Paths:
             config_dir=Path(platformdirs.user_config_dir("vardia", appauthor=False)),
             log_dir=Path(platformdirs.user_log_dir("vardia", appauthor=False)),
         )
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where vardia keeps what it can compute again (``core.holiday_file``): beside the
+    configuration under ``$VARDIA_HOME``, else the platform's cache directory."""
+    env = os.environ if environ is None else environ
+    home = env.get("VARDIA_HOME")
+    if home:
+        return Path(home).expanduser() / "cache"
+    return Path(platformdirs.user_cache_dir("vardia", appauthor=False))
 
 
 def technician_name(environ: Mapping[str, str] | None = None) -> str:

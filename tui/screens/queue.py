@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
@@ -27,7 +28,10 @@ from tui.screens.base import DeskScreen
 from tui.widgets.queue_table import QueueRow, QueueTable
 from tui.widgets.status import show
 
-__all__ = ["QueueScreen", "Scope"]
+__all__ = ["FIRST_PAGE", "QueueScreen", "Scope"]
+
+FIRST_PAGE = 200
+"""The rows a long queue shows before its whole order is built: more than a terminal is tall."""
 
 
 class Scope(StrEnum):
@@ -194,15 +198,30 @@ class QueueScreen(DeskScreen):
         return kept[1]
 
     def _order(self, now: datetime) -> None:
+        incidents = self._incidents
+        if self._live is None and len(incidents) > FIRST_PAGE and self._filter() is None:
+            # A long queue's first screenful first, and its whole order once that shows: at
+            # 50,000 open incidents, ordering them all held the first frame back by a quarter
+            # of a second. The first page is the head of the whole order, so nothing moves.
+            first = heapq.nsmallest(FIRST_PAGE, incidents, key=lambda e: sla.queue_key(e, now))
+            self._live = LiveQueue(self._rows(first), now)
+            self._apply(now)
+            # Ordered as of the same instant: a threshold passed meanwhile is crossed at the
+            # next tick, with its alert, as on the first page.
+            self.call_after_refresh(self._order_whole, incidents, now)
+            return
+        self._order_whole(incidents, now)
+
+    def _order_whole(self, incidents: Sequence[QueueEntry], now: datetime) -> None:
+        if incidents is not self._incidents:
+            return  # a newer load came in meanwhile, and was ordered whole
         with collector_paused():
-            self._live = LiveQueue(
-                (
-                    QueueRow(incident, self._name_of(incident), sla.due_at(incident))
-                    for incident in self._incidents
-                ),
-                now,
-            )
+            self._live = LiveQueue(self._rows(incidents), now)
         self._apply(now)
+
+    def _rows(self, incidents: Iterable[QueueEntry]) -> Iterator[QueueRow]:
+        for incident in incidents:
+            yield QueueRow(incident, self._name_of(incident), sla.due_at(incident))
 
     def _filter(self) -> RowFilter | None:
         """What the filters keep, or None when they keep every row."""
@@ -243,7 +262,11 @@ class QueueScreen(DeskScreen):
             return None if key is None else view.find(key)
 
         self._now = now
-        count = _("{shown} of {total} open").format(shown=len(view), total=len(live.all))
+        # Counted on the incidents loaded, not the rows ordered: a long queue first orders
+        # only its first page.
+        total = len(self._incidents)
+        shown = total if self._keep is None else len(view)
+        count = _("{shown} of {total} open").format(shown=shown, total=total)
         if self._past:
             # Closed ones found by the search, after the open ones: looked up by position.
             rows = [*view.rows, *self._past]
@@ -260,14 +283,14 @@ class QueueScreen(DeskScreen):
             show(
                 empty,
                 _("No incident matches — Esc clears the filters.")
-                if len(live.all)
+                if total
                 else _("No open incident — n opens one."),
             )
-        shown = len(view) + len(self._past)
-        empty.display = self._loaded is False or not shown
+        listed = len(view) + len(self._past)
+        empty.display = self._loaded is False or not listed
         # The table stays displayed (and focused) when empty: hiding it would drop the focus,
         # and its keys with it, until the person pressed Tab.
-        self.table.set_class(not shown, "-empty")
+        self.table.set_class(not listed, "-empty")
         self._show_filters()
 
     def _show_filters(self) -> None:

@@ -22,6 +22,7 @@ normal requests still get answered. The body's own deadline is the guard's
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 import ssl
@@ -233,6 +234,10 @@ def serve(
             on_listening(_url(sock, tls=certfile is not None))
         await task
 
+    # What is loaded by now (the modules, the API, its schemas) lives as long as the server:
+    # the cyclic collector need not walk it again at every full collection (a tenth of the
+    # time of a long push went to that).
+    gc.freeze()
     with asyncio.Runner(loop_factory=lambda: _Loop(limits.header_timeout)) as runner:
         runner.run(run())
 

@@ -59,6 +59,35 @@ def test_a_committed_change_is_readable_after_reopening_and_queued_for_sync(
     assert again.next_ref() == f"{again.ref_prefix}-2"
 
 
+def test_a_change_reads_again_only_the_records_it_changed(open_store: Opener) -> None:
+    """After a change the file's other records are the ones already read, the very objects;
+    the changed, the added and the removed ones are read as they now are."""
+    store = open_store()
+    cust = customer()
+    store.import_records(customers=[cust])
+    first, second, third = (incident(store, cust.id) for _ in range(3))
+    store.import_records(incidents=[first, second, third])
+    before = {entry.id: entry for entry in store.queue_entries()}
+    models = {i.id: i for i in store.open_incidents()}
+
+    moved = second.model_copy(update={"status": IncidentStatus.WAITING, "assignee": "maria"})
+    closed = third.model_copy(update={"status": IncidentStatus.CLOSED})
+    fourth = incident(store, cust.id)
+    store.commit(
+        store.operation(OperationKind.INCIDENT_UPDATE, second.id, {}),
+        incidents=[moved, closed, fourth],
+    )
+
+    after = {entry.id: entry for entry in store.queue_entries()}
+    assert after.keys() == {first.id, second.id, fourth.id}
+    assert after[first.id] is before[first.id]
+    assert (after[second.id].status, after[second.id].assignee) == (IncidentStatus.WAITING, "maria")
+    assert after[fourth.id].ref == fourth.ref
+    again = {i.id: i for i in store.open_incidents()}
+    assert again[first.id] is models[first.id]
+    assert again[second.id] == moved
+
+
 def test_closing_an_incident_moves_it_to_the_month_history(open_store: Opener) -> None:
     store = open_store()
     cust = customer()

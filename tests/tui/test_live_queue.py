@@ -112,3 +112,44 @@ def test_a_crossing_reorders_only_its_own_incident(monkeypatch: pytest.MonkeyPat
         or any(START <= at <= first for at, _after in sla.changes(i))
     }
     assert keyed and set(keyed) <= concerned and len(concerned) < 20
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_new_load_moves_only_the_rows_it_changed_and_keeps_the_order_a_sort_gives(
+    seed: int,
+) -> None:
+    """One incident changed, one closed, one opened: the other rows stay the same objects,
+    and from the next advance on the order is a full sort's (the thresholds the untouched
+    rows passed meanwhile are crossed there, as at any tick), the new row's crossed too."""
+    incidents = _incidents(200, seed)
+    rows = _rows(incidents)
+    live = LiveQueue(rows, START)
+    changed = incidents[7].model_copy(update={"deadline": START + timedelta(hours=30)})
+    opened = _incidents(201, seed + 10)[200].model_copy(
+        update={"id": "new", "warn_at": START + timedelta(minutes=30)}
+    )
+    now = START + timedelta(minutes=5)
+    after = [*incidents[:7], changed, *incidents[8:150], *incidents[151:], opened]
+    kept = {row.incident.id: row for row in rows}
+    loaded = [
+        kept[i.id] if i.id in kept and i is incidents[int(i.id[1:])] else _rows([i])[0]
+        for i in after
+    ]
+
+    updated = live.update(loaded, now)
+
+    assert updated is live
+    untouched = [row for row in live.all.rows if row.incident.id not in {changed.id, "new"}]
+    assert len(untouched) == 198
+    assert all(kept[row.incident.id] is row for row in untouched)
+    for moment in (now, START + timedelta(minutes=31), START + timedelta(hours=31)):
+        live.advance(moment)
+        assert _ids(live.all.rows) == [i.id for i in sla.queue_order(after, moment)]
+
+
+def test_a_load_that_changes_most_rows_sorts_them_all_again() -> None:
+    incidents = _incidents(100, 6)
+    live = LiveQueue(_rows(incidents[:10]), START)
+    updated = live.update(_rows(incidents), START)
+    assert updated is not live
+    assert _ids(updated.all.rows) == [i.id for i in sla.queue_order(incidents, START)]

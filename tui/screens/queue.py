@@ -216,12 +216,22 @@ class QueueScreen(DeskScreen):
         if incidents is not self._incidents:
             return  # a newer load came in meanwhile, and was ordered whole
         with collector_paused():
-            self._live = LiveQueue(self._rows(incidents), now)
+            rows = self._rows(incidents)
+            self._live = (
+                LiveQueue(rows, now) if self._live is None else self._live.update(rows, now)
+            )
         self._apply(now)
 
     def _rows(self, incidents: Iterable[QueueEntry]) -> Iterator[QueueRow]:
+        """A row for each incident: the one placed already when nothing it shows changed (the
+        store hands back the same entry for a record a change left alone)."""
+        live = self._live
         for incident in incidents:
-            yield QueueRow(incident, self._name_of(incident), sla.due_at(incident))
+            name = self._name_of(incident)
+            row = None if live is None else live.row_of(incident.id)
+            if row is None or row.incident is not incident or row.customer_name != name:
+                row = QueueRow(incident, name, sla.due_at(incident))
+            yield row
 
     def _filter(self) -> RowFilter | None:
         """What the filters keep, or None when they keep every row."""

@@ -10,7 +10,7 @@ premium pack is used up: bill hourly at free rates, or decline).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -51,6 +51,7 @@ __all__ = [
     "matches_customer",
     "open_incident",
     "plan_in_force",
+    "ready_for_search",
     "standing_of",
 ]
 
@@ -105,6 +106,14 @@ _PHONE_DIGITS = 3
 _PHONE_TYPED = re.compile(r"\+?[0-9 ()./-]+")
 _latin_forms = lru_cache(maxsize=8192)(latin_forms)
 """A desk's names, transliterated once rather than on every key typed."""
+
+
+def ready_for_search(customers: Iterable[Customer]) -> None:
+    """Spell the customers' names in Latin letters once, ahead of the keys typed: a search
+    screen's worker does it as it reads them, so the first Latin letter typed does not pay
+    for every name (half a second at 5,000 customers)."""
+    for customer in customers:
+        _latin_forms(customer.name)
 
 
 def matches_customer(customer: Customer, typed: str) -> bool:

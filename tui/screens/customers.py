@@ -13,14 +13,18 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from core.i18n import _
-from core.intake import matches_customer
+from core.intake import matches_customer, ready_for_search
 from core.models import Customer
 from core.text import fold
 from tui.desk import Desk
 from tui.messages import CustomerRequest
 from tui.screens.base import DeskScreen
 
-__all__ = ["CustomerListScreen"]
+__all__ = ["LISTED", "CustomerListScreen"]
+
+LISTED = 200
+"""The most customers listed at once: a table of thousands took most of a second to build
+at each key typed, and nobody scrolls through them; the search narrows them instead."""
 
 
 def _plan(desk: Desk, customer: Customer) -> str:
@@ -73,7 +77,9 @@ class CustomerListScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="customers", exit_on_error=False)
     def _load(self) -> None:
-        self.post_message(self.Loaded(self.desk.customers()))
+        customers = self.desk.customers()
+        self.post_message(self.Loaded(customers))
+        ready_for_search(customers)  # while the list is drawn, not before
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -94,15 +100,16 @@ class CustomerListScreen(DeskScreen):
         ]
         table = self.query_one(DataTable)
         table.clear()
-        for c in self.shown:
+        for c in self.shown[:LISTED]:
             table.add_row(
                 c.id, c.name, _plan(self.desk, c), c.phones[0] if c.phones else "", key=c.id
             )
-        self.query_one("#customers-title", Static).update(
-            _("{title} · {n} of {total}").format(
-                title=self._title, n=len(self.shown), total=len(self.customers)
-            )
+        title = _("{title} · {n} of {total}").format(
+            title=self._title, n=len(self.shown), total=len(self.customers)
         )
+        if len(self.shown) > LISTED:
+            title += " " + _("(the first {listed} listed: type on to narrow)").format(listed=LISTED)
+        self.query_one("#customers-title", Static).update(title)
 
     @on(Input.Submitted, "#customers-search")
     def _submitted(self) -> None:

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from core.bounds import TextKind
 from core.errors import InputError
 from core.i18n import _
-from core.intake import matches_customer
+from core.intake import matches_customer, ready_for_search
 from core.models import OUT_OF_SCOPE, Answer, Category, Channel, Customer
 from core.plans import PriceList
 from core.text import fold
@@ -222,7 +222,9 @@ class IntakeScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="intake-customers", exit_on_error=False)
     def _load_customers(self) -> None:
-        self.post_message(self.CustomersLoaded(self.desk.customers()))
+        customers = self.desk.customers()
+        self.post_message(self.CustomersLoaded(customers))
+        ready_for_search(customers)  # while the form is used, not before
 
     @on(CustomersLoaded)
     def _customers_loaded(self, message: CustomersLoaded) -> None:

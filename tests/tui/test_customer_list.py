@@ -24,16 +24,22 @@ async def _settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+async def _customer_list(app, pilot) -> CustomerListScreen:  # type: ignore[no-untyped-def]
+    """The list ``L`` opens from the queue, loaded."""
+    await _settle(app, pilot)
+    await pilot.press("L")
+    await _settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, CustomerListScreen)
+    return screen
+
+
 async def test_the_customer_list_narrows_as_typed_and_opens_a_customer(
     open_app: AppFactory,
 ) -> None:
     app = open_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
-        await pilot.press("L")
-        await _settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, CustomerListScreen)
+        screen = await _customer_list(app, pilot)
         everyone = len(screen.shown)
         assert everyone == len(app.desk.customers()) > 1
         wanted = screen.shown[-1]
@@ -100,11 +106,7 @@ async def test_a_long_customer_list_lists_its_first_ones_and_says_to_type_on(
     with Store.open(tmp_path, clock=clock) as store:
         app = make_app(load_rules(None), store, None, clock, tick=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _settle(app, pilot)
-            await pilot.press("L")
-            await _settle(app, pilot)
-            screen = app.screen
-            assert isinstance(screen, CustomerListScreen)
+            screen = await _customer_list(app, pilot)
             table = screen.query_one(DataTable)
             title = str(screen.query_one("#customers-title", Static).content)
             assert len(screen.shown) == LISTED + 30 and table.row_count == LISTED

@@ -180,10 +180,11 @@ def public_holidays(country: str, subdivision: str | None, year: int | None) -> 
     found = None if year is None else kept(folder, country, subdivision, year)
     if found is None:
         import holidays
+        from holidays.version import __version__ as loaded
 
         found = frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
         if year is not None:
-            keep(folder, country, subdivision, year, found)
+            keep(folder, country, subdivision, year, found, loaded)
     return found
 
 

@@ -4,9 +4,9 @@ Loading the ``holidays`` package and its country takes a tenth of a second or mo
 app's first frame, pricing a session, the server's first push all need a year's
 holidays). What it computes for a country, subdivision and year is kept as a small JSON
 file in ``core.settings.cache_dir`` and read back by later processes. The file names the
-installed package by its file's size and modification time, so an upgraded package is
-asked again. A file that is missing, damaged or from another package is computed again;
-one that cannot be written is simply not kept.
+version of the package that computed it, and is read only while that version is the one
+installed, so an upgraded package is asked again. A file that is missing, damaged or from
+another version is computed again; one that cannot be written is simply not kept.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import re
 from contextlib import suppress
 from datetime import date
-from importlib.util import find_spec
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 __all__ = ["keep", "kept"]
@@ -24,16 +24,12 @@ __all__ = ["keep", "kept"]
 _PLAIN = re.compile(r"[A-Za-z0-9_]{1,16}")
 
 
-def _package() -> str | None:
-    """The installed ``holidays`` package, as its ``__init__`` file's size and mtime."""
-    spec = find_spec("holidays")
-    if spec is None or spec.origin is None:
-        return None
+def _installed() -> str | None:
+    """The version of the ``holidays`` package installed, as its metadata says."""
     try:
-        found = os.stat(spec.origin)
-    except OSError:
+        return version("holidays")
+    except PackageNotFoundError:
         return None
-    return f"{found.st_size}-{found.st_mtime_ns}"
 
 
 def _path(folder: Path, country: str, subdivision: str | None, year: int) -> Path | None:
@@ -50,7 +46,8 @@ def kept(folder: Path, country: str, subdivision: str | None, year: int) -> froz
         return None
     try:
         document = json.loads(path.read_bytes())
-        if document["package"] != _package() or document["package"] is None:
+        installed = _installed()
+        if installed is None or document["package"] != installed:
             return None
         return frozenset(date.fromisoformat(day) for day in document["dates"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -58,11 +55,18 @@ def kept(folder: Path, country: str, subdivision: str | None, year: int) -> froz
 
 
 def keep(
-    folder: Path, country: str, subdivision: str | None, year: int, dates: frozenset[date]
+    folder: Path,
+    country: str,
+    subdivision: str | None,
+    year: int,
+    dates: frozenset[date],
+    package: str,
 ) -> None:
-    """Write the year's holidays into ``folder`` for later processes; a failure is ignored."""
-    path, package = _path(folder, country, subdivision, year), _package()
-    if path is None or package is None:
+    """Write the year's holidays, as the ``holidays`` package of version ``package`` (the one
+    this process loaded, which an upgrade since may have replaced on disk) computed them,
+    into ``folder`` for later processes; a failure is ignored."""
+    path = _path(folder, country, subdivision, year)
+    if path is None:
         return
     document = {"package": package, "dates": sorted(day.isoformat() for day in dates)}
     temporary = path.with_name(f".{path.name}.{os.getpid()}")

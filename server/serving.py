@@ -236,7 +236,9 @@ def serve(
 
     # What is loaded by now (the modules, the API, its schemas) lives as long as the server:
     # the cyclic collector need not walk it again at every full collection (a tenth of the
-    # time of a long push went to that).
+    # time of a long push went to that). What the start-up's work left to collect is
+    # collected first, so it is not kept for good.
+    gc.collect()
     gc.freeze()
     with asyncio.Runner(loop_factory=lambda: _Loop(limits.header_timeout)) as runner:
         runner.run(run())

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ GREEK_2026 = frozenset(
         "2026-05-01", "2026-06-01", "2026-08-15", "2026-10-28", "2026-12-25", "2026-12-26",
     )
 )  # fmt: skip
+
+INSTALLED = version("holidays")
 
 PROBE = """
 import sys
@@ -53,18 +56,20 @@ def test_a_damaged_file_is_computed_again_and_rewritten(tmp_path: Path) -> None:
     assert _probe(tmp_path) == "False False"
 
 
-def test_a_file_of_another_package_is_not_read(tmp_path: Path) -> None:
-    keep(tmp_path, "GR", None, 2026, GREEK_2026)
-    (kept_file,) = tmp_path.glob("holidays-*.json")
-    document = json.loads(kept_file.read_text())
-    kept_file.write_text(json.dumps({**document, "package": "another", "dates": []}))
+def test_a_file_of_another_version_than_the_installed_is_not_read(tmp_path: Path) -> None:
+    """As a process that loaded the package before an upgrade writes it: under its own."""
+    keep(tmp_path, "GR", None, 2026, GREEK_2026, INSTALLED)
+    assert kept(tmp_path, "GR", None, 2026) == GREEK_2026
+    keep(tmp_path, "GR", None, 2026, frozenset(), "0.1")
     assert kept(tmp_path, "GR", None, 2026) is None
+    (kept_file,) = tmp_path.glob("holidays-*.json")
+    assert json.loads(kept_file.read_text())["package"] == "0.1"
 
 
 def test_a_folder_that_cannot_be_written_keeps_nothing_and_fails_nothing(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
-    keep(blocked, "GR", None, 2026, GREEK_2026)
+    keep(blocked, "GR", None, 2026, GREEK_2026, INSTALLED)
     assert kept(blocked, "GR", None, 2026) is None
 
 
@@ -72,6 +77,6 @@ def test_a_folder_that_cannot_be_written_keeps_nothing_and_fails_nothing(tmp_pat
 def test_a_name_that_is_no_plain_code_is_never_a_path(
     tmp_path: Path, country: str, subdivision: str | None
 ) -> None:
-    keep(tmp_path / "cache", country, subdivision, 2026, GREEK_2026)
+    keep(tmp_path / "cache", country, subdivision, 2026, GREEK_2026, INSTALLED)
     assert not (tmp_path / "cache").exists()
     assert kept(tmp_path / "cache", country, subdivision, 2026) is None

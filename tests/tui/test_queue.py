@@ -339,3 +339,35 @@ async def test_a_long_queue_shows_the_head_of_its_order_first_then_all_of_it(
             assert [row.incident.id for row in screen.table.rows] == whole
     assert shown[0] == (whole[:FIRST_PAGE], f"{count} of {count} open")
     assert shown[-1] == (whole, f"{count} of {count} open")
+
+
+async def test_a_reload_crosses_the_thresholds_the_untouched_rows_passed_since_the_last_tick(
+    open_app: AppFactory,
+) -> None:
+    """A load after a change keeps the rows it left alone: one whose threshold passed since
+    the last tick is put in its place there and then, as a tick would, not a second later."""
+    app = open_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(app, pilot)
+        before = [row.incident.id for row in screen.table.rows]
+        now = app.clock.now()
+        crossings = sorted(
+            at for row in screen.table.rows for at, _after in sla.changes(row.incident) if at > now
+        )
+        entries = app.desk.load_queue()[0]
+        moved = next(
+            at + timedelta(seconds=1)
+            for at in crossings
+            if [i.id for i in sla.queue_order(entries, at + timedelta(seconds=1))] != before
+        )
+        app.clock.set(moved)  # no tick: the table still shows the order of before
+        other = app.desk.store.open_incidents()[0]
+        app.desk.store.import_records(
+            incidents=[other.model_copy(update={"subject": "changed meanwhile"})]
+        )
+        app.load_queue()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        expected = [i.id for i in sla.queue_order(app.desk.load_queue()[0], moved)]
+        assert expected != before
+        assert [row.incident.id for row in screen.table.rows] == expected

@@ -213,14 +213,18 @@ class QueueScreen(DeskScreen):
         self._order_whole(incidents, now)
 
     def _order_whole(self, incidents: Sequence[QueueEntry], now: datetime) -> None:
-        if incidents is not self._incidents:
-            return  # a newer load came in meanwhile, and was ordered whole
+        if incidents is not self._incidents or not self.query(QueueTable):
+            return  # a newer load came in meanwhile and was ordered whole, or the app quits
         with collector_paused():
             rows = self._rows(incidents)
             self._live = (
                 LiveQueue(rows, now) if self._live is None else self._live.update(rows, now)
             )
         self._apply(now)
+        if self._live.crossed(now):
+            # The rows the load left alone keep their keys of the last tick: a threshold one
+            # of them passed since is crossed now, with its alert, as at a tick.
+            self.tick(now)
 
     def _rows(self, incidents: Iterable[QueueEntry]) -> Iterator[QueueRow]:
         """A row for each incident: the one placed already when nothing it shows changed (the

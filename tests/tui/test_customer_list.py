@@ -8,10 +8,8 @@ from textual.widgets import DataTable, Static
 
 from core.clock import FrozenClock
 from core.intake import _latin_forms, matches_customer, ready_for_search
-from core.rules import load_rules
 from core.store import Store
 from tests.tui.data import AppFactory, customers
-from tui.app import make_app
 from tui.screens.customer import CustomerScreen
 from tui.screens.customers import LISTED, CustomerListScreen
 from tui.screens.dialogs import ChoiceDialog
@@ -96,26 +94,24 @@ async def test_the_week_report_is_for_any_technician_the_data_holds(
 
 
 async def test_a_long_customer_list_lists_its_first_ones_and_says_to_type_on(
-    tmp_path: Path, clock: FrozenClock
+    data_dir: Path, open_app: AppFactory, clock: FrozenClock
 ) -> None:
     """Past LISTED customers the table holds the first LISTED of the matches, the title says
     how many match and that typing narrows them; a search that narrows lists them all."""
-    people = customers(LISTED + 30)
-    with Store.open(tmp_path, clock=clock, technician="tech") as store:
-        store.import_records(customers=people)
-    with Store.open(tmp_path, clock=clock) as store:
-        app = make_app(load_rules(None), store, None, clock, tick=False)
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = await _customer_list(app, pilot)
-            table = screen.query_one(DataTable)
-            title = str(screen.query_one("#customers-title", Static).content)
-            assert len(screen.shown) == LISTED + 30 and table.row_count == LISTED
-            assert f"{LISTED + 30} of {LISTED + 30}" in title and "type on to narrow" in title
-            await pilot.press(*"c01")  # c0100 to c0199
-            await pilot.pause()
-            title = str(screen.query_one("#customers-title", Static).content)
-            assert table.row_count == len(screen.shown) == 100
-            assert "type on" not in title
+    with Store.open(data_dir, clock=clock) as store:  # the same first ones, and more
+        store.import_records(customers=customers(LISTED + 30))
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _customer_list(app, pilot)
+        table = screen.query_one(DataTable)
+        title = str(screen.query_one("#customers-title", Static).content)
+        assert len(screen.shown) == LISTED + 30 and table.row_count == LISTED
+        assert f"{LISTED + 30} of {LISTED + 30}" in title and "type on to narrow" in title
+        await pilot.press(*"c01")  # c0100 to c0199
+        await pilot.pause()
+        title = str(screen.query_one("#customers-title", Static).content)
+        assert table.row_count == len(screen.shown) == 100
+        assert "type on" not in title
 
 
 def test_names_made_ready_are_not_spelled_again_at_each_key(tmp_path: Path) -> None:

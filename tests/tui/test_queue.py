@@ -12,10 +12,9 @@ from core import sla
 from core.clock import FrozenClock
 from core.incidents import change_status
 from core.models import IncidentStatus
-from core.rules import load_rules
+from core.rules import Rules
 from core.store import Store
 from tests.tui.data import AppFactory, customers, incidents
-from tui.app import make_app
 from tui.format import STATUS_LABELS
 from tui.screens.queue import FIRST_PAGE, QueueScreen
 from tui.widgets.queue_table import QueueTable
@@ -313,13 +312,16 @@ async def test_a_search_finds_closed_incidents_too_when_asked(
 
 
 async def test_a_long_queue_shows_the_head_of_its_order_first_then_all_of_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FrozenClock
+    data_dir: Path,
+    open_app: AppFactory,
+    rules: Rules,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Past a page of incidents the first frame is drawn from the first page, which is the
     head of the whole order; the whole queue follows once that frame is up."""
-    rules = load_rules(None)
     count = FIRST_PAGE + 40
-    with Store.open(tmp_path, clock=clock, technician="tech") as store:
+    with Store.open(data_dir, clock=clock) as store:  # the same first ones, and more
         people = customers()
         store.import_records(customers=people, incidents=incidents(rules, people, count))
     shown: list[tuple[list[str], str]] = []
@@ -331,12 +333,11 @@ async def test_a_long_queue_shows_the_head_of_its_order_first_then_all_of_it(
         shown.append(([row.incident.id for row in screen.table.rows], str(counted.content)))
 
     monkeypatch.setattr(QueueScreen, "_apply", recorded)
-    with Store.open(tmp_path, clock=clock) as store:
-        app = make_app(rules, store, None, clock, tick=False)
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = await _ready(app, pilot)
-            whole = [i.id for i in sla.queue_order(app.desk.load_queue()[0], clock.now())]
-            assert [row.incident.id for row in screen.table.rows] == whole
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        whole = [i.id for i in sla.queue_order(app.desk.load_queue()[0], clock.now())]
+        assert [row.incident.id for row in screen.table.rows] == whole
     assert shown[0] == (whole[:FIRST_PAGE], f"{count} of {count} open")
     assert shown[-1] == (whole, f"{count} of {count} open")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
+from textual.widgets._footer import FooterKey
 
 from core import sla
 from core.clock import FrozenClock
@@ -17,7 +18,7 @@ from core.store import Store
 from tests.tui.data import AppFactory, customers, incidents
 from tui.format import STATUS_LABELS
 from tui.screens.queue import FIRST_PAGE, QueueScreen
-from tui.widgets.queue_table import QueueTable
+from tui.widgets.queue_table import QueueRow, QueueTable
 
 
 async def _ready(app, pilot) -> QueueScreen:  # type: ignore[no-untyped-def]
@@ -372,3 +373,45 @@ async def test_a_reload_crosses_the_thresholds_the_untouched_rows_passed_since_t
         expected = [i.id for i in sla.queue_order(app.desk.load_queue()[0], moved)]
         assert expected != before
         assert [row.incident.id for row in screen.table.rows] == expected
+
+
+def _footer_keys(screen: QueueScreen) -> list[FooterKey]:
+    return list(screen.query(FooterKey))
+
+
+async def test_a_re_sort_that_leaves_the_cursors_offers_alone_keeps_the_footer_as_drawn(
+    open_app: AppFactory,
+) -> None:
+    """The footer is built again and drawn whole on each refresh of the bindings: a threshold
+    crossed (a re-sort) did it; now only the cursor on an incident that offers other actions
+    (acknowledge, assign to me) refreshes them."""
+    app = open_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(app, pilot)
+        keys = _footer_keys(screen)
+        refreshed: list[object] = []
+        screen.bindings_updated_signal.subscribe(screen, refreshed.append)
+        now = app.clock.now()
+        before = [row.incident.id for row in screen.table.rows]
+        crossing = min(
+            at for row in screen.table.rows for at, _after in sla.changes(row.incident) if at > now
+        )
+        app.clock.set(crossing + timedelta(seconds=1))
+        app.refresh_status()
+        await pilot.pause()
+        assert [row.incident.id for row in screen.table.rows] != before  # it re-sorted
+        assert refreshed == [] and _footer_keys(screen) == keys
+
+        def offers(row: QueueRow) -> tuple[bool, bool]:
+            incident = row.incident
+            return incident.status is IncidentStatus.NEW, incident.assignee != screen.technician
+
+        selected = screen.table.selected
+        assert selected is not None
+        other = next(
+            index for index, row in enumerate(screen.table.rows) if offers(row) != offers(selected)
+        )
+        screen.table.cursor = other
+        await pilot.pause()
+        assert refreshed == [screen]
+        assert screen.check_action("acknowledge", ()) is offers(screen.table.rows[other])[0]

@@ -119,6 +119,8 @@ class QueueScreen(DeskScreen):
         """Each row's searchable text by incident id, with the row it was made of."""
         self._shown_anyway: frozenset[str] = frozenset()
         """Incidents opened here since the filters last changed: listed whatever they say."""
+        self._offered: tuple[bool, bool] | None = None
+        """What the footer offers for the incident under the cursor (``_row_actions``)."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="queue-bar"):
@@ -156,16 +158,25 @@ class QueueScreen(DeskScreen):
             return False
         if action not in {"acknowledge", "assign"}:
             return True
+        offered = self._row_actions()
+        return offered is not None and offered[action == "assign"]
+
+    def _row_actions(self) -> tuple[bool, bool] | None:
+        """Whether the incident under the cursor may be acknowledged, and assigned to me."""
         row = self.table.selected if self.query(QueueTable) else None
         if row is None:
-            return False
-        if action == "acknowledge":
-            return row.incident.status is IncidentStatus.NEW
-        return row.incident.assignee != self.technician
+            return None
+        incident = row.incident
+        return incident.status is IncidentStatus.NEW, incident.assignee != self.technician
 
     @on(QueueTable.Highlighted)
     def _highlighted(self) -> None:
-        self.refresh_bindings()
+        # The footer is laid out again on each refresh (a line of the terminal, twice): only
+        # when what it offers changed, not at every re-sort that leaves the cursor put.
+        offered = self._row_actions()
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()
 
     @on(QueueTable.ColumnsChanged)
     def _columns_changed(self) -> None:

@@ -415,3 +415,67 @@ async def test_a_re_sort_that_leaves_the_cursors_offers_alone_keeps_the_footer_a
         await pilot.pause()
         assert refreshed == [screen]
         assert screen.check_action("acknowledge", ()) is offers(screen.table.rows[other])[0]
+
+
+async def test_a_tick_before_a_long_queue_is_ordered_whole_alerts_once(
+    data_dir: Path,
+    open_app: AppFactory,
+    rules: Rules,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tick between the first page and the whole order, past a threshold of the first page:
+    the whole order is made as of the load, and the threshold is crossed, with its alert, once
+    (it used to be crossed on the first page, then again in the whole order)."""
+    people = customers()
+    recent = []  # opened in the last hours: the first page's thresholds are still ahead
+    for index, incident in enumerate(incidents(rules, people, FIRST_PAGE + 40)):
+        opened = clock.now() - timedelta(minutes=index)
+        targets = sla.targets(rules, incident.plan, opened)
+        recent.append(
+            incident.model_copy(
+                update={
+                    "opened_at": opened,
+                    "warn_at": targets.warn_at,
+                    "deadline": targets.deadline,
+                    "resolve_by": targets.resolve_by,
+                }
+            )
+        )
+    with Store.open(data_dir, clock=clock) as store:
+        store.import_records(customers=people, incidents=recent)
+    held: list[tuple[QueueScreen, object, datetime]] = []
+    order_whole = QueueScreen._order_whole
+
+    def hold_the_first(screen: QueueScreen, entries: object, now: datetime) -> None:
+        if not held:
+            held.append((screen, entries, now))
+            return
+        order_whole(screen, entries, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(QueueScreen, "_order_whole", hold_the_first)
+    app = open_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(app, pilot)
+        assert held and len(screen.table.rows) == FIRST_PAGE
+        now = clock.now()
+        at, soon = min(
+            (at, row.incident)
+            for row in screen.table.rows
+            for at, _after in sla.changes(row.incident)
+            if at > now and row.incident.assignee == screen.technician  # alerted: mine
+        )
+        app.clear_notifications()
+        clock.set(at + timedelta(seconds=1))
+        app.refresh_status()
+        await pilot.pause()
+
+        def alerts() -> list[str]:
+            return [n.message for n in app._notifications if soon.ref in n.message]
+
+        order_whole(*held[0])  # type: ignore[arg-type]
+        await pilot.pause()
+        app.refresh_status()
+        await pilot.pause()
+        assert len(screen.table.rows) == FIRST_PAGE + 40
+        assert len(alerts()) == 1

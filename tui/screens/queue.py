@@ -119,6 +119,8 @@ class QueueScreen(DeskScreen):
         """Each row's searchable text by incident id, with the row it was made of."""
         self._shown_anyway: frozenset[str] = frozenset()
         """Incidents opened here since the filters last changed: listed whatever they say."""
+        self._whole_pending = False
+        """A long queue's first page is shown and its whole order is still to come."""
         self._offered: tuple[bool, bool] | None = None
         """What the footer offers for the incident under the cursor (``_row_actions``)."""
 
@@ -217,8 +219,9 @@ class QueueScreen(DeskScreen):
             first = heapq.nsmallest(FIRST_PAGE, incidents, key=lambda e: sla.queue_key(e, now))
             self._live = LiveQueue(self._rows(first), now)
             self._apply(now)
-            # Ordered as of the same instant: a threshold passed meanwhile is crossed at the
-            # next tick, with its alert, as on the first page.
+            # Ordered as of the same instant, and no threshold is crossed until then: one a
+            # tick crossed on the first page would be crossed again in the whole order.
+            self._whole_pending = True
             self.call_after_refresh(self._order_whole, incidents, now)
             return
         self._order_whole(incidents, now)
@@ -226,16 +229,20 @@ class QueueScreen(DeskScreen):
     def _order_whole(self, incidents: Sequence[QueueEntry], now: datetime) -> None:
         if incidents is not self._incidents or not self.query(QueueTable):
             return  # a newer load came in meanwhile and was ordered whole, or the app quits
+        self._whole_pending = False
+        ticked = self._now
         with collector_paused():
             rows = self._rows(incidents)
             self._live = (
                 LiveQueue(rows, now) if self._live is None else self._live.update(rows, now)
             )
-        self._apply(now)
-        if self._live.crossed(now):
-            # The rows the load left alone keep their keys of the last tick: a threshold one
-            # of them passed since is crossed now, with its alert, as at a tick.
-            self.tick(now)
+        latest = now if ticked is None else max(now, ticked)
+        self._apply(latest)
+        if self._live.crossed(latest):
+            # The rows the load left alone keep their keys of the last tick, and the first
+            # page's ticks crossed nothing: a threshold passed since is crossed now, with its
+            # alert, as at a tick.
+            self.tick(latest)
 
     def _rows(self, incidents: Iterable[QueueEntry]) -> Iterator[QueueRow]:
         """A row for each incident: the one placed already when nothing it shows changed (the
@@ -340,7 +347,7 @@ class QueueScreen(DeskScreen):
         )
 
     def tick(self, now: datetime) -> None:
-        if self._live is not None and self._live.crossed(now):
+        if self._live is not None and not self._whole_pending and self._live.crossed(now):
             views = [] if self._keep is None or self._view is None else [(self._view, self._keep)]
             watched = self._on_screen()
             for row in self._live.advance(now, views):

@@ -119,10 +119,9 @@ class QueueScreen(DeskScreen):
         """Each row's searchable text by incident id, with the row it was made of."""
         self._shown_anyway: frozenset[str] = frozenset()
         """Incidents opened here since the filters last changed: listed whatever they say."""
-        self._whole_pending = False
-        """A long queue's first page is shown and its whole order is still to come."""
-        self._offered: tuple[bool, bool] | None = None
-        """What the footer offers for the incident under the cursor (``_row_actions``)."""
+        self._first_page_at: datetime | None = None
+        """While a long queue shows its first page, the instant it was ordered as: its whole
+        order is still to come, as of the same instant."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="queue-bar"):
@@ -155,30 +154,21 @@ class QueueScreen(DeskScreen):
         self._show_filters()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Acknowledging is a new incident's first response; assigning to me, one not mine."""
+        """Acknowledging is a new incident's first response; assigning to me, one not mine.
+
+        Asked when the key is pressed (and by the palette and the help when they open):
+        neither key is in the footer, so a cursor that moves needs no refresh of the
+        bindings, which would build the footer again and draw its whole line, twice."""
         if not super().check_action(action, parameters):
             return False
         if action not in {"acknowledge", "assign"}:
             return True
-        offered = self._row_actions()
-        return offered is not None and offered[action == "assign"]
-
-    def _row_actions(self) -> tuple[bool, bool] | None:
-        """Whether the incident under the cursor may be acknowledged, and assigned to me."""
         row = self.table.selected if self.query(QueueTable) else None
         if row is None:
-            return None
-        incident = row.incident
-        return incident.status is IncidentStatus.NEW, incident.assignee != self.technician
-
-    @on(QueueTable.Highlighted)
-    def _highlighted(self) -> None:
-        # The footer is laid out again on each refresh (a line of the terminal, twice): only
-        # when what it offers changed, not at every re-sort that leaves the cursor put.
-        offered = self._row_actions()
-        if offered != self._offered:
-            self._offered = offered
-            self.refresh_bindings()
+            return False
+        if action == "acknowledge":
+            return row.incident.status is IncidentStatus.NEW
+        return row.incident.assignee != self.technician
 
     @on(QueueTable.ColumnsChanged)
     def _columns_changed(self) -> None:
@@ -219,29 +209,32 @@ class QueueScreen(DeskScreen):
             first = heapq.nsmallest(FIRST_PAGE, incidents, key=lambda e: sla.queue_key(e, now))
             self._live = LiveQueue(self._rows(first), now)
             self._apply(now)
-            # Ordered as of the same instant, and no threshold is crossed until then: one a
-            # tick crossed on the first page would be crossed again in the whole order.
-            self._whole_pending = True
-            self.call_after_refresh(self._order_whole, incidents, now)
+            # No threshold is crossed on the first page: one crossed there would be crossed
+            # again in the whole order, made as of the same instant.
+            self._first_page_at = now
+            self.call_after_refresh(self._order_first_page_whole)
             return
-        self._order_whole(incidents, now)
+        self._order_whole(now)
 
-    def _order_whole(self, incidents: Sequence[QueueEntry], now: datetime) -> None:
-        if incidents is not self._incidents or not self.query(QueueTable):
-            return  # a newer load came in meanwhile and was ordered whole, or the app quits
-        self._whole_pending = False
+    def _order_first_page_whole(self) -> None:
+        if self._first_page_at is not None and self.query(QueueTable):  # not done, not quitting
+            self._order_whole(self._first_page_at)
+
+    def _order_whole(self, now: datetime) -> None:
+        # A first page still shown was ordered as of its own instant: the whole order (of its
+        # load, or of a newer one) is made as of that instant, so what passed since is crossed
+        # here, once.
+        at = now if self._first_page_at is None else self._first_page_at
+        self._first_page_at = None
         ticked = self._now
         with collector_paused():
-            rows = self._rows(incidents)
-            self._live = (
-                LiveQueue(rows, now) if self._live is None else self._live.update(rows, now)
-            )
+            rows = self._rows(self._incidents)
+            self._live = LiveQueue(rows, at) if self._live is None else self._live.update(rows, at)
         latest = now if ticked is None else max(now, ticked)
         self._apply(latest)
         if self._live.crossed(latest):
-            # The rows the load left alone keep their keys of the last tick, and the first
-            # page's ticks crossed nothing: a threshold passed since is crossed now, with its
-            # alert, as at a tick.
+            # The rows the load left alone keep their keys of the last tick: a threshold one
+            # of them passed since is crossed now, with its alert, as at a tick.
             self.tick(latest)
 
     def _rows(self, incidents: Iterable[QueueEntry]) -> Iterator[QueueRow]:
@@ -347,7 +340,10 @@ class QueueScreen(DeskScreen):
         )
 
     def tick(self, now: datetime) -> None:
-        if self._live is not None and not self._whole_pending and self._live.crossed(now):
+        if self._first_page_at is not None:
+            self._order_whole(now)  # the whole order has not come after the first page yet
+            return
+        if self._live is not None and self._live.crossed(now):
             views = [] if self._keep is None or self._view is None else [(self._view, self._keep)]
             watched = self._on_screen()
             for row in self._live.advance(now, views):

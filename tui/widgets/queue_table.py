@@ -108,13 +108,6 @@ class QueueTable(ScrollView, can_focus=True):
         Binding("enter", "open", _("Open"), id="queue.open"),
     ]
 
-    class Highlighted(Message):
-        """The cursor moved to another incident (or to none)."""
-
-        def __init__(self, incident_id: str | None) -> None:
-            super().__init__()
-            self.incident_id = incident_id
-
     class ColumnsChanged(Message):
         """The columns were laid out again for a new width: their titles above must follow."""
 
@@ -239,7 +232,6 @@ class QueueTable(ScrollView, can_focus=True):
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
         row = self.selected
         self._selected = row.incident.id if row else None
-        self.post_message(self.Highlighted(self._selected))
 
     def refresh_line(self, index: int) -> None:
         y = index - self.scroll_offset.y

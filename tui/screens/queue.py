@@ -341,7 +341,12 @@ class QueueScreen(DeskScreen):
 
     def tick(self, now: datetime) -> None:
         if self._first_page_at is not None:
-            self._order_whole(now)  # the whole order has not come after the first page yet
+            # The first page's whole order is still to come, after a refresh (made here, it
+            # could hold the first frame back): no threshold is crossed before it, and it is
+            # asked for again, should the first request have gone to a screen since removed.
+            self._now = now
+            self.table.tick(now)
+            self.call_after_refresh(self._order_first_page_whole)
             return
         if self._live is not None and self._live.crossed(now):
             views = [] if self._keep is None or self._view is None else [(self._view, self._keep)]
